@@ -1,0 +1,85 @@
+/**
+ * A real nginx for tests: the shipped site config (deploy/nginx) rendered for the test's instances,
+ * wrapped in a minimal main config whose paths all live in a temporary prefix, on a free loopback port.
+ */
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { renderNginxSite } from "../../deploy/nginx/render";
+import { freePort } from "./ports";
+
+export interface Nginx {
+  url: string;
+  port: number;
+  errorLog(): string;
+  stop(): Promise<void>;
+}
+
+export function nginxBinary(): string {
+  for (const candidate of ["/usr/sbin/nginx", "/usr/bin/nginx"]) if (existsSync(candidate)) return candidate;
+  try {
+    return execFileSync("sh", ["-c", "command -v nginx"]).toString().trim();
+  } catch {
+    throw new Error("nginx is not installed (.ci/run installs it with apt-get)");
+  }
+}
+
+export async function startNginx(servers: string[]): Promise<Nginx> {
+  const prefix = mkdtempSync(join(tmpdir(), "nginx-"));
+  mkdirSync(join(prefix, "logs"));
+  mkdirSync(join(prefix, "temp"));
+  const port = await freePort();
+  const site = renderNginxSite({ listen: `127.0.0.1:${port}`, servers });
+  const asRoot = process.getuid?.() === 0;
+  writeFileSync(
+    join(prefix, "nginx.conf"),
+    [
+      asRoot ? "user root;" : "",
+      "worker_processes 1;",
+      "daemon off;",
+      `pid ${prefix}/nginx.pid;`,
+      `error_log ${prefix}/logs/error.log info;`,
+      "events { worker_connections 1024; }",
+      "http {",
+      `  access_log ${prefix}/logs/access.log;`,
+      `  client_body_temp_path ${prefix}/temp/body;`,
+      `  proxy_temp_path ${prefix}/temp/proxy;`,
+      `  fastcgi_temp_path ${prefix}/temp/fastcgi;`,
+      `  uwsgi_temp_path ${prefix}/temp/uwsgi;`,
+      `  scgi_temp_path ${prefix}/temp/scgi;`,
+      site,
+      "}",
+    ].join("\n"),
+  );
+  const child = spawn(nginxBinary(), ["-p", prefix, "-c", join(prefix, "nginx.conf")], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stderr?.on("data", (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/nginx-probe`);
+      await res.arrayBuffer();
+      break; // any HTTP answer means nginx is up
+    } catch {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill("SIGKILL");
+        throw new Error(`nginx did not start: ${output}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    errorLog: () => readFileSync(join(prefix, "logs", "error.log"), "utf8"),
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGQUIT");
+        await exited;
+      }
+      rmSync(prefix, { recursive: true, force: true });
+    },
+  };
+}
