@@ -99,7 +99,9 @@ export class ConfigError extends Error {
 }
 
 /** Pure: reads only the given environment. Throws ConfigError naming every bad variable. */
-export function loadConfig(env: Record<string, string | undefined>): ServiceConfig {
+export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceConfig {
+  // An empty variable is an unset one (templates and `VAR=` lines produce them).
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ""));
   const problems: string[] = [];
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
