@@ -42,7 +42,8 @@ export interface Proxy {
   relays(): Relay[];
   /** Stop admitting, tell every client to reconnect and close it with 1012. */
   drain(): Promise<void>;
-  close(): Promise<void>;
+  /** Drain, give clients `graceMs` to finish the close handshake, then cut what is left and stop. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promise<Proxy> {
@@ -153,9 +154,14 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
       draining = true;
       for (const relay of [...relays]) relay.drain();
     },
-    async close() {
+    async close(graceMs = 1000) {
       draining = true;
       for (const relay of [...relays]) relay.drain();
+      const deadline = Date.now() + graceMs;
+      while ([...wss.clients].some((c) => c.readyState !== c.CLOSED) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      for (const client of wss.clients) client.terminate();
       wss.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -86,6 +86,7 @@ export class Relay {
   private clientPaused = false;
   private stuckSince?: number;
   private flowTimer?: NodeJS.Timeout;
+  private readonly connecting = new AbortController();
 
   constructor(private readonly client: WebSocket, private readonly ctx: RelayContext) {}
 
@@ -144,6 +145,7 @@ export class Relay {
       try {
         const opened = await connectUpstream(upstreamUrl(upstream, ctx.route), await upstreamHeaders(upstream), {
           name: upstream.name, timeoutMs: ctx.limits.upstreamConnectTimeoutMs, maxPayload: ctx.limits.upstreamMaxPayload,
+          signal: this.connecting.signal,
         });
         if (this.ended) {
           opened.ws.terminate();
@@ -323,6 +325,7 @@ export class Relay {
   end(ending: Ending): void {
     if (this.ended) return;
     this.ended = true;
+    this.connecting.abort();
     for (const timer of this.timers) clearTimeout(timer);
     if (this.flowTimer) clearInterval(this.flowTimer);
     const { code, reason } = clientCloseFor(ending);

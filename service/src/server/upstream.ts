@@ -144,7 +144,7 @@ export interface OpenUpstream {
 export function connectUpstream(
   url: string,
   headers: Record<string, string>,
-  options: { name: string; timeoutMs: number; maxPayload: number },
+  options: { name: string; timeoutMs: number; maxPayload: number; signal?: AbortSignal },
 ): Promise<OpenUpstream> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers, maxPayload: options.maxPayload, handshakeTimeout: options.timeoutMs, perMessageDeflate: false });
@@ -169,5 +169,9 @@ export function connectUpstream(
       fail(res.statusCode, `upstream ${options.name} answered HTTP ${res.statusCode}`);
     });
     ws.once("error", (error) => fail(undefined, `upstream ${options.name}: ${error.message}`));
+    // The client left while this was connecting: stop now rather than at the handshake timeout.
+    const onAbort = () => fail(undefined, `upstream ${options.name}: aborted`);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    ws.once("open", () => options.signal?.removeEventListener("abort", onAbort));
   });
 }
