@@ -62,7 +62,7 @@ describe("openai realtime client (Azure mode, forces wss) through the proxy over
   beforeAll(async () => {
     const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
       keySize: 2048,
-      days: 1,
+      notAfterDate: new Date(Date.now() + 24 * 3600_000),
       extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
     });
     ca = pems.cert;
