@@ -1,0 +1,177 @@
+/**
+ * Everything a stack chooses, validated once (zod) for `npm run plan` and `pulumi up` alike. Every
+ * problem is reported at once with its stack, dotted path and reason.
+ */
+import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+export const PROJECT = "voice-platform";
+
+/** Azure regions that offer Container Apps (public cloud), as `az account list-locations` names them. */
+export const AZURE_REGIONS = [
+  "australiacentral", "australiaeast", "australiasoutheast", "brazilsouth", "canadacentral", "canadaeast",
+  "centralindia", "centralus", "eastasia", "eastus", "eastus2", "francecentral", "germanywestcentral",
+  "italynorth", "japaneast", "japanwest", "koreacentral", "northcentralus", "northeurope", "norwayeast",
+  "polandcentral", "qatarcentral", "southafricanorth", "southcentralus", "southeastasia", "southindia",
+  "spaincentral", "swedencentral", "switzerlandnorth", "uaenorth", "uksouth", "ukwest", "westcentralus",
+  "westeurope", "westus", "westus2", "westus3",
+] as const;
+
+const Region = z.string().superRefine((r, ctx) => {
+  if (!(AZURE_REGIONS as readonly string[]).includes(r)) {
+    ctx.addIssue({ code: "custom", message: `unknown Azure region "${r}" (expected one of ${AZURE_REGIONS.join(", ")})` });
+  }
+});
+const Email = z.email("not a valid e-mail address");
+const positiveInt = z.number().int().positive();
+
+/** Container Apps consumption: each vCPU comes with 2 GiB. */
+export const CPU_CHOICES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 4] as const;
+export const REDIS_SKUS = ["Basic_C1", "Standard_C1", "Premium_P1", "Balanced_B0", "Balanced_B1"] as const;
+
+const Upstream = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,20}$/, "lower-case letters, digits and dashes, up to 21 characters"),
+  endpoint: z.url({ protocol: /^https$/, error: "must be an https:// endpoint" }),
+  kind: z.enum(["voice-live", "azure-openai"]),
+  priority: positiveInt,
+  region: Region,
+  model: z.string().min(1).optional(),
+  deployment: z.string().min(1).optional(),
+  auth: z.enum(["key", "entra"]).default("key"),
+  apiVersion: z.string().min(1).optional(),
+});
+
+export const StackConfigSchema = z
+  .object({
+    location: Region,
+    replicas: z.object({ min: z.number().int().min(0), max: positiveInt.max(1000) }),
+    sessionsPerReplica: positiveInt.max(1000).default(50),
+    cpu: z.number().refine((c) => (CPU_CHOICES as readonly number[]).includes(c), { message: `must be one of ${CPU_CHOICES.join(", ")} vCPU` }).default(1),
+    memoryGiB: z.number().positive().default(2),
+    session: z
+      .object({
+        maxMinutes: positiveInt.max(240).default(45),
+        rotateMinutes: positiveInt.max(60).default(9),
+        maxPerUser: positiveInt.max(20).default(2),
+      })
+      .default({ maxMinutes: 45, rotateMinutes: 9, maxPerUser: 2 }),
+    upstreams: z.array(Upstream).min(1, "at least one upstream region is needed"),
+    redis: z.object({ sku: z.enum(REDIS_SKUS).default("Standard_C1") }).default({ sku: "Standard_C1" }),
+    frontDoor: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    alerts: z.object({
+      emails: z.array(Email).min(1, "at least one on-call e-mail"),
+      capacityPercent: z.number().gt(0).max(100).default(90),
+      latencyP95Ms: positiveInt.default(300),
+      errorRatePercent: z.number().gt(0).max(100).default(1),
+      connectFailurePercent: z.number().gt(0).max(100).default(5),
+      redisServerLoadPercent: z.number().gt(0).max(100).default(80),
+      /** Evaluation window of the log alerts. */
+      windowMinutes: z.union([z.literal(5), z.literal(10), z.literal(15), z.literal(30)]).default(5),
+    }),
+    budget: z.object({
+      amount: z.number().positive("must be positive").optional(),
+      interviewsPerDay: z.number().positive("must be positive").optional(),
+      minutesPerInterview: z.number().positive("must be positive").optional(),
+      headroomPercent: z.number().min(0, "must be >= 0").max(500).default(20),
+      catalog: z.string().min(1).optional(),
+      financeEmails: z.array(Email).min(1, "at least one finance e-mail"),
+      /** First day of the first budget month; Azure needs the first of a month. */
+      startDate: z.iso.date().optional(),
+    }),
+    allowedOrigins: z.array(z.url({ protocol: /^https?$/ })).default([]),
+    auth: z.object({ issuer: z.url(), audience: z.string().min(1), jwksUrl: z.url({ protocol: /^https$/ }) }),
+  })
+  .superRefine((c, ctx) => {
+    const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    if (c.replicas.min > c.replicas.max) problem(["replicas", "min"], `min (${c.replicas.min}) is greater than max (${c.replicas.max})`);
+    if (c.memoryGiB !== c.cpu * 2) problem(["memoryGiB"], `Container Apps pairs ${c.cpu} vCPU with ${c.cpu * 2} GiB, got ${c.memoryGiB}`);
+    if (c.session.rotateMinutes >= c.session.maxMinutes) problem(["session", "rotateMinutes"], "must be shorter than session.maxMinutes");
+    const priorities = new Map<number, number>();
+    const names = new Set<string>();
+    c.upstreams.forEach((u, i) => {
+      if (priorities.has(u.priority)) problem(["upstreams", i, "priority"], `duplicate priority ${u.priority} (also upstreams.${priorities.get(u.priority)})`);
+      priorities.set(u.priority, i);
+      if (names.has(u.name)) problem(["upstreams", i, "name"], `duplicate upstream name "${u.name}"`);
+      names.add(u.name);
+      if (u.kind === "voice-live" && !u.model) problem(["upstreams", i, "model"], "required for voice-live");
+      if (u.kind === "azure-openai" && !u.deployment) problem(["upstreams", i, "deployment"], "required for azure-openai");
+    });
+    const volume = c.budget.interviewsPerDay !== undefined || c.budget.minutesPerInterview !== undefined;
+    if (c.budget.amount !== undefined && volume) problem(["budget"], "give either amount, or interviewsPerDay and minutesPerInterview, not both");
+    if (c.budget.amount === undefined && !volume) problem(["budget"], "give amount, or interviewsPerDay and minutesPerInterview");
+    if (volume && (c.budget.interviewsPerDay === undefined || c.budget.minutesPerInterview === undefined)) {
+      problem(["budget"], "interviewsPerDay and minutesPerInterview go together");
+    }
+    if (c.budget.startDate && !c.budget.startDate.endsWith("-01")) problem(["budget", "startDate"], "must be the first day of a month");
+  });
+
+export type StackConfig = z.infer<typeof StackConfigSchema>;
+export type UpstreamSpec = StackConfig["upstreams"][number];
+
+/** Production stacks must survive a replica loss. */
+export function isProduction(stack: string): boolean {
+  return stack === "prod" || stack.startsWith("prod-");
+}
+
+export interface ConfigProblem {
+  stack: string;
+  path: string;
+  reason: string;
+}
+
+export class StackConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(`invalid stack configuration:\n${problems.map((p) => `  ${p.stack}: ${p.path}: ${p.reason}`).join("\n")}`);
+  }
+}
+
+export function parseStackConfig(stack: string, raw: Record<string, unknown>): StackConfig {
+  const problems: ConfigProblem[] = [];
+  const known = new Set(Object.keys(StackConfigSchema.shape));
+  for (const key of Object.keys(raw)) {
+    if (!known.has(key) && key !== "upstreamKeys") problems.push({ stack, path: key, reason: "unknown key" });
+  }
+  const result = StackConfigSchema.safeParse(raw);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      problems.push({ stack, path: issue.path.join(".") || "(root)", reason: issue.message });
+    }
+  }
+  if (result.success && isProduction(stack) && result.data.replicas.min < 2) {
+    problems.push({ stack, path: "replicas.min", reason: `a production stack needs at least 2 replicas, got ${result.data.replicas.min}` });
+  }
+  // zod stops at the shape errors; the production rule is checked on the raw value too.
+  if (!result.success && isProduction(stack)) {
+    const min = (raw.replicas as { min?: unknown } | undefined)?.min;
+    if (typeof min === "number" && min < 2) problems.push({ stack, path: "replicas.min", reason: `a production stack needs at least 2 replicas, got ${min}` });
+  }
+  if (problems.length > 0 || !result.success) throw new StackConfigError(problems);
+  return result.data;
+}
+
+/** Reads `Pulumi.<stack>.yaml` the way the Pulumi CLI does: keys under `voice-platform:`. */
+export function readStackFile(stack: string, rootDir = join(__dirname, "..")): Record<string, unknown> {
+  const file = join(rootDir, `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) throw new StackConfigError([{ stack, path: "(file)", reason: `${file} does not exist` }]);
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new StackConfigError([{ stack, path: "(file)", reason: `not valid YAML: ${(error as Error).message}` }]);
+  }
+  const config = ((doc as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<string, unknown>;
+  const raw: Record<string, unknown> = {};
+  const problems: ConfigProblem[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    if (key.startsWith(`${PROJECT}:`)) raw[key.slice(PROJECT.length + 1)] = value;
+    else if (!key.includes(":")) problems.push({ stack, path: key, reason: `config keys need the project prefix: ${PROJECT}:${key}` });
+  }
+  if (problems.length > 0) throw new StackConfigError(problems);
+  return raw;
+}
+
+export function loadStackConfigFile(stack: string, rootDir?: string): StackConfig {
+  return parseStackConfig(stack, readStackFile(stack, rootDir));
+}

@@ -1,0 +1,76 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as containerregistry from "@pulumi/azure-native/containerregistry";
+import * as docker from "@pulumi/docker";
+import { assignRole, BuiltInRole } from "./roles";
+
+/**
+ * Turns the deployer's Entra access token into an ACR refresh token (the registry's admin user stays
+ * disabled). Injected, so the mock engine never calls the network.
+ */
+export type RegistryTokenExchange = (loginServer: string, tenantId: string, accessToken: string) => Promise<string>;
+
+export const exchangeAcrToken: RegistryTokenExchange = async (loginServer, tenantId, accessToken) => {
+  const res = await fetch(`https://${loginServer}/oauth2/exchange`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "access_token", service: loginServer, tenant: tenantId, access_token: accessToken }),
+  });
+  if (!res.ok) throw new Error(`ACR token exchange with ${loginServer} failed: HTTP ${res.status}`);
+  return ((await res.json()) as { refresh_token: string }).refresh_token;
+};
+
+/** ACR's documented user name for refresh-token logins. */
+export const ACR_TOKEN_USER = "00000000-0000-0000-0000-000000000000";
+
+export interface ServiceImageArgs {
+  resourceGroupName: pulumi.Input<string>;
+  location: pulumi.Input<string>;
+  registryName: string;
+  /** Repository root: the build context (service/Dockerfile copies from it). */
+  contextDir: string;
+  tenantId: pulumi.Input<string>;
+  subscriptionId: pulumi.Input<string>;
+  deployerAccessToken: pulumi.Input<string>;
+  exchangeToken: RegistryTokenExchange;
+  /** Principal that pulls the image (the app's identity). */
+  pullerPrincipalId: pulumi.Input<string>;
+}
+
+/** The registry (admin user disabled), the service image built and pushed to it, and AcrPull for the app. */
+export class ServiceImage extends pulumi.ComponentResource {
+  readonly registry: containerregistry.Registry;
+  readonly image: docker.Image;
+  /** `registry/voice-proxy@sha256:...`: the app runs this, so a revision rolls only when the image changed. */
+  readonly repoDigest: pulumi.Output<string>;
+  readonly pullRole: pulumi.Resource;
+
+  constructor(name: string, args: ServiceImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("voice:platform:ServiceImage", name, {}, opts);
+    this.registry = new containerregistry.Registry(`${name}-acr`, {
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      registryName: args.registryName,
+      sku: { name: containerregistry.SkuName.Basic },
+      adminUserEnabled: false,
+    }, { parent: this });
+    const password = pulumi.secret(
+      pulumi.all([this.registry.loginServer, args.tenantId, args.deployerAccessToken]).apply(([server, tenant, token]) => args.exchangeToken(server, tenant, token)),
+    );
+    this.image = new docker.Image(`${name}-image`, {
+      imageName: pulumi.interpolate`${this.registry.loginServer}/voice-proxy:latest`,
+      build: {
+        context: args.contextDir,
+        dockerfile: path.join(args.contextDir, "service", "Dockerfile"),
+        platform: "linux/amd64",
+      },
+      registry: { server: this.registry.loginServer, username: ACR_TOKEN_USER, password },
+    }, { parent: this });
+    this.repoDigest = this.image.repoDigest;
+    this.pullRole = assignRole(`${name}-acrpull`, {
+      scope: this.registry.id, principalId: args.pullerPrincipalId, principalType: "ServicePrincipal",
+      role: BuiltInRole.acrPull, subscriptionId: args.subscriptionId,
+    }, { parent: this });
+    this.registerOutputs({ loginServer: this.registry.loginServer, repoDigest: this.repoDigest });
+  }
+}

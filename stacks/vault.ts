@@ -1,0 +1,71 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import { assignRole, BuiltInRole } from "./roles";
+
+export interface VaultArgs {
+  resourceGroupName: pulumi.Input<string>;
+  location: pulumi.Input<string>;
+  identityName: string;
+  vaultName: string;
+  tenantId: pulumi.Input<string>;
+  subscriptionId: pulumi.Input<string>;
+  /** The principal running `pulumi up`: it writes the secrets (RBAC vaults grant nobody by default). */
+  deployerObjectId: pulumi.Input<string>;
+  /** Purge protection cannot be turned off again: production only. */
+  purgeProtection: boolean;
+}
+
+/**
+ * The app's user-assigned identity and a Key Vault with RBAC authorization and soft delete; the
+ * identity reads secrets (Key Vault Secrets User), the deployer writes them (Secrets Officer).
+ */
+export class Vault extends pulumi.ComponentResource {
+  readonly identity: managedidentity.UserAssignedIdentity;
+  readonly vault: keyvault.Vault;
+  private readonly deployerAccess: pulumi.Resource;
+  private readonly args: VaultArgs;
+
+  constructor(name: string, args: VaultArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("voice:platform:Vault", name, {}, opts);
+    this.args = args;
+    this.identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, {
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      resourceName: args.identityName,
+    }, { parent: this });
+    this.vault = new keyvault.Vault(`${name}-kv`, {
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      properties: {
+        tenantId: args.tenantId,
+        sku: { family: keyvault.SkuFamily.A, name: keyvault.SkuName.Standard },
+        enableRbacAuthorization: true,
+        enableSoftDelete: true,
+        softDeleteRetentionInDays: 90,
+        // Azure accepts only `true` or an absent value here.
+        ...(args.purgeProtection ? { enablePurgeProtection: true } : {}),
+      },
+    }, { parent: this });
+    assignRole(`${name}-secrets-user`, {
+      scope: this.vault.id, principalId: this.identity.principalId, principalType: "ServicePrincipal",
+      role: BuiltInRole.keyVaultSecretsUser, subscriptionId: args.subscriptionId,
+    }, { parent: this });
+    this.deployerAccess = assignRole(`${name}-secrets-officer`, {
+      scope: this.vault.id, principalId: args.deployerObjectId, principalType: "User",
+      role: BuiltInRole.keyVaultSecretsOfficer, subscriptionId: args.subscriptionId,
+    }, { parent: this });
+    this.registerOutputs({ vaultName: this.vault.name, identityId: this.identity.id });
+  }
+
+  /** Stores a secret; returns its versionless URI, so a rotated value reaches the app's next revision. */
+  secret(name: string, secretName: string, value: pulumi.Input<string>): pulumi.Output<string> {
+    const secret = new keyvault.Secret(`${name}`, {
+      resourceGroupName: this.args.resourceGroupName,
+      vaultName: this.vault.name,
+      secretName,
+      properties: { value: pulumi.secret(value) },
+    }, { parent: this, dependsOn: [this.deployerAccess] });
+    return secret.properties.apply((p) => p.secretUri);
+  }
+}
