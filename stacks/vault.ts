@@ -66,6 +66,8 @@ export class Vault extends pulumi.ComponentResource {
       secretName,
       properties: { value: pulumi.secret(value) },
     }, { parent: this, dependsOn: [this.deployerAccess] });
-    return secret.properties.apply((p) => p.secretUri);
+    // The URI is not secret, but it derives from a resource holding one; unmarked, it would make the
+    // whole container app configuration secret and unreadable in plans.
+    return pulumi.unsecret(secret.properties.apply((p) => p.secretUri));
   }
 }

@@ -75,7 +75,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
   });
 
   const refuse = (socket: Duplex, status: number, code: string, message: string) => {
-    telemetry.connectFailure(code);
+    telemetry.connectFailure(code, { stage: "client" });
     const body = JSON.stringify({ error: { code, message } });
     if (socket.writable) {
       socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
@@ -84,6 +84,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
+    telemetry.connectAttempt({ stage: "client" });
     admit(req, socket, head).catch((error: Error) => {
       logger.error({ err: error.message }, "admission failed");
       refuse(socket, 503, "admission_unavailable", "the session could not be admitted; try again");

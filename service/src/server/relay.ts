@@ -139,7 +139,7 @@ export class Relay {
     let previous: string | undefined;
     for (const upstream of candidates) {
       if (this.ended) return;
-      const attrs = { upstream: upstream.name, region: upstream.region ?? upstream.name };
+      const attrs = { stage: "upstream", upstream: upstream.name, region: upstream.region ?? upstream.name };
       ctx.telemetry.connectAttempt(attrs);
       if (previous) ctx.telemetry.failover(previous, upstream.name);
       try {

@@ -1,0 +1,68 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as redis from "@pulumi/azure-native/redis";
+import * as redisenterprise from "@pulumi/azure-native/redisenterprise";
+
+export interface RedisStoreArgs {
+  resourceGroupName: pulumi.Input<string>;
+  location: pulumi.Input<string>;
+  name: string;
+  /** Azure Cache for Redis (Basic_C1, Standard_C1, Premium_P1) or Azure Managed Redis (Balanced_B0, Balanced_B1). */
+  sku: string;
+}
+
+/**
+ * The session registry's Redis, TLS only. Azure Cache for Redis is retiring and new tenants can no
+ * longer create it (notes/azure.md), so Azure Managed Redis is a stack choice with the same service
+ * code; either way the app receives one `rediss://` URL (a secret: it carries the access key).
+ */
+export class RedisStore extends pulumi.ComponentResource {
+  readonly url: pulumi.Output<string>;
+  readonly resourceId: pulumi.Output<string>;
+  readonly kind: "cache" | "managed";
+
+  constructor(name: string, args: RedisStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("voice:platform:RedisStore", name, {}, opts);
+    const [tier, size] = args.sku.split("_");
+    if (tier === "Balanced") {
+      this.kind = "managed";
+      const cluster = new redisenterprise.RedisEnterprise(`${name}-amr`, {
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        clusterName: args.name,
+        sku: { name: args.sku },
+        minimumTlsVersion: redisenterprise.TlsVersion.TlsVersion_1_2,
+        // The consumption Container Apps environment has no VNet here: access is by TLS and key.
+        publicNetworkAccess: redisenterprise.PublicNetworkAccess.Enabled,
+      }, { parent: this });
+      const database = new redisenterprise.Database(`${name}-db`, {
+        resourceGroupName: args.resourceGroupName,
+        clusterName: cluster.name,
+        databaseName: "default",
+        clientProtocol: redisenterprise.Protocol.Encrypted,
+        port: 10000,
+        // The registry's Lua scripts touch several keys: the Enterprise policy runs them in one proxy.
+        clusteringPolicy: redisenterprise.ClusteringPolicy.EnterpriseCluster,
+        evictionPolicy: redisenterprise.EvictionPolicy.NoEviction,
+      }, { parent: this });
+      const keys = redisenterprise.listDatabaseKeysOutput({ resourceGroupName: args.resourceGroupName, clusterName: cluster.name, databaseName: database.name }, { parent: this });
+      this.url = pulumi.secret(pulumi.interpolate`rediss://:${keys.primaryKey}@${cluster.hostName}:10000`);
+      this.resourceId = cluster.id;
+    } else {
+      this.kind = "cache";
+      const family = size.startsWith("P") ? redis.SkuFamily.P : redis.SkuFamily.C;
+      const cache = new redis.Redis(`${name}-cache`, {
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        name: args.name,
+        sku: { name: tier as redis.SkuName, family, capacity: Number(size.slice(1)) },
+        enableNonSslPort: false,
+        minimumTlsVersion: redis.TlsVersion.TlsVersion_1_2,
+        redisVersion: "6",
+      }, { parent: this });
+      const keys = redis.listRedisKeysOutput({ resourceGroupName: args.resourceGroupName, name: cache.name }, { parent: this });
+      this.url = pulumi.secret(pulumi.interpolate`rediss://:${keys.primaryKey}@${cache.hostName}:${cache.sslPort}`);
+      this.resourceId = cache.id;
+    }
+    this.registerOutputs({ resourceId: this.resourceId });
+  }
+}
