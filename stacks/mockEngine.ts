@@ -39,14 +39,34 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SIG_KEY = pulumi.runtime.specialSigKey;
 
 export const SECRET_PLACEHOLDER = "[secret]";
+const MOCK_REDIS_KEY = "mock-redis-key";
+const MOCK_ACR_TOKEN = "plan-placeholder-acr-token";
 
-/** Replaces every secret in a serialized value by "[secret]"; unwraps nothing else. */
-export function redactSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactSecrets);
+/**
+ * Replaces secrets in a serialized value by "[secret]". Pulumi marks a whole top-level input secret
+ * when anything inside it is; inside such an envelope, only the leaves that carry a known secret value
+ * are replaced (the rest stays reviewable), and an envelope with no known secret is replaced whole.
+ */
+export function redactSecrets(value: unknown, knownSecrets: string[] = []): unknown {
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, knownSecrets));
   if (value && typeof value === "object") {
     const v = value as Record<string, unknown>;
-    if (v[SIG_KEY] === SECRET_SIG) return SECRET_PLACEHOLDER;
-    return Object.fromEntries(Object.entries(v).map(([k, child]) => [k, redactSecrets(child)]));
+    if (v[SIG_KEY] === SECRET_SIG) {
+      const inner = unwrapSecrets(v.value);
+      let found = false;
+      const scrub = (x: unknown): unknown => {
+        if (typeof x === "string" && knownSecrets.some((k) => x.includes(k))) {
+          found = true;
+          return SECRET_PLACEHOLDER;
+        }
+        if (Array.isArray(x)) return x.map(scrub);
+        if (x && typeof x === "object") return Object.fromEntries(Object.entries(x).map(([k, c]) => [k, scrub(c)]));
+        return x;
+      };
+      const scrubbed = scrub(inner);
+      return found ? scrubbed : SECRET_PLACEHOLDER;
+    }
+    return Object.fromEntries(Object.entries(v).map(([k, child]) => [k, redactSecrets(child, knownSecrets)]));
   }
   return value;
 }
@@ -140,7 +160,7 @@ function mockCall(token: string): Record<string, unknown> {
       return { primarySharedKey: "mock-shared-key", secondarySharedKey: "mock-shared-key-2" };
     case "azure-native:redis:listRedisKeys":
     case "azure-native:redisenterprise:listDatabaseKeys":
-      return { primaryKey: "mock-redis-key", secondaryKey: "mock-redis-key-2" };
+      return { primaryKey: MOCK_REDIS_KEY, secondaryKey: `${MOCK_REDIS_KEY}-2` };
     default:
       throw new Error(`mock engine: no mock for ${token}`);
   }
@@ -158,10 +178,16 @@ export async function runProgram(stack: string, rootDir = join(__dirname, ".."))
   const config = parseStackConfig(stack, raw);
 
   const recorded = new Map<string, RecordedResource>();
+  const placeholders = placeholderSecrets(config);
+  // Every secret value the plan itself supplies (stand-ins for the stack's secrets and the mocked keys).
+  const knownSecrets = [
+    ...Object.values(JSON.parse(placeholders[`${PROJECT}:upstreamKeys`]) as Record<string, string>),
+    placeholders[`${PROJECT}:alertWebhookUrl`], MOCK_REDIS_KEY, MOCK_ACR_TOKEN,
+  ];
   await pulumi.runtime.setMocks({
     newResource: (args) => {
       const record = recorded.get(`${args.type}::${args.name}`);
-      if (record) record.inputs = redactSecrets(args.inputs) as Record<string, unknown>;
+      if (record) record.inputs = redactSecrets(args.inputs, knownSecrets) as Record<string, unknown>;
       return { id: args.custom ? `${args.name}-id` : "", state: mockState(args.type, args.name, args.inputs) };
     },
     call: (args) => mockCall(args.token),
@@ -169,7 +195,7 @@ export async function runProgram(stack: string, rootDir = join(__dirname, ".."))
 
   const values: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw)) values[`${PROJECT}:${key}`] = JSON.stringify(value);
-  Object.assign(values, placeholderSecrets(config));
+  Object.assign(values, placeholders);
   pulumi.runtime.setAllConfig(values, [`${PROJECT}:upstreamKeys`, `${PROJECT}:alertWebhookUrl`]);
 
   // The mock engine does not hand parents to `newResource`; the registration request carries them.
@@ -180,7 +206,7 @@ export async function runProgram(stack: string, rootDir = join(__dirname, ".."))
     return register(req, callback);
   };
 
-  const exchange: RegistryTokenExchange = async () => "plan-placeholder-acr-token";
+  const exchange: RegistryTokenExchange = async () => MOCK_ACR_TOKEN;
   (globalThis as { __voicePlanRegistryExchange?: RegistryTokenExchange }).__voicePlanRegistryExchange = exchange;
   const program = (await import(join(rootDir, "index.ts"))) as Record<string, unknown>;
 

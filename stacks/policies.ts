@@ -1,0 +1,110 @@
+/**
+ * Policies over what the program registers: pure functions on recorded resources, run by `npm run
+ * plan` (and testable without a policy server). Each names the seed requirement it guards.
+ */
+import type { RecordedResource } from "./mockEngine";
+
+export interface PolicyResult {
+  policy: string;
+  resource: string;
+  level: "mandatory" | "advisory";
+  message: string;
+}
+
+interface Policy {
+  name: string;
+  level: (stack: string) => "mandatory" | "advisory";
+  check: (resource: RecordedResource) => string[];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- registered inputs are untyped
+type Loose = any;
+const CREDENTIAL_NAME = /(KEY|SECRET|PASSWORD|TOKEN|REDIS_URL)/;
+const mandatory = () => "mandatory" as const;
+
+export const POLICIES: Policy[] = [
+  {
+    name: "no-plain-secrets-in-container-env",
+    level: mandatory,
+    check: (r) => {
+      if (r.type !== "azure-native:app:ContainerApp") return [];
+      const containers: Loose[] = (r.inputs as Loose).template?.containers ?? [];
+      return containers.flatMap((c) => (c.env ?? [])
+        .filter((e: Loose) => CREDENTIAL_NAME.test(e.name) && e.value !== undefined)
+        .map((e: Loose) => `${e.name} is a plain value; credentials come from Key Vault through secretRef`));
+    },
+  },
+  {
+    name: "container-secrets-are-key-vault-references",
+    level: mandatory,
+    check: (r) => {
+      if (r.type !== "azure-native:app:ContainerApp") return [];
+      const secrets: Loose[] = (r.inputs as Loose).configuration?.secrets ?? [];
+      return secrets.filter((s) => !s.keyVaultUrl || !s.identity || s.value !== undefined)
+        .map((s) => `secret ${s.name} must be a Key Vault reference read through the identity, with no value`);
+    },
+  },
+  {
+    name: "sticky-sessions-in-single-revision-mode",
+    level: mandatory,
+    check: (r) => {
+      if (r.type !== "azure-native:app:ContainerApp") return [];
+      const c = (r.inputs as Loose).configuration ?? {};
+      const out: string[] = [];
+      if (c.ingress?.stickySessions?.affinity !== "sticky") out.push("ingress.stickySessions.affinity must be sticky (WebSocket sessions)");
+      if (c.activeRevisionsMode !== "Single") out.push("activeRevisionsMode must be Single (sticky sessions require it)");
+      return out;
+    },
+  },
+  {
+    name: "image-by-digest",
+    level: mandatory,
+    check: (r) => r.type !== "azure-native:app:ContainerApp" ? [] :
+      ((r.inputs as Loose).template?.containers ?? []).filter((c: Loose) => !String(c.image).includes("@sha256:"))
+        .map((c: Loose) => `container ${c.name} runs ${c.image}: run images by digest so a revision rolls only when the image changed`),
+  },
+  {
+    name: "redis-tls-only",
+    level: mandatory,
+    check: (r) => {
+      const i = r.inputs as Loose;
+      if (r.type === "azure-native:redis:Redis") {
+        const out: string[] = [];
+        if (i.enableNonSslPort !== false) out.push("the non-TLS port must be off");
+        if (i.minimumTlsVersion !== "1.2") out.push("minimum TLS version must be 1.2");
+        return out;
+      }
+      if (r.type === "azure-native:redisenterprise:Database" && i.clientProtocol !== "Encrypted") return ["clientProtocol must be Encrypted"];
+      return [];
+    },
+  },
+  {
+    name: "registry-admin-user-disabled",
+    level: mandatory,
+    check: (r) => r.type === "azure-native:containerregistry:Registry" && (r.inputs as Loose).adminUserEnabled !== false
+      ? ["the ACR admin user must be disabled; the app pulls with its identity"] : [],
+  },
+  {
+    name: "key-vault-rbac-and-purge-protection",
+    level: (stack) => (stack === "prod" || stack.startsWith("prod-") ? "mandatory" : "advisory"),
+    check: (r) => {
+      if (r.type !== "azure-native:keyvault:Vault") return [];
+      const p = (r.inputs as Loose).properties ?? {};
+      const out: string[] = [];
+      if (p.enableRbacAuthorization !== true) out.push("RBAC authorization must be on");
+      if (p.enablePurgeProtection !== true) out.push("purge protection is off (required in production)");
+      return out;
+    },
+  },
+  {
+    name: "front-door-session-affinity",
+    level: mandatory,
+    check: (r) => r.type === "azure-native:cdn:AFDOriginGroup" && (r.inputs as Loose).sessionAffinityState !== "Enabled"
+      ? ["sessionAffinityState must be Enabled on the origin group"] : [],
+  },
+];
+
+export function runPolicies(stack: string, resources: RecordedResource[]): PolicyResult[] {
+  return POLICIES.flatMap((policy) => resources.flatMap((r) =>
+    policy.check(r).map((message) => ({ policy: policy.name, resource: `${r.type}::${r.name}`, level: policy.level(stack), message }))));
+}

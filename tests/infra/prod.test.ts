@@ -1,0 +1,3 @@
+import { describePlatform } from "./platform";
+
+describe("prod stack under the mock engine", () => describePlatform("prod"));

@@ -1,0 +1,3 @@
+import { describePlatform } from "./platform";
+
+describe("staging stack under the mock engine", () => describePlatform("staging"));
