@@ -1,0 +1,134 @@
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { loadStackConfigFile, parseStackConfig, StackConfigError, readStackFile } from "../../stacks/config";
+import { capacityAlertThreshold, maxSessionsPerInstance, resourceNames, sessionCapacity } from "../../stacks/derived";
+import { serviceEnvironment, upstreamsJson } from "../../stacks/serviceEnv";
+import { loadConfig } from "../../service/src/config";
+
+const root = join(__dirname, "..", "..");
+const run = promisify(execFile);
+
+function problems(stack: string, raw: Record<string, unknown>): string[] {
+  try {
+    parseStackConfig(stack, raw);
+  } catch (error) {
+    if (error instanceof StackConfigError) return error.problems.map((p) => `${p.stack}: ${p.path}: ${p.reason}`);
+    throw error;
+  }
+  return [];
+}
+
+const prodRaw = () => readStackFile("prod", root) as Record<string, any>;
+
+test("both committed stacks are valid", () => {
+  expect(loadStackConfigFile("prod", root).replicas).toEqual({ min: 2, max: 50 });
+  expect(loadStackConfigFile("staging", root).replicas).toEqual({ min: 1, max: 5 });
+});
+
+test("every mistake is reported at once, with stack, path and reason", () => {
+  const raw = prodRaw();
+  raw.replicas = { min: 1, max: 0 };
+  raw.upstreams[1].priority = 1;
+  raw.upstreams[1].region = "atlantis";
+  raw.alerts.emails = ["oncall-at-example"];
+  raw.budget = { amount: -10, financeEmails: ["finance@example.com"] };
+  raw.sesion = { maxMinutes: 45 };
+  const found = problems("prod", raw);
+  expect(found).toEqual(expect.arrayContaining([
+    "prod: replicas.max: Too small: expected number to be >0",
+    "prod: replicas.min: min (1) is greater than max (0)",
+    "prod: replicas.min: a production stack needs at least 2 replicas, got 1",
+    "prod: upstreams.1.priority: duplicate priority 1 (also upstreams.0)",
+    expect.stringMatching(/^prod: upstreams\.1\.region: unknown Azure region "atlantis"/),
+    "prod: alerts.emails.0: not a valid e-mail address",
+    "prod: budget.amount: must be positive",
+    "prod: sesion: unknown key",
+  ]));
+  expect(found).toHaveLength(8);
+});
+
+test("staging may run one replica; the production rule applies to prod only", () => {
+  const raw = prodRaw();
+  raw.replicas = { min: 1, max: 5 };
+  expect(problems("staging", raw)).toEqual([]);
+  expect(problems("prod", raw)).toEqual(["prod: replicas.min: a production stack needs at least 2 replicas, got 1"]);
+});
+
+test("budget needs an amount or an expected volume, not both, not half", () => {
+  const raw = prodRaw();
+  raw.budget = { amount: 500, interviewsPerDay: 10, minutesPerInterview: 30, financeEmails: ["f@example.com"] };
+  expect(problems("prod", raw)).toEqual(["prod: budget: give either amount, or interviewsPerDay and minutesPerInterview, not both"]);
+  raw.budget = { interviewsPerDay: 10, financeEmails: ["f@example.com"] };
+  expect(problems("prod", raw)).toEqual(["prod: budget: interviewsPerDay and minutesPerInterview go together"]);
+});
+
+test("memory must match Container Apps' CPU pairing; voice-live upstreams need a model", () => {
+  const raw = prodRaw();
+  raw.memoryGiB = 4;
+  delete raw.upstreams[0].model;
+  expect(problems("prod", raw)).toEqual(["prod: memoryGiB: Container Apps pairs 1 vCPU with 2 GiB, got 4", "prod: upstreams.0.model: required for voice-live"]);
+});
+
+test("derived numbers: capacity, alert threshold, per-instance cap, names", () => {
+  const config = loadStackConfigFile("prod", root);
+  expect(sessionCapacity(config)).toBe(50 * 50);
+  expect(capacityAlertThreshold(config)).toBe(2250);
+  expect(capacityAlertThreshold({ ...config, replicas: { min: 1, max: 3 }, sessionsPerReplica: 7 })).toBe(18); // 21 x 0.9 = 18.9
+  expect(maxSessionsPerInstance(50)).toBe(75);
+  expect(maxSessionsPerInstance(7)).toBe(11);
+  const names = resourceNames("voice-platform", "prod");
+  expect(names.keyVault.length).toBeLessThanOrEqual(17);
+  expect(names.registry).toMatch(/^[a-z0-9]{5,50}$/);
+});
+
+test("the environment the infrastructure sets is one the service accepts", () => {
+  const config = loadStackConfigFile("prod", root);
+  const env: Record<string, string> = {};
+  for (const e of serviceEnvironment(config, { frontDoorId: "fd-1", appInsightsConnectionString: "InstrumentationKey=x" })) {
+    // Secret references resolve to values in Azure; stand in for them here.
+    env[e.name] = e.value ?? (e.name === "REDIS_URL" ? "rediss://:k@cache.example.net:6380" : "key-value");
+  }
+  const service = loadConfig(env);
+  expect(service.upstreams.map((u) => [u.name, u.priority, u.apiKey])).toEqual([["au", 1, "key-value"], ["us", 2, "key-value"]]);
+  expect(service.auth).toMatchObject({ mode: "oidc", issuer: config.auth.issuer });
+  expect(service.frontDoorId).toBe("fd-1");
+  expect(service.maxSessionsPerInstance).toBe(75);
+  expect(JSON.parse(upstreamsJson(config.upstreams))[0]).not.toHaveProperty("apiKey");
+});
+
+describe("npm run plan, end to end", () => {
+  test("writes the manifest of DESIGN.md", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "plan-")), "m.json");
+    const { stdout } = await run("npx", ["tsx", "scripts/plan.ts", "--stack", "prod", "--out", out], { cwd: root });
+    expect(stdout).toContain("sessionAffinityState=Enabled");
+    expect(stdout).toContain("monthly total");
+    const manifest = JSON.parse(readFileSync(out, "utf8"));
+    expect(Object.keys(manifest)).toEqual(["stack", "project", "resources", "outputs", "warnings", "policy"]);
+    expect(manifest.stack).toBe("prod");
+    expect(manifest.resources.length).toBeGreaterThan(30);
+    for (const r of manifest.resources) expect(Object.keys(r)).toEqual(["type", "name", "parent", "inputs"]);
+    expect(JSON.stringify(manifest)).not.toMatch(/plan-placeholder-key|mock-redis-key|plan-placeholder-acr-token/);
+    expect(manifest.warnings.some((w: string) => w.startsWith("upstream quota"))).toBe(true);
+  }, 60_000);
+
+  test("a stack file with several mistakes exits 1 listing all of them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "badstack-"));
+    copyFileSync(join(root, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    const yaml = readFileSync(join(root, "Pulumi.prod.yaml"), "utf8")
+      .replace("    min: 2", "    min: 90")
+      .replace("      priority: 2", "      priority: 1")
+      .replace("voice-oncall@example.com", "nobody")
+      .replace("headroomPercent: 20", "headroomPercent: -1");
+    writeFileSync(join(dir, "Pulumi.prod.yaml"), yaml);
+    const failed = await run("npx", ["tsx", "scripts/plan.ts", "--stack", "prod", "--dir", dir], { cwd: root }).then(() => null, (e) => e);
+    expect(failed?.code).toBe(1);
+    expect(failed.stderr).toContain("4 problem(s)");
+    for (const line of ["prod: upstreams.1.priority: duplicate priority 1", "prod: alerts.emails.0: not a valid e-mail address", "prod: budget.headroomPercent: must be >= 0"]) {
+      expect(failed.stderr).toContain(line);
+    }
+    expect(failed.stderr).toMatch(/prod: replicas.min: min \(90\) is greater than max \(50\)/);
+  }, 60_000);
+});
