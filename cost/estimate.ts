@@ -158,8 +158,8 @@ export function seedDiscrepancies(catalog: Catalog): string[] {
   const minuteIn = (catalog.model.audioInputTokensPerMinute * catalog.prices.audioInput.value) / 1e6;
   const minuteOut = (catalog.model.audioOutputTokensPerMinute * catalog.prices.audioOutput.value) / 1e6;
   const notes = [
-    `seed: "$0.40 per 1M audio input tokens (~$0.06/minute)": at ${catalog.model.audioInputTokensPerMinute} tokens/min that is ${usd(minuteIn)}/minute, not $0.06`,
-    `seed: "$0.80 per 1M audio output tokens (~$0.12/minute)": at ${catalog.model.audioOutputTokensPerMinute} tokens/min that is ${usd(minuteOut)}/minute, not $0.12`,
+    `seed: "$0.40 per 1M audio input tokens (~$${SEED_PRINTED.perMinuteAudioIn}/minute)": at ${catalog.model.audioInputTokensPerMinute} tokens/min that is ${usd(minuteIn)}/minute, not $${SEED_PRINTED.perMinuteAudioIn}`,
+    `seed: "$0.80 per 1M audio output tokens (~$${SEED_PRINTED.perMinuteAudioOut}/minute)": at ${catalog.model.audioOutputTokensPerMinute} tokens/min that is ${usd(minuteOut)}/minute, not $${SEED_PRINTED.perMinuteAudioOut}`,
     `seed: per hour printed $${SEED_PRINTED.perHour}, its own method gives ${usd(hour.total)}`,
     `seed: audio token rates 1,500 in / 1,200 out per minute; Microsoft documents ~600 in / ~1,200 out (10 and 20 tokens/s of speech)`,
   ];

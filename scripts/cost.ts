@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { DEFAULT_CATALOG_ID, estimate, listCatalogs, loadCatalog, SEED_PRINTED, SEED_SIZING, type Estimate, type Sizing } from "../cost";
 import { renderChartSvg } from "../cost/chart";
 import { loadStackConfigFile, StackConfigError } from "../stacks/config";
-import { sizingOf } from "../stacks/platform";
+import { sizingOf, topPriorityUpstreams } from "../stacks/platform";
 
 interface Args {
   stack?: string;
@@ -120,8 +120,7 @@ async function main(): Promise<void> {
       perDay ??= config.budget.interviewsPerDay;
       minutes ??= config.budget.minutesPerInterview;
       catalogId ??= config.budget.catalog;
-      const top = Math.min(...config.upstreams.map((u) => u.priority));
-      upstreamResources = config.upstreams.filter((u) => u.priority === top).length;
+      upstreamResources = topPriorityUpstreams(config);
       rotateMinutes = config.session.rotateMinutes;
     } catch (error) {
       if (error instanceof StackConfigError) {

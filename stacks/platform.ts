@@ -64,7 +64,8 @@ export function sizingOf(config: StackConfig) {
   };
 }
 
-function topPriorityUpstreams(config: StackConfig): number {
+/** Upstream entries sharing the best priority: the resources new sessions spread over. */
+export function topPriorityUpstreams(config: StackConfig): number {
   const top = Math.min(...config.upstreams.map((u) => u.priority));
   return config.upstreams.filter((u) => u.priority === top).length;
 }

@@ -2,7 +2,9 @@
 import { ConfigError, loadConfig } from "../../service/src/config";
 import { createMemoryRegistry } from "../../service/src/registry/memory";
 import { extractToken } from "../../service/src/server/auth";
-import { clientCloseFor, isAudioFrame, sniffType } from "../../service/src/server/frames";
+import { AUDIO_EVENTS, clientCloseFor, sniffType } from "../../service/src/server/frames";
+
+const isAudioFrame = (frame: Buffer) => AUDIO_EVENTS.has(sniffType(frame) ?? "");
 import { COGNITIVE_SCOPE, EntraTokens, parseRoute, UpstreamSelector, upstreamUrl } from "../../service/src/server/upstream";
 
 const upstream = (name: string, priority: number, extra: object = {}) =>

@@ -32,11 +32,6 @@ export function sniffType(frame: Buffer | string): string | undefined {
   return TYPE_PATTERN.exec(head)?.[1];
 }
 
-export function isAudioFrame(frame: Buffer | string): boolean {
-  const type = sniffType(frame);
-  return type !== undefined && AUDIO_EVENTS.has(type);
-}
-
 export type Ending =
   | { kind: "client_closed"; code: number }
   | { kind: "upstream_closed"; code: number }
