@@ -4,7 +4,7 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig, PROJECT, StackConfigSchema, StackConfigError } from "./stacks/config";
+import { parseConfigValue, parseStackConfig, PROJECT, StackConfigSchema, StackConfigError } from "./stacks/config";
 import { createPlatform } from "./stacks/platform";
 import { exchangeAcrToken, type RegistryTokenExchange } from "./stacks/registry";
 
@@ -12,10 +12,11 @@ const stack = pulumi.getStack();
 const cfg = new pulumi.Config(PROJECT);
 
 // The same raw object `npm run plan` builds from Pulumi.<stack>.yaml: every top-level key of the schema.
+// The engine hands structured values over as JSON and plain strings as they are.
 const raw: Record<string, unknown> = {};
 for (const key of Object.keys(StackConfigSchema.shape)) {
-  const value = cfg.getObject<unknown>(key);
-  if (value !== undefined) raw[key] = value;
+  const value = cfg.get(key);
+  if (value !== undefined) raw[key] = parseConfigValue(value);
 }
 
 let config;

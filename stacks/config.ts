@@ -151,6 +151,20 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>): S
   return result.data;
 }
 
+/** A config value as the Pulumi engine passes it: JSON for objects, arrays, numbers and booleans; a plain string otherwise. */
+export function parseConfigValue(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+/** The string the Pulumi engine hands the program for a YAML value. */
+export function serializeConfigValue(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
 /** Reads `Pulumi.<stack>.yaml` the way the Pulumi CLI does: keys under `voice-platform:`. */
 export function readStackFile(stack: string, rootDir = join(__dirname, "..")): Record<string, unknown> {
   const file = join(rootDir, `Pulumi.${stack}.yaml`);

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, readStackFile, parseStackConfig, type StackConfig } from "./config";
+import { PROJECT, readStackFile, parseStackConfig, serializeConfigValue, type StackConfig } from "./config";
 import type { RegistryTokenExchange } from "./registry";
 
 interface RegisterRequest {
@@ -194,7 +194,7 @@ export async function runProgram(stack: string, rootDir = join(__dirname, ".."))
   }, PROJECT, stack, false);
 
   const values: Record<string, string> = {};
-  for (const [key, value] of Object.entries(raw)) values[`${PROJECT}:${key}`] = JSON.stringify(value);
+  for (const [key, value] of Object.entries(raw)) values[`${PROJECT}:${key}`] = serializeConfigValue(value);
   Object.assign(values, placeholders);
   pulumi.runtime.setAllConfig(values, [`${PROJECT}:upstreamKeys`, `${PROJECT}:alertWebhookUrl`]);
 

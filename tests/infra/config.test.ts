@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { loadStackConfigFile, parseStackConfig, StackConfigError, readStackFile } from "../../stacks/config";
+import { loadStackConfigFile, parseConfigValue, parseStackConfig, readStackFile, serializeConfigValue, StackConfigError } from "../../stacks/config";
 import { capacityAlertThreshold, maxSessionsPerInstance, resourceNames, sessionCapacity } from "../../stacks/derived";
 import { serviceEnvironment, upstreamsJson } from "../../stacks/serviceEnv";
 import { loadConfig } from "../../service/src/config";
@@ -22,6 +22,14 @@ function problems(stack: string, raw: Record<string, unknown>): string[] {
 }
 
 const prodRaw = () => readStackFile("prod", root) as Record<string, any>;
+
+test("config values cross the engine as Pulumi passes them: plain strings raw, everything else JSON", () => {
+  for (const value of ["australiaeast", 50, true, { min: 2, max: 50 }, ["https://a.example.com"]]) {
+    expect(parseConfigValue(serializeConfigValue(value))).toEqual(value);
+  }
+  expect(serializeConfigValue("australiaeast")).toBe("australiaeast"); // what `pulumi up` hands index.ts
+  expect(parseConfigValue("australiaeast")).toBe("australiaeast");
+});
 
 test("both committed stacks are valid", () => {
   expect(loadStackConfigFile("prod", root).replicas).toEqual({ min: 2, max: 50 });
