@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 /**
  * Numbers derived from the stack config: pure, tested on hand-computed values, never typed twice.
  */
@@ -29,19 +30,24 @@ export function maxSessionsPerInstance(sessionsPerReplica: number): number {
  */
 export const TERMINATION_GRACE_SECONDS = 60;
 
+/**
+ * Key Vault and ACR names are global across Azure: a short hash of the subscription and stack keeps
+ * them unique and stable (the same inputs always give the same name, like Bicep's uniqueString).
+ */
+export function globalNames(project: string, stack: string, subscriptionId: string): { keyVault: string; registry: string } {
+  const compact = `${project}${stack}`.toLowerCase().replace(/[^a-z0-9]/g, "");
+  const suffix = createHash("sha256").update(`${subscriptionId}/${project}/${stack}`).digest("hex").slice(0, 6);
+  return { keyVault: `kv${compact}`.slice(0, 16) + suffix, registry: `acr${compact}`.slice(0, 40) + suffix };
+}
+
 /** Azure resource names from the stack, within each service's length and character rules. */
 export function resourceNames(project: string, stack: string) {
   const base = `${project}-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
-  const compact = base.replace(/-/g, "");
   return {
     resourceGroup: `rg-${base}`,
     logAnalytics: `log-${base}`,
     appInsights: `appi-${base}`,
     identity: `id-${base}`,
-    // Key Vault: 3-24 characters, globally unique (Pulumi appends a random suffix to this prefix).
-    keyVault: `kv${compact}`.slice(0, 17),
-    // ACR: 5-50 alphanumerics, globally unique.
-    registry: `acr${compact}`.slice(0, 42),
     redis: `redis-${base}`,
     environment: `cae-${base}`,
     containerApp: `ca-${base}`.slice(0, 32),

@@ -99,7 +99,7 @@ function mockState(type: string, name: string, wireInputs: Record<string, unknow
       Object.assign(extra, { principalId: `principal-${name}`, clientId: `client-${name}` });
       break;
     case "azure-native:keyvault:Vault":
-      extra.name = `${inputs.vaultName ?? "kvvoice"}mock1`;
+      extra.name = inputs.vaultName;
       break;
     case "azure-native:keyvault:Secret":
       extra.properties = { ...(inputs.properties ?? {}), secretUri: `https://${inputs.vaultName}.vault.azure.net/secrets/${inputs.secretName}` };

@@ -10,7 +10,7 @@ import { Alerts } from "./alerts";
 import { Budget, firstOfMonth } from "./budget";
 import type { StackConfig } from "./config";
 import { VoiceApp } from "./containerApp";
-import { resourceNames, sessionCapacity } from "./derived";
+import { globalNames, resourceNames, sessionCapacity } from "./derived";
 import { FrontDoorProfile, FrontDoorRoute } from "./frontDoor";
 import { Observability } from "./observability";
 import { RedisStore } from "./redisStore";
@@ -85,6 +85,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
   const names = resourceNames(PROJECT, stack);
   const location = config.location;
   const client = authorization.getClientConfigOutput();
+  const unique = client.subscriptionId.apply((id) => globalNames(PROJECT, stack, id));
 
   const group = new resources.ResourceGroup("rg", { resourceGroupName: names.resourceGroup, location });
   const resourceGroupName = group.name;
@@ -94,7 +95,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
   });
 
   const vault = new Vault("vault", {
-    resourceGroupName, location, identityName: names.identity, vaultName: names.keyVault,
+    resourceGroupName, location, identityName: names.identity, vaultName: unique.keyVault,
     tenantId: client.tenantId, subscriptionId: client.subscriptionId, deployerObjectId: client.objectId,
     purgeProtection: isProduction(stack),
   });
@@ -113,7 +114,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
   keyVaultSecrets[REDIS_URL_SECRET] = vault.secret("secret-redis-url", REDIS_URL_SECRET, redis.url);
 
   const image = new ServiceImage("image", {
-    resourceGroupName, location, registryName: names.registry, contextDir: options.contextDir,
+    resourceGroupName, location, registryName: unique.registry, contextDir: options.contextDir,
     tenantId: client.tenantId, subscriptionId: client.subscriptionId,
     deployerAccessToken: authorization.getClientTokenOutput().token,
     exchangeToken: options.exchangeRegistryToken, pullerPrincipalId: vault.identity.principalId,

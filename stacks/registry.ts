@@ -26,7 +26,8 @@ export const ACR_TOKEN_USER = "00000000-0000-0000-0000-000000000000";
 export interface ServiceImageArgs {
   resourceGroupName: pulumi.Input<string>;
   location: pulumi.Input<string>;
-  registryName: string;
+  /** Globally unique (see globalNames). */
+  registryName: pulumi.Input<string>;
   /** Repository root: the build context (service/Dockerfile copies from it). */
   contextDir: string;
   tenantId: pulumi.Input<string>;

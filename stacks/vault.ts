@@ -7,7 +7,8 @@ export interface VaultArgs {
   resourceGroupName: pulumi.Input<string>;
   location: pulumi.Input<string>;
   identityName: string;
-  vaultName: string;
+  /** Globally unique (see globalNames). */
+  vaultName: pulumi.Input<string>;
   tenantId: pulumi.Input<string>;
   subscriptionId: pulumi.Input<string>;
   /** The principal running `pulumi up`: it writes the secrets (RBAC vaults grant nobody by default). */
@@ -36,6 +37,7 @@ export class Vault extends pulumi.ComponentResource {
     }, { parent: this });
     this.vault = new keyvault.Vault(`${name}-kv`, {
       resourceGroupName: args.resourceGroupName,
+      vaultName: args.vaultName,
       location: args.location,
       properties: {
         tenantId: args.tenantId,

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { loadStackConfigFile, parseConfigValue, parseStackConfig, readStackFile, serializeConfigValue, StackConfigError } from "../../stacks/config";
-import { capacityAlertThreshold, maxSessionsPerInstance, resourceNames, sessionCapacity } from "../../stacks/derived";
+import { capacityAlertThreshold, globalNames, maxSessionsPerInstance, resourceNames, sessionCapacity } from "../../stacks/derived";
 import { serviceEnvironment, upstreamsJson } from "../../stacks/serviceEnv";
 import { loadConfig } from "../../service/src/config";
 
@@ -87,9 +87,12 @@ test("derived numbers: capacity, alert threshold, per-instance cap, names", () =
   expect(capacityAlertThreshold({ ...config, replicas: { min: 1, max: 3 }, sessionsPerReplica: 7 })).toBe(18); // 21 x 0.9 = 18.9
   expect(maxSessionsPerInstance(50)).toBe(75);
   expect(maxSessionsPerInstance(7)).toBe(11);
-  const names = resourceNames("voice-platform", "prod");
-  expect(names.keyVault.length).toBeLessThanOrEqual(17);
-  expect(names.registry).toMatch(/^[a-z0-9]{5,50}$/);
+  expect(resourceNames("voice-platform", "prod").containerApp).toBe("ca-voice-platform-prod");
+  const unique = globalNames("voice-platform", "prod", "sub-1");
+  expect(unique.keyVault).toMatch(/^kvvoiceplatformp[0-9a-f]{6}$/); // Key Vault: 3-24 characters
+  expect(unique.registry).toMatch(/^acrvoiceplatformprod[0-9a-f]{6}$/); // ACR: 5-50 alphanumerics
+  expect(globalNames("voice-platform", "prod", "sub-1")).toEqual(unique); // stable
+  expect(globalNames("voice-platform", "prod", "sub-2").keyVault).not.toBe(unique.keyVault);
 });
 
 test("the environment the infrastructure sets is one the service accepts", () => {
