@@ -110,7 +110,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     keyVaultSecrets[apiKeySecretName(upstream)] = vault.secret(`secret-${upstream.name}`, apiKeySecretName(upstream), key);
   }
 
-  const redis = new RedisStore("redis", { resourceGroupName, location, name: names.redis, sku: config.redis.sku });
+  const redis = new RedisStore("redis", { resourceGroupName, location, name: unique.redis, sku: config.redis.sku });
   keyVaultSecrets[REDIS_URL_SECRET] = vault.secret("secret-redis-url", REDIS_URL_SECRET, redis.url);
 
   const image = new ServiceImage("image", {

@@ -5,7 +5,8 @@ import * as redisenterprise from "@pulumi/azure-native/redisenterprise";
 export interface RedisStoreArgs {
   resourceGroupName: pulumi.Input<string>;
   location: pulumi.Input<string>;
-  name: string;
+  /** Globally unique (see globalNames). */
+  name: pulumi.Input<string>;
   /** Azure Cache for Redis (Basic_C1, Standard_C1, Premium_P1) or Azure Managed Redis (Balanced_B0, Balanced_B1). */
   sku: string;
 }
