@@ -172,9 +172,12 @@ export function placeholderSecrets(config: StackConfig): Record<string, string> 
   return { [`${PROJECT}:upstreamKeys`]: JSON.stringify(keys), [`${PROJECT}:alertWebhookUrl`]: "https://plan-placeholder.invalid/webhook" };
 }
 
-export async function runProgram(stack: string, rootDir = join(__dirname, "..")): Promise<PlanRun> {
+const PROGRAM_DIR = join(__dirname, "..");
+
+/** `stackDir` holds Pulumi.<stack>.yaml (the repository by default); the program is always this repository's index.ts. */
+export async function runProgram(stack: string, stackDir = PROGRAM_DIR): Promise<PlanRun> {
   // Validation first: a bad stack stops here with every problem, as `pulumi up` would.
-  const raw = readStackFile(stack, rootDir);
+  const raw = readStackFile(stack, stackDir);
   const config = parseStackConfig(stack, raw);
 
   const recorded = new Map<string, RecordedResource>();
@@ -208,7 +211,7 @@ export async function runProgram(stack: string, rootDir = join(__dirname, ".."))
 
   const exchange: RegistryTokenExchange = async () => MOCK_ACR_TOKEN;
   (globalThis as { __voicePlanRegistryExchange?: RegistryTokenExchange }).__voicePlanRegistryExchange = exchange;
-  const program = (await import(join(rootDir, "index.ts"))) as Record<string, unknown>;
+  const program = (await import(join(PROGRAM_DIR, "index.ts"))) as Record<string, unknown>;
 
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(program)) {

@@ -125,6 +125,27 @@ describe("npm run plan, end to end", () => {
     expect(manifest.warnings.some((w: string) => w.startsWith("upstream quota"))).toBe(true);
   }, 60_000);
 
+  test("Front Door off and Azure Managed Redis: the other branches of the program", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "altstack-"));
+    copyFileSync(join(root, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    const yaml = readFileSync(join(root, "Pulumi.prod.yaml"), "utf8").replace("    enabled: true", "    enabled: false").replace("    sku: Standard_C1", "    sku: Balanced_B0");
+    writeFileSync(join(dir, "Pulumi.prod.yaml"), yaml);
+    const out = join(dir, "m.json");
+    await run("npx", ["tsx", "scripts/plan.ts", "--stack", "prod", "--dir", dir, "--out", out], { cwd: root });
+    const manifest = JSON.parse(readFileSync(out, "utf8"));
+    const types = manifest.resources.map((r: { type: string }) => r.type);
+    expect(types.filter((t: string) => t.startsWith("azure-native:cdn:"))).toEqual([]);
+    expect(types).not.toContain("azure-native:redis:Redis");
+    const db = manifest.resources.find((r: { type: string }) => r.type === "azure-native:redisenterprise:Database");
+    expect(db.inputs).toMatchObject({ clientProtocol: "Encrypted", port: 10000, clusteringPolicy: "EnterpriseCluster" });
+    const app = manifest.resources.find((r: { type: string }) => r.type === "azure-native:app:ContainerApp");
+    const env = app.inputs.template.containers[0].env.map((e: { name: string }) => e.name);
+    expect(env).not.toContain("FRONT_DOOR_ID");
+    expect(env).toContain("REDIS_URL");
+    expect(manifest.outputs.wssUrl).toBe(`wss://${manifest.outputs.appFqdn}/voice-live/realtime`);
+    expect(manifest.policy).toEqual([]);
+  }, 60_000);
+
   test("a stack file with several mistakes exits 1 listing all of them", async () => {
     const dir = mkdtempSync(join(tmpdir(), "badstack-"));
     copyFileSync(join(root, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
