@@ -1,7 +1,10 @@
-/** One jest run for every suite: infra (mock engine), cost, service (real sockets), e2e. */
+/**
+ * One jest run for every suite: pure unit tests beside their modules (contracts, cost, stacks, plan,
+ * service/src), and the integration suites in tests/ (mock engine, real sockets, redis-server, nginx).
+ */
 module.exports = {
   testEnvironment: "node",
-  roots: ["<rootDir>/tests"],
+  roots: ["<rootDir>/contracts", "<rootDir>/cost", "<rootDir>/stacks", "<rootDir>/plan", "<rootDir>/service/src", "<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.(t|j|mj)sx?$": ["@swc/jest"] },
   // ESM-only packages (jose, ...) are transformed to CommonJS for jest.

@@ -1,18 +1,23 @@
 /**
  * Capacity planning: from expected volume to peak concurrency, replicas, and the upstream's quotas.
- * Pure; thresholds from shared/notes/azure.md.
+ * Pure. Platform limits are Microsoft's published figures (sources beside each).
  */
 
-/** Front Door Standard/Premium: concurrent WebSocket connections per profile. */
+/** Front Door Standard/Premium: concurrent WebSocket connections per profile ("Azure Front Door limits", learn.microsoft.com). */
 export const FRONT_DOOR_MAX_WEBSOCKETS = 3000;
-/** Voice Live (S0): new connections a minute per resource. */
+/** Voice Live (S0): new connections a minute per resource (Speech service quotas and limits, 2026-01). */
 export const VOICE_LIVE_NEW_CONNECTIONS_PER_MINUTE = 30;
-/** Voice Live (S0): tokens a minute per resource. */
+/** Voice Live (S0): tokens a minute per resource (Speech service quotas and limits, 2026-01). */
 export const VOICE_LIVE_TOKENS_PER_MINUTE = 120_000;
-/** One interview speaking both ways, before re-sent context (notes/azure.md): ~1,800 audio tokens a minute. */
+/** One interview speaking both ways, before re-sent context: ~600 input + ~1,200 output audio tokens a minute. */
 export const TOKENS_PER_SESSION_MINUTE = 1800;
 export const DEFAULT_PEAK_HOUR_FACTOR = 2;
 export const DEFAULT_BUSY_HOURS_PER_DAY = 10;
+
+/** The most sessions a stack is sized for: every replica at its scale target. */
+export function sessionCapacity(sizing: { maxReplicas: number; sessionsPerReplica: number }): number {
+  return sizing.maxReplicas * sizing.sessionsPerReplica;
+}
 
 export interface CapacityInput {
   interviewsPerDay: number;
@@ -55,7 +60,7 @@ export function planCapacity(input: CapacityInput): CapacityPlan {
   const upstreamResourcesNeeded = Math.max(1, byConnections, byTokens);
 
   const warnings: string[] = [];
-  const capacity = input.maxReplicas * input.sessionsPerReplica;
+  const capacity = sessionCapacity(input);
   if (capacity < peakConcurrentSessions) {
     warnings.push(`capacity: maxReplicas x sessionsPerReplica = ${input.maxReplicas} x ${input.sessionsPerReplica} = ${capacity} is below the expected peak of ${peakConcurrentSessions} concurrent sessions`);
   }

@@ -1,10 +1,8 @@
 /**
- * Pricing catalogs: data files (cost/catalogs/<id>.json), each price with its unit, source, date and,
- * where it is one, an assumption flag. Adding a catalog is adding a file; a malformed one is rejected
- * with the file and the field that is wrong.
+ * The pricing catalog's shape: data (cost/catalogs/<id>.json), each price with its unit, source, date
+ * and, where it is one, an assumption flag. Parsing is pure; the registry in catalogs/index.ts holds
+ * the parsed catalogs. A malformed catalog is rejected with its name and the field that is wrong.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { z } from "zod";
 
 const Price = z.object({
@@ -26,7 +24,6 @@ const Metered = z.object({
   logAnalyticsPerGB: Price,
   logFreeGBPerMonth: Price,
   logGBPerInterview: Price,
-  busyHoursPerDay: Price,
 });
 
 const Fixed = z.object({
@@ -75,9 +72,6 @@ export const CatalogSchema = z.object({
 
 export type Catalog = z.infer<typeof CatalogSchema>;
 
-export const CATALOG_DIR = join(__dirname, "catalogs");
-export const DEFAULT_CATALOG_ID = "azure-gpt-realtime-2025-08";
-
 export class CatalogError extends Error {}
 
 /** Validates a parsed catalog; `file` names it in errors. */
@@ -88,26 +82,6 @@ export function parseCatalog(data: unknown, file: string): Catalog {
     throw new CatalogError(`catalog ${file} is malformed:\n  - ${problems.join("\n  - ")}`);
   }
   return result.data;
-}
-
-export function listCatalogs(dir = CATALOG_DIR): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
-}
-
-export function loadCatalog(id: string, dir = CATALOG_DIR): Catalog {
-  const file = join(dir, `${id}.json`);
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(id) || !existsSync(file)) {
-    throw new CatalogError(`unknown catalog "${id}"; available: ${listCatalogs(dir).join(", ")}`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new CatalogError(`catalog ${file} is not valid JSON: ${(error as Error).message}`);
-  }
-  const catalog = parseCatalog(data, file);
-  if (catalog.id !== id) throw new CatalogError(`catalog ${file}: id "${catalog.id}" does not match its file name`);
-  return catalog;
 }
 
 /** Prices flagged as assumptions, for the notes every estimate prints. */

@@ -1,5 +1,12 @@
-export { loadCatalog, listCatalogs, parseCatalog, assumptionsOf, CatalogError, DEFAULT_CATALOG_ID, type Catalog, type Price } from "./catalog";
+/**
+ * The cost model: pricing catalogs (data with sources) and pure functions over them. No Pulumi, no I/O:
+ * the infrastructure (budget, capacity warnings), the cost command and the service (metering) all
+ * import it.
+ */
+export { parseCatalog, assumptionsOf, CatalogError, type Catalog, type Price } from "./catalog";
+export { catalogById, catalogIds, DEFAULT_CATALOG_ID } from "./catalogs";
 export { sessionCost, sessionParams, priceTokens, type SessionCost, type SessionParams, type Tokens } from "./session";
-export { planCapacity, FRONT_DOOR_MAX_WEBSOCKETS, VOICE_LIVE_NEW_CONNECTIONS_PER_MINUTE, VOICE_LIVE_TOKENS_PER_MINUTE, type CapacityInput, type CapacityPlan } from "./capacity";
-export { estimate, infrastructureCost, seedDiscrepancies, SEED_PRINTED, SEED_SIZING, type Estimate, type EstimateInput, type Sizing } from "./estimate";
-export { deriveBudget, type BudgetDerivation, type BudgetInput } from "./budget";
+export { planCapacity, sessionCapacity, DEFAULT_BUSY_HOURS_PER_DAY, DEFAULT_PEAK_HOUR_FACTOR, FRONT_DOOR_MAX_WEBSOCKETS, VOICE_LIVE_NEW_CONNECTIONS_PER_MINUTE, VOICE_LIVE_TOKENS_PER_MINUTE, type CapacityInput, type CapacityPlan } from "./capacity";
+export { estimate, infrastructureCost, SEED_SIZING, type Estimate, type EstimateInput, type Sizing } from "./estimate";
+export { budgetFromEstimate, type BudgetDerivation } from "./budget";
+export { seedDiscrepancies, SEED_PRINTED } from "./seedCritique";

@@ -4,10 +4,10 @@
  * The stack gives expected volume and sizing; the flags override. Exit 2 on bad arguments.
  */
 import { writeFileSync } from "node:fs";
-import { DEFAULT_CATALOG_ID, estimate, listCatalogs, loadCatalog, SEED_PRINTED, SEED_SIZING, type Estimate, type Sizing } from "../cost";
+import { catalogById, catalogIds, DEFAULT_CATALOG_ID, estimate, SEED_PRINTED, SEED_SIZING, type Estimate } from "../cost";
 import { renderChartSvg } from "../cost/chart";
 import { loadStackConfigFile, StackConfigError } from "../stacks/config";
-import { sizingOf, topPriorityUpstreams } from "../stacks/platform";
+import { estimateBaseFor, type EstimateBase } from "../stacks/sizing";
 
 interface Args {
   stack?: string;
@@ -104,42 +104,24 @@ async function main(): Promise<void> {
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (error) {
-    console.error(`cost: ${(error as Error).message}\nusage: npm run cost -- [--stack NAME] [--catalog ${listCatalogs().join("|")}] [--interviews-per-day N] [--minutes M] [--format table|json|csv] [--chart FILE.svg]`);
+    console.error(`cost: ${(error as Error).message}\nusage: npm run cost -- [--stack NAME] [--catalog ${catalogIds().join("|")}] [--interviews-per-day N] [--minutes M] [--format table|json|csv] [--chart FILE.svg]`);
     process.exit(2);
   }
-  let sizing: Sizing = SEED_SIZING;
-  let perDay = args.interviewsPerDay;
-  let minutes = args.minutes;
-  let catalogId = args.catalog;
-  let upstreamResources: number | undefined;
-  let rotateMinutes: number | undefined;
-  if (args.stack) {
-    try {
-      const config = loadStackConfigFile(args.stack);
-      sizing = sizingOf(config);
-      perDay ??= config.budget.interviewsPerDay;
-      minutes ??= config.budget.minutesPerInterview;
-      catalogId ??= config.budget.catalog;
-      upstreamResources = topPriorityUpstreams(config);
-      rotateMinutes = config.session.rotateMinutes;
-    } catch (error) {
-      if (error instanceof StackConfigError) {
-        console.error(error.message);
-        process.exit(2);
-      }
-      throw error;
-    }
-  }
-  minutes ??= 30;
-  let catalog;
+  let base: EstimateBase;
   try {
-    catalog = loadCatalog(catalogId ?? DEFAULT_CATALOG_ID);
+    // With a stack: its catalog, volume and sizing, exactly what its budget is derived from; flags override.
+    base = args.stack
+      ? estimateBaseFor(loadStackConfigFile(args.stack), { catalogId: args.catalog, interviewsPerDay: args.interviewsPerDay, minutesPerInterview: args.minutes })
+      : { catalog: catalogById(args.catalog ?? DEFAULT_CATALOG_ID), sizing: SEED_SIZING, interviewsPerDay: args.interviewsPerDay, minutesPerInterview: args.minutes };
   } catch (error) {
-    console.error(`cost: ${(error as Error).message}`);
+    console.error(error instanceof StackConfigError ? error.message : `cost: ${(error as Error).message}`);
     process.exit(2);
   }
+  const catalog = base.catalog;
+  const minutes = base.minutesPerInterview ?? 30;
+  const perDay = base.interviewsPerDay;
   const volumes = perDay !== undefined ? [perDay] : SEED_PRINTED.table.map((r) => r.interviewsPerDay);
-  const byVolume = volumes.map((v) => estimate({ catalog, interviewsPerDay: v, minutesPerInterview: minutes!, sizing, upstreamResources, rotateMinutes }));
+  const byVolume = volumes.map((v) => estimate({ ...base, interviewsPerDay: v, minutesPerInterview: minutes }));
   const main = byVolume[byVolume.length - 1];
 
   if (args.format === "json") console.log(JSON.stringify(perDay !== undefined ? main : { ...main, byVolume }, null, 2));
@@ -147,7 +129,7 @@ async function main(): Promise<void> {
   else console.log(render(main, volumes, byVolume));
 
   if (args.chart) {
-    const svg = await renderChartSvg({ catalog, minutesPerInterview: minutes, sizing, maxInterviewsPerDay: Math.max(2 * (perDay ?? 5000), Math.ceil(main.ptu.breakEvenInterviewsPerDay * 1.5)) });
+    const svg = await renderChartSvg({ catalog, minutesPerInterview: minutes, sizing: base.sizing ?? SEED_SIZING, maxInterviewsPerDay: Math.max(2 * (perDay ?? 5000), Math.ceil(main.ptu.breakEvenInterviewsPerDay * 1.5)) });
     writeFileSync(args.chart, svg);
     console.error(`chart: ${args.chart}`);
   }

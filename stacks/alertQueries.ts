@@ -1,10 +1,10 @@
 /**
  * The seed's four alerts as KQL over Application Insights `customMetrics`, where OpenTelemetry metrics
- * land under their instrument names (imported from the service's one names module). Pure.
+ * land under their instrument names (contracts/telemetry.ts, which the service emits). Pure.
  */
-import { Metric } from "../service/src/telemetry/names";
+import { ConnectStage, Metric, MetricAttribute, refusalsCausedBy } from "../contracts";
 import type { StackConfig } from "./config";
-import { capacityAlertThreshold, sessionCapacity } from "./derived";
+import type { StackSizing } from "./sizing";
 
 export interface LogAlertSpec {
   name: string;
@@ -16,9 +16,9 @@ export interface LogAlertSpec {
   severity: 0 | 1 | 2 | 3;
 }
 
-export function logAlerts(config: StackConfig): LogAlertSpec[] {
+export function logAlerts(config: StackConfig, sizing: Pick<StackSizing, "sessionCapacity" | "capacityAlertThreshold">): LogAlertSpec[] {
   const a = config.alerts;
-  const capacity = sessionCapacity(config);
+  const capacity = sizing.sessionCapacity;
   return [
     {
       name: "sessions-near-capacity",
@@ -31,7 +31,7 @@ export function logAlerts(config: StackConfig): LogAlertSpec[] {
         "| summarize active = sum(value) by bin(timestamp, 1m)",
       ].join("\n"),
       measure: "active",
-      threshold: capacityAlertThreshold(config),
+      threshold: sizing.capacityAlertThreshold,
       severity: 1,
     },
     {
@@ -59,7 +59,7 @@ export function logAlerts(config: StackConfig): LogAlertSpec[] {
     {
       name: "connect-failures",
       description: `Sessions failing to connect above ${a.connectFailurePercent}% (refused tokens and origins excluded)`,
-      query: ratioQuery(Metric.connectFailures, "failureRate", `| where not(tostring(customDimensions.reason) startswith "token_") and tostring(customDimensions.reason) !in ("origin_not_allowed", "front_door_required")`),
+      query: ratioQuery(Metric.connectFailures, "failureRate", `| where tostring(customDimensions.${MetricAttribute.reason}) !in (${clientCaused})`),
       measure: "failureRate",
       threshold: a.connectFailurePercent,
       severity: 0,
@@ -67,10 +67,13 @@ export function logAlerts(config: StackConfig): LogAlertSpec[] {
   ];
 }
 
+/** Refusals the client caused (bad token, foreign origin, ...): not a platform failure. */
+const clientCaused = refusalsCausedBy("client").map((code) => `"${code}"`).join(", ");
+
 /** Percentage of a counter against client connection attempts in the same window. */
 function ratioQuery(counter: string, column: string, filter: string): string {
   return [
-    `let attempts = toscalar(customMetrics | where name == "${Metric.connectAttempts}" and tostring(customDimensions.stage) == "client" | summarize sum(valueSum));`,
+    `let attempts = toscalar(customMetrics | where name == "${Metric.connectAttempts}" and tostring(customDimensions.${MetricAttribute.stage}) == "${ConnectStage.client}" | summarize sum(valueSum));`,
     "customMetrics",
     `| where name == "${counter}"`,
     ...(filter ? [filter] : []),

@@ -2,12 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import type { StackConfig } from "./config";
 import { logAlerts } from "./alertQueries";
+import type { StackSizing } from "./sizing";
 
 export interface AlertsArgs {
   resourceGroupName: pulumi.Input<string>;
   location: pulumi.Input<string>;
   actionGroupName: string;
   config: StackConfig;
+  sizing: StackSizing;
   appInsightsId: pulumi.Input<string>;
   containerAppId: pulumi.Input<string>;
   redisId: pulumi.Input<string>;
@@ -40,7 +42,7 @@ export class Alerts extends pulumi.ComponentResource {
     const actions = { actionGroups: [this.actionGroup.id] };
     const window = `PT${config.alerts.windowMinutes}M`;
 
-    for (const alert of logAlerts(config)) {
+    for (const alert of logAlerts(config, args.sizing)) {
       new monitor.ScheduledQueryRule(`${name}-${alert.name}`, {
         resourceGroupName: args.resourceGroupName,
         location: args.location,

@@ -6,6 +6,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { DEFAULT_SESSIONS_PER_REPLICA, SESSION_DEFAULTS, UpstreamListSchema } from "../contracts";
 
 export const PROJECT = "voice-platform";
 
@@ -31,33 +32,22 @@ const positiveInt = z.number().int().positive();
 export const CPU_CHOICES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 4] as const;
 export const REDIS_SKUS = ["Basic_C1", "Standard_C1", "Premium_P1", "Balanced_B0", "Balanced_B1"] as const;
 
-const Upstream = z.object({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,20}$/, "lower-case letters, digits and dashes, up to 21 characters"),
-  endpoint: z.url({ protocol: /^https$/, error: "must be an https:// endpoint" }),
-  kind: z.enum(["voice-live", "azure-openai"]),
-  priority: positiveInt,
-  region: Region,
-  model: z.string().min(1).optional(),
-  deployment: z.string().min(1).optional(),
-  auth: z.enum(["key", "entra"]).default("key"),
-  apiVersion: z.string().min(1).optional(),
-});
-
 export const StackConfigSchema = z
   .object({
     location: Region,
     replicas: z.object({ min: z.number().int().min(0), max: positiveInt.max(1000) }),
-    sessionsPerReplica: positiveInt.max(1000).default(50),
+    sessionsPerReplica: positiveInt.max(1000).default(DEFAULT_SESSIONS_PER_REPLICA),
     cpu: z.number().refine((c) => (CPU_CHOICES as readonly number[]).includes(c), { message: `must be one of ${CPU_CHOICES.join(", ")} vCPU` }).default(1),
     memoryGiB: z.number().positive().default(2),
     session: z
       .object({
-        maxMinutes: positiveInt.max(240).default(45),
-        rotateMinutes: positiveInt.max(60).default(9),
-        maxPerUser: positiveInt.max(20).default(2),
+        maxMinutes: positiveInt.max(240).default(SESSION_DEFAULTS.maxMinutes),
+        rotateMinutes: positiveInt.max(60).default(SESSION_DEFAULTS.rotateMinutes),
+        maxPerUser: positiveInt.max(20).default(SESSION_DEFAULTS.maxPerUser),
       })
-      .default({ maxMinutes: 45, rotateMinutes: 9, maxPerUser: 2 }),
-    upstreams: z.array(Upstream).min(1, "at least one upstream region is needed"),
+      .default({ ...SESSION_DEFAULTS }),
+    /** The same entries the service receives as UPSTREAMS (contracts/upstream.ts), with the stack's rules below. */
+    upstreams: UpstreamListSchema,
     redis: z.object({ sku: z.enum(REDIS_SKUS).default("Standard_C1") }).default({ sku: "Standard_C1" }),
     frontDoor: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
     alerts: z.object({
@@ -88,15 +78,16 @@ export const StackConfigSchema = z
     if (c.replicas.min > c.replicas.max) problem(["replicas", "min"], `min (${c.replicas.min}) is greater than max (${c.replicas.max})`);
     if (c.memoryGiB !== c.cpu * 2) problem(["memoryGiB"], `Container Apps pairs ${c.cpu} vCPU with ${c.cpu * 2} GiB, got ${c.memoryGiB}`);
     if (c.session.rotateMinutes >= c.session.maxMinutes) problem(["session", "rotateMinutes"], "must be shorter than session.maxMinutes");
+    // What a deployed stack needs beyond the service's own rules: Azure endpoints over TLS, a known region
+    // (quota planning and metrics are per region), keys named by the platform (Key Vault references).
     const priorities = new Map<number, number>();
-    const names = new Set<string>();
     c.upstreams.forEach((u, i) => {
       if (priorities.has(u.priority)) problem(["upstreams", i, "priority"], `duplicate priority ${u.priority} (also upstreams.${priorities.get(u.priority)})`);
       priorities.set(u.priority, i);
-      if (names.has(u.name)) problem(["upstreams", i, "name"], `duplicate upstream name "${u.name}"`);
-      names.add(u.name);
-      if (u.kind === "voice-live" && !u.model) problem(["upstreams", i, "model"], "required for voice-live");
-      if (u.kind === "azure-openai" && !u.deployment) problem(["upstreams", i, "deployment"], "required for azure-openai");
+      if (!u.url.startsWith("https://")) problem(["upstreams", i, "url"], "must be an https:// endpoint");
+      if (u.region === undefined) problem(["upstreams", i, "region"], "required: the Azure region of the resource");
+      else if (!(AZURE_REGIONS as readonly string[]).includes(u.region)) problem(["upstreams", i, "region"], `unknown Azure region "${u.region}" (expected one of ${AZURE_REGIONS.join(", ")})`);
+      if (u.apiKeyEnv !== undefined) problem(["upstreams", i, "apiKeyEnv"], "set by the platform; give the key with pulumi config set --secret --path upstreamKeys.<name>");
     });
     const volume = c.budget.interviewsPerDay !== undefined || c.budget.minutesPerInterview !== undefined;
     if (c.budget.amount !== undefined && volume) problem(["budget"], "give either amount, or interviewsPerDay and minutesPerInterview, not both");

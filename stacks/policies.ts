@@ -2,7 +2,17 @@
  * Policies over what the program registers: pure functions on recorded resources, run by `npm run
  * plan` (and testable without a policy server). Each names the seed requirement it guards.
  */
-import type { RecordedResource } from "./mockEngine";
+
+import { isProduction } from "./config";
+
+/** A resource as the program registered it: what the plan records and the policy pack sees. */
+export interface RegisteredResource {
+  type: string;
+  name: string;
+  /** The parent's URN, or null for a top-level resource. */
+  parent: string | null;
+  inputs: Record<string, unknown>;
+}
 
 export interface PolicyResult {
   policy: string;
@@ -14,7 +24,7 @@ export interface PolicyResult {
 interface Policy {
   name: string;
   level: (stack: string) => "mandatory" | "advisory";
-  check: (resource: RecordedResource) => string[];
+  check: (resource: RegisteredResource) => string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- registered inputs are untyped
@@ -86,7 +96,7 @@ export const POLICIES: Policy[] = [
   },
   {
     name: "key-vault-rbac-and-purge-protection",
-    level: (stack) => (stack === "prod" || stack.startsWith("prod-") ? "mandatory" : "advisory"),
+    level: (stack) => (isProduction(stack) ? "mandatory" : "advisory"),
     check: (r) => {
       if (r.type !== "azure-native:keyvault:Vault") return [];
       const p = (r.inputs as Loose).properties ?? {};
@@ -104,7 +114,7 @@ export const POLICIES: Policy[] = [
   },
 ];
 
-export function runPolicies(stack: string, resources: RecordedResource[]): PolicyResult[] {
+export function runPolicies(stack: string, resources: RegisteredResource[]): PolicyResult[] {
   return POLICIES.flatMap((policy) => resources.flatMap((r) =>
     policy.check(r).map((message) => ({ policy: policy.name, resource: `${r.type}::${r.name}`, level: policy.level(stack), message }))));
 }

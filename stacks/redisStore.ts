@@ -13,7 +13,7 @@ export interface RedisStoreArgs {
 
 /**
  * The session registry's Redis, TLS only. Azure Cache for Redis is retiring and new tenants can no
- * longer create it (notes/azure.md), so Azure Managed Redis is a stack choice with the same service
+ * longer create it (Azure Cache for Redis retirement FAQ, learn.microsoft.com, 2025-10), so Azure Managed Redis is a stack choice with the same service
  * code; either way the app receives one `rediss://` URL (a secret: it carries the access key).
  */
 export class RedisStore extends pulumi.ComponentResource {

@@ -1,35 +1,21 @@
 /**
- * The service's environment (DESIGN.md "Service configuration"), built from the stack config. Pure,
- * so the exact variables the app receives are tested without the mock engine.
+ * The service's environment (the variables of contracts/env.ts), built from the stack config and its
+ * sizing. Pure, so the exact variables the app receives are tested without the mock engine.
  */
-import type { StackConfig, UpstreamSpec } from "./config";
-import { maxSessionsPerInstance } from "./derived";
-
-export function apiKeyEnvName(upstream: Pick<UpstreamSpec, "name">): string {
-  return `UPSTREAM_${upstream.name.toUpperCase().replace(/-/g, "_")}_API_KEY`;
-}
+import { apiKeyEnvOf, Env, SERVICE_PORT, type Upstream } from "../contracts";
+import type { StackConfig } from "./config";
+import type { StackSizing } from "./sizing";
 
 /** Container Apps secret names: lower case, digits and dashes. */
-export function apiKeySecretName(upstream: Pick<UpstreamSpec, "name">): string {
+export function apiKeySecretName(upstream: Pick<Upstream, "name">): string {
   return `upstream-${upstream.name}-api-key`;
 }
 
 export const REDIS_URL_SECRET = "redis-url";
 
-/** The UPSTREAMS variable: what the proxy may connect to, by priority. Keys are only named, never included. */
-export function upstreamsJson(upstreams: UpstreamSpec[]): string {
-  return JSON.stringify(upstreams.map((u) => ({
-    name: u.name,
-    url: u.endpoint,
-    kind: u.kind,
-    priority: u.priority,
-    auth: u.auth,
-    ...(u.auth === "key" ? { apiKeyEnv: apiKeyEnvName(u) } : {}),
-    ...(u.model ? { model: u.model } : {}),
-    ...(u.deployment ? { deployment: u.deployment } : {}),
-    ...(u.apiVersion ? { apiVersion: u.apiVersion } : {}),
-    region: u.region,
-  })));
+/** The UPSTREAMS variable: the stack's entries as they are (the same schema parses them); keys are only named. */
+export function upstreamsJson(upstreams: Upstream[]): string {
+  return JSON.stringify(upstreams);
 }
 
 export interface EnvVar {
@@ -39,23 +25,26 @@ export interface EnvVar {
 }
 
 /** Plain variables (no secrets) and secret references; the values that depend on other resources come in `wired`. */
-export function serviceEnvironment(config: StackConfig, wired: { frontDoorId?: string; appInsightsConnectionString: string }): EnvVar[] {
+export function serviceEnvironment(
+  config: StackConfig,
+  sizing: Pick<StackSizing, "maxSessionsPerInstance">,
+  wired: { frontDoorId?: string; appInsightsConnectionString: string },
+): EnvVar[] {
   const env: EnvVar[] = [
-    { name: "PORT", value: "3000" },
-    { name: "UPSTREAMS", value: upstreamsJson(config.upstreams) },
-    ...config.upstreams.filter((u) => u.auth === "key").map((u) => ({ name: apiKeyEnvName(u), secretRef: apiKeySecretName(u) })),
-    { name: "AUTH_JWKS_URL", value: config.auth.jwksUrl },
-    { name: "AUTH_ISSUER", value: config.auth.issuer },
-    { name: "AUTH_AUDIENCE", value: config.auth.audience },
-    { name: "REDIS_URL", secretRef: REDIS_URL_SECRET },
-    { name: "SESSION_MAX_MINUTES", value: String(config.session.maxMinutes) },
-    { name: "UPSTREAM_ROTATE_MINUTES", value: String(config.session.rotateMinutes) },
-    { name: "MAX_SESSIONS_PER_USER", value: String(config.session.maxPerUser) },
-    { name: "MAX_SESSIONS_PER_INSTANCE", value: String(maxSessionsPerInstance(config.sessionsPerReplica)) },
-    { name: "APPLICATIONINSIGHTS_CONNECTION_STRING", value: wired.appInsightsConnectionString },
+    { name: Env.port, value: String(SERVICE_PORT) },
+    { name: Env.upstreams, value: upstreamsJson(config.upstreams) },
+    ...config.upstreams.filter((u) => u.auth === "key").map((u) => ({ name: apiKeyEnvOf(u), secretRef: apiKeySecretName(u) })),
+    { name: Env.authJwksUrl, value: config.auth.jwksUrl },
+    { name: Env.authIssuer, value: config.auth.issuer },
+    { name: Env.authAudience, value: config.auth.audience },
+    { name: Env.redisUrl, secretRef: REDIS_URL_SECRET },
+    { name: Env.sessionMaxMinutes, value: String(config.session.maxMinutes) },
+    { name: Env.upstreamRotateMinutes, value: String(config.session.rotateMinutes) },
+    { name: Env.maxSessionsPerUser, value: String(config.session.maxPerUser) },
+    { name: Env.maxSessionsPerInstance, value: String(sizing.maxSessionsPerInstance) },
+    { name: Env.appInsightsConnectionString, value: wired.appInsightsConnectionString },
   ];
-  if (config.allowedOrigins.length > 0) env.push({ name: "ALLOWED_ORIGINS", value: config.allowedOrigins.join(",") });
-  if (wired.frontDoorId) env.push({ name: "FRONT_DOOR_ID", value: wired.frontDoorId });
-  if (config.budget.catalog) env.push({ name: "PRICING_CATALOG", value: config.budget.catalog });
+  if (config.allowedOrigins.length > 0) env.push({ name: Env.allowedOrigins, value: config.allowedOrigins.join(",") });
+  if (wired.frontDoorId) env.push({ name: Env.frontDoorId, value: wired.frontDoorId });
   return env;
 }

@@ -1,40 +1,22 @@
 /**
- * The service's configuration: the environment variables of DESIGN.md, validated once at start into a
- * typed object. Every bad or missing variable is reported at once, by name.
+ * The service's configuration: the environment variables of contracts/env.ts, validated once at start
+ * into a typed object. Every bad or missing variable is reported at once, by name.
  */
 import { z } from "zod";
+import {
+  apiKeyEnvOf, DEFAULT_SESSIONS_PER_REPLICA, Env, instanceSessionLimit, SERVICE_PORT, SESSION_DEFAULTS, UpstreamListSchema,
+  type Upstream,
+} from "../../contracts";
 
 export const DEFAULTS = {
-  port: 3000,
-  sessionMaxMinutes: 45,
-  upstreamRotateMinutes: 9,
-  maxSessionsPerUser: 2,
-  /** Without a stack-derived value: what one replica of 1 vCPU comfortably relays (see docs/architecture.md). */
-  maxSessionsPerInstance: 100,
+  port: SERVICE_PORT,
+  sessionMaxMinutes: SESSION_DEFAULTS.maxMinutes,
+  upstreamRotateMinutes: SESSION_DEFAULTS.rotateMinutes,
+  maxSessionsPerUser: SESSION_DEFAULTS.maxPerUser,
+  maxSessionsPerInstance: instanceSessionLimit(DEFAULT_SESSIONS_PER_REPLICA),
 } as const;
 
-const UpstreamSchema = z
-  .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, "lower-case letters, digits and dashes"),
-    url: z.url({ protocol: /^(https?|wss?)$/ }),
-    kind: z.enum(["voice-live", "azure-openai"]),
-    priority: z.number().int().min(1),
-    auth: z.enum(["key", "entra"]).default("key"),
-    apiKeyEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/, "an environment variable name").optional(),
-    /** Voice Live model the client may ask for (or that is used when it names none). */
-    model: z.string().min(1).optional(),
-    /** Azure OpenAI deployment name. */
-    deployment: z.string().min(1).optional(),
-    apiVersion: z.string().min(1).optional(),
-    region: z.string().min(1).optional(),
-  })
-  .superRefine((u, ctx) => {
-    if (u.auth === "key" && !u.apiKeyEnv) ctx.addIssue({ code: "custom", path: ["apiKeyEnv"], message: "required when auth is key" });
-    if (u.kind === "voice-live" && !u.model) ctx.addIssue({ code: "custom", path: ["model"], message: "required for voice-live" });
-    if (u.kind === "azure-openai" && !u.deployment) ctx.addIssue({ code: "custom", path: ["deployment"], message: "required for azure-openai" });
-  });
-
-export type UpstreamConfig = z.infer<typeof UpstreamSchema> & { apiKey?: string };
+export type UpstreamConfig = Upstream & { apiKey?: string };
 
 const intFrom = (name: string, fallback: number, min = 1) =>
   z
@@ -56,21 +38,20 @@ const list = z
   .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
 
 const EnvSchema = z.object({
-  PORT: intFrom("PORT", DEFAULTS.port, 0),
-  UPSTREAMS: z.string({ error: "is required (JSON array of upstreams)" }),
-  AUTH_JWT_SECRET: z.string().min(32, "must be at least 32 characters (HS256 key)").optional(),
-  AUTH_JWKS_URL: z.url().optional(),
-  AUTH_ISSUER: z.string().min(1).optional(),
-  AUTH_AUDIENCE: z.string().min(1).optional(),
-  REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
-  SESSION_MAX_MINUTES: intFrom("SESSION_MAX_MINUTES", DEFAULTS.sessionMaxMinutes),
-  UPSTREAM_ROTATE_MINUTES: intFrom("UPSTREAM_ROTATE_MINUTES", DEFAULTS.upstreamRotateMinutes),
-  MAX_SESSIONS_PER_USER: intFrom("MAX_SESSIONS_PER_USER", DEFAULTS.maxSessionsPerUser),
-  MAX_SESSIONS_PER_INSTANCE: intFrom("MAX_SESSIONS_PER_INSTANCE", DEFAULTS.maxSessionsPerInstance),
-  ALLOWED_ORIGINS: list,
-  FRONT_DOOR_ID: z.string().min(1).optional(),
-  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
-  PRICING_CATALOG: z.string().min(1).optional(),
+  [Env.port]: intFrom(Env.port, DEFAULTS.port, 0),
+  [Env.upstreams]: z.string({ error: "is required (JSON array of upstreams)" }),
+  [Env.authJwtSecret]: z.string().min(32, "must be at least 32 characters (HS256 key)").optional(),
+  [Env.authJwksUrl]: z.url().optional(),
+  [Env.authIssuer]: z.string().min(1).optional(),
+  [Env.authAudience]: z.string().min(1).optional(),
+  [Env.redisUrl]: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
+  [Env.sessionMaxMinutes]: intFrom(Env.sessionMaxMinutes, DEFAULTS.sessionMaxMinutes),
+  [Env.upstreamRotateMinutes]: intFrom(Env.upstreamRotateMinutes, DEFAULTS.upstreamRotateMinutes),
+  [Env.maxSessionsPerUser]: intFrom(Env.maxSessionsPerUser, DEFAULTS.maxSessionsPerUser),
+  [Env.maxSessionsPerInstance]: intFrom(Env.maxSessionsPerInstance, DEFAULTS.maxSessionsPerInstance),
+  [Env.allowedOrigins]: list,
+  [Env.frontDoorId]: z.string().min(1).optional(),
+  [Env.appInsightsConnectionString]: z.string().min(1).optional(),
 });
 
 export type AuthConfig =
@@ -89,7 +70,6 @@ export interface ServiceConfig {
   allowedOrigins: string[];
   frontDoorId?: string;
   appInsightsConnectionString?: string;
-  pricingCatalog?: string;
 }
 
 export class ConfigError extends Error {
@@ -119,21 +99,19 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
       problems.push("UPSTREAMS: is not valid JSON");
     }
     if (json !== undefined) {
-      const result = z.array(UpstreamSchema).min(1, "needs at least one upstream").safeParse(json);
+      const result = UpstreamListSchema.safeParse(json);
       if (!result.success) {
         for (const issue of result.error.issues) problems.push(`UPSTREAMS${issue.path.map((p) => `[${JSON.stringify(p)}]`).join("")}: ${issue.message}`);
       } else {
-        const names = new Set<string>();
         for (const upstream of result.data) {
-          if (names.has(upstream.name)) problems.push(`UPSTREAMS: duplicate upstream name "${upstream.name}"`);
-          names.add(upstream.name);
-          if (upstream.auth === "key" && upstream.apiKeyEnv) {
-            const key = env[upstream.apiKeyEnv];
-            if (!key) problems.push(`${upstream.apiKeyEnv}: is required (API key of upstream "${upstream.name}")`);
-            upstreams.push({ ...upstream, apiKey: key });
-          } else {
+          if (upstream.auth !== "key") {
             upstreams.push(upstream);
+            continue;
           }
+          const keyEnv = apiKeyEnvOf(upstream);
+          const key = env[keyEnv];
+          if (!key) problems.push(`${keyEnv}: is required (API key of upstream "${upstream.name}")`);
+          upstreams.push({ ...upstream, apiKey: key });
         }
       }
     }
@@ -169,6 +147,5 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     allowedOrigins: vars.ALLOWED_ORIGINS,
     frontDoorId: vars.FRONT_DOOR_ID,
     appInsightsConnectionString: vars.APPLICATIONINSIGHTS_CONNECTION_STRING,
-    pricingCatalog: vars.PRICING_CATALOG,
   };
 }

@@ -3,6 +3,7 @@
  * the emulator as upstream; and `npm start` as a new user runs it.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { runTurns } from "../../service/src/dev/turn";
@@ -77,17 +78,19 @@ describe("npm start", () => {
   });
 
   test("builds, starts on PORT, and the printed command completes a turn through the proxy", async () => {
+    // What `npm start` runs: its build step, then its node entry point (read from package.json).
     await promisify(execFile)("npm", ["run", "build", "-w", "service"], { cwd: root });
+    const entry = /&& node (\S+)$/.exec(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts.start)![1];
     const port = await freePort();
-    child = spawn("node", ["service/dist/dev/start.js"], { cwd: root, env: { ...process.env, PORT: String(port) } });
+    child = spawn("node", [entry], { cwd: root, env: { ...process.env, PORT: String(port) } });
     let out = "";
     child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
     const deadline = Date.now() + 15_000;
-    while (!/^node service\/dist\/dev\/turn\.js .*$/m.test(out)) {
+    while (!/^node service\/dist\/service\/src\/dev\/turn\.js .*$/m.test(out)) {
       if (Date.now() > deadline) throw new Error(`npm start printed no command:\n${out}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    const command = /^(node service\/dist\/dev\/turn\.js .*)$/m.exec(out)![1];
+    const command = /^(node service\/dist\/service\/src\/dev\/turn\.js .*)$/m.exec(out)![1];
     expect(command).toContain(`ws://127.0.0.1:${port}/voice-live/realtime`);
     const { stdout } = await promisify(execFile)("sh", ["-c", command], { cwd: root });
     expect(stdout).toMatch(/transcript: +Thanks, that is helpful\./);

@@ -7,10 +7,10 @@ import * as cdn from "@pulumi/azure-native/cdn";
 import * as consumption from "@pulumi/azure-native/consumption";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as redis from "@pulumi/azure-native/redis";
-import { Metric } from "../../service/src/telemetry/names";
-import { capacityAlertThreshold, maxSessionsPerInstance, sessionCapacity, TERMINATION_GRACE_SECONDS } from "../../stacks/derived";
-import { runProgram, SECRET_PLACEHOLDER, type PlanRun, type RecordedResource } from "../../stacks/mockEngine";
+import { Metric } from "../../contracts";
+import { runProgram, SECRET_PLACEHOLDER, type PlanRun, type RecordedResource } from "../../plan/mockEngine";
 import { runPolicies } from "../../stacks/policies";
+import { sizeStack, TERMINATION_GRACE_SECONDS } from "../../stacks/sizing";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- registered inputs are untyped
 type Loose = any;
@@ -63,7 +63,7 @@ export function describePlatform(stack: string): void {
     expect(a.configuration.registries).toEqual([{ server: expect.stringMatching(/\.azurecr\.io$/), identity: a.identity.userAssignedIdentities[0] }]);
   });
 
-  test("environment: exactly DESIGN.md's variables; keys only as Key Vault references through the identity", () => {
+  test("environment: exactly the contract's variables; keys only as Key Vault references through the identity", () => {
     const c = run.config;
     const a = one("azure-native:app:ContainerApp");
     const env = Object.fromEntries(a.template.containers[0].env.map((e: Loose) => [e.name, e]));
@@ -72,8 +72,9 @@ export function describePlatform(stack: string): void {
       expect(env[name]).toEqual({ name, secretRef: `upstream-${u.name}-api-key` });
     }
     expect(env.REDIS_URL).toEqual({ name: "REDIS_URL", secretRef: "redis-url" });
-    expect(JSON.parse(env.UPSTREAMS.value).map((u: Loose) => [u.name, u.priority, u.apiKeyEnv])).toEqual(c.upstreams.map((u) => [u.name, u.priority, `UPSTREAM_${u.name.toUpperCase()}_API_KEY`]));
-    expect(env.MAX_SESSIONS_PER_INSTANCE.value).toBe(String(maxSessionsPerInstance(c.sessionsPerReplica)));
+    // The stack's entries as they are: the service finds each key under the same derived name (apiKeyEnvOf).
+    expect(JSON.parse(env.UPSTREAMS.value)).toEqual(c.upstreams);
+    expect(env.MAX_SESSIONS_PER_INSTANCE.value).toBe(String(Math.ceil(c.sessionsPerReplica * 1.5)));
     expect(env.SESSION_MAX_MINUTES.value).toBe(String(c.session.maxMinutes));
     expect(env.FRONT_DOOR_ID.value).toBe(run.outputs.frontDoorId);
     expect(env.APPLICATIONINSIGHTS_CONNECTION_STRING.value).toMatch(/^InstrumentationKey=/);
@@ -119,8 +120,8 @@ export function describePlatform(stack: string): void {
     const c = run.config;
     const rules = Object.fromEntries(all("azure-native:monitor:ScheduledQueryRule").map((r) => [r.name.replace("alerts-", ""), r.inputs]));
     const criterion = (name: string) => rules[name].criteria.allOf[0];
-    expect(criterion("sessions-near-capacity").threshold).toBe(capacityAlertThreshold(c));
-    expect(capacityAlertThreshold(c)).toBe(Math.floor(sessionCapacity(c) * 0.9));
+    expect(criterion("sessions-near-capacity").threshold).toBe(sizeStack(c).capacityAlertThreshold);
+    expect(criterion("sessions-near-capacity").threshold).toBe(Math.floor(c.replicas.max * c.sessionsPerReplica * 0.9));
     expect(criterion("sessions-near-capacity").query).toContain(`"${Metric.sessionsActive}"`);
     expect(criterion("latency-p95")).toMatchObject({ threshold: c.alerts.latencyP95Ms, metricMeasureColumn: "p95" });
     expect(criterion("latency-p95").query).toContain(`"${Metric.latencyMs}"`);

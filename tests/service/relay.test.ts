@@ -2,7 +2,7 @@
 import { createServer } from "node:net";
 import { WebSocketServer } from "ws";
 import { runTurns } from "../../service/src/dev/turn";
-import { connect, mintToken, startStack, type TestStack } from "../support/stack";
+import { connect, LOCAL_KEY_ENV, mintToken, startStack, type TestStack } from "../support/stack";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let stack: TestStack | undefined;
@@ -96,7 +96,7 @@ test("a client that stops reading while the upstream floods audio: buffers stay 
   const highWaterBytes = 256 * 1024;
   try {
     stack = await startStack({
-      upstreams: () => [{ name: "flood", url: `http://127.0.0.1:${(flood.address() as { port: number }).port}`, kind: "voice-live", priority: 1, auth: "key", apiKeyEnv: "UPSTREAM_KEY", model: "gpt-realtime" }],
+      upstreams: () => [{ name: "flood", url: `http://127.0.0.1:${(flood.address() as { port: number }).port}`, kind: "voice-live", priority: 1, auth: "key", apiKeyEnv: LOCAL_KEY_ENV, model: "gpt-realtime" }],
       deps: { limits: { highWaterBytes, lowWaterBytes: 64 * 1024, stuckMs: 1500 } },
     });
     const client = await connect(stack.wsUrl(), await mintToken());
@@ -186,7 +186,7 @@ test("the queue before the upstream opens is bounded: overflow is an error event
   const port = (blackhole.address() as { port: number }).port;
   try {
     stack = await startStack({
-      upstreams: () => [{ name: "slow", url: `http://127.0.0.1:${port}`, kind: "voice-live", priority: 1, auth: "key", apiKeyEnv: "UPSTREAM_KEY", model: "gpt-realtime" }],
+      upstreams: () => [{ name: "slow", url: `http://127.0.0.1:${port}`, kind: "voice-live", priority: 1, auth: "key", apiKeyEnv: LOCAL_KEY_ENV, model: "gpt-realtime" }],
       deps: { limits: { queueMaxMessages: 10, upstreamConnectTimeoutMs: 10_000 } },
     });
     const client = await connect(stack.wsUrl(), await mintToken());

@@ -8,7 +8,8 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SignJWT } from "jose";
+import { Env } from "../../../contracts";
+import { LOCAL_VOICE_LIVE_PATH, localEnv, localUpstreams, mintDevToken } from "../dev/localStack";
 import { startEmulator } from "../emulator";
 import { percentile, runTurns } from "../dev/turn";
 
@@ -46,9 +47,9 @@ async function main(): Promise<void> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const proxy = spawn(process.execPath, [join(__dirname, "..", "server", "main.js")], {
     env: {
-      ...process.env, PORT: String(port), AUTH_JWT_SECRET: secret, UPSTREAM_BENCH_KEY: emulatorKey,
-      MAX_SESSIONS_PER_INSTANCE: String(sessions + 10), MAX_SESSIONS_PER_USER: String(sessions + 10),
-      UPSTREAMS: JSON.stringify([{ name: "bench", url: emulator.url, kind: "voice-live", priority: 1, auth: "key", apiKeyEnv: "UPSTREAM_BENCH_KEY", model: "gpt-realtime", region: "local" }]),
+      ...process.env,
+      ...localEnv({ upstreams: localUpstreams([emulator.url]), upstreamKey: emulatorKey, secret, port: String(port) }),
+      [Env.maxSessionsPerInstance]: String(sessions + 10), [Env.maxSessionsPerUser]: String(sessions + 10),
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -60,8 +61,8 @@ async function main(): Promise<void> {
       } catch { /* not yet */ }
       await new Promise((r) => setTimeout(r, 50));
     }
-    const token = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("bench").setExpirationTime("10m").sign(new TextEncoder().encode(secret));
-    const path = "/voice-live/realtime?api-version=2025-10-01&model=gpt-realtime";
+    const token = await mintDevToken(secret, { sub: "bench", exp: "10m" });
+    const path = LOCAL_VOICE_LIVE_PATH;
 
     const direct = await runTurns({ url: `ws://127.0.0.1:${emulator.port}${path}`, token: emulatorKey, repeat: turns, audioMs });
     const proxied = await runTurns({ url: `ws://127.0.0.1:${port}${path}`, token, repeat: turns, audioMs });

@@ -5,8 +5,10 @@
  *
  *   node service/dist/dev/turn.js --url 'ws://127.0.0.1:3000/voice-live/realtime?api-version=2025-10-01&model=gpt-realtime' --token T [--repeat N]
  */
-import { WebSocket, type ClientOptions } from "ws";
-import { toneChunk, BYTES_PER_SECOND } from "../emulator/protocol";
+import type { ClientOptions } from "ws";
+import { AUDIO_DELTA_EVENTS, BYTES_PER_SECOND, ProxyEvent, RealtimeEvent, TRANSCRIPT_DELTA_EVENTS } from "../../../contracts";
+import { connectClient, UpgradeRefused, type RecordingClient } from "./client";
+import { toneChunk } from "../emulator/protocol";
 
 export interface TurnOptions {
   url: string;
@@ -40,84 +42,58 @@ export class TurnError extends Error {
   }
 }
 
-const AUDIO_DELTAS = new Set(["response.audio.delta", "response.output_audio.delta"]);
-const TRANSCRIPT_DELTAS = new Set(["response.audio_transcript.delta", "response.output_audio_transcript.delta"]);
-
 export async function runTurns(options: TurnOptions): Promise<TurnsResult> {
   const log = options.log ?? (() => undefined);
-  const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
-  const ws = new WebSocket(options.url, { ...options.wsOptions, headers: { ...headers, ...options.wsOptions?.headers } });
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  let client: RecordingClient;
+  try {
+    client = await connectClient(options.url, { ...options.wsOptions, token: options.token });
+  } catch (error) {
+    throw new TurnError(error instanceof UpgradeRefused ? error.message : `connection failed: ${(error as Error).message}`);
+  }
   const result: TurnsResult = { turns: [] };
-  let waiter: { type: string; resolve: (event: Record<string, unknown>) => void } | null = null;
-  let failure: TurnError | null = null;
   let current: { sentAt: number; firstAudioAt?: number; audioBytes: number; transcript: string } | null = null;
-  let rejectAll: (error: TurnError) => void = () => undefined;
-  const failed = new Promise<never>((_, reject) => (rejectAll = reject));
-  failed.catch(() => undefined);
-
-  ws.on("unexpected-response", (_req, res) => {
-    let body = "";
-    res.on("data", (c: Buffer) => (body += c.toString()));
-    res.on("end", () => {
-      failure = new TurnError(`refused at the upgrade: HTTP ${res.statusCode} ${body}`);
-      rejectAll(failure);
-    });
-  });
-  ws.on("error", (error) => {
-    failure ??= new TurnError(`connection failed: ${error.message}`);
-    rejectAll(failure);
-  });
-  ws.on("close", (code, reason) => {
-    failure ??= new TurnError(`closed by the server: ${code} ${reason.toString()}`, code);
-    rejectAll(failure);
-  });
-  ws.on("message", (data) => {
-    const event = JSON.parse(data.toString()) as Record<string, unknown>;
+  const onEvent = (event: Record<string, unknown>) => {
     const type = String(event.type);
-    if (AUDIO_DELTAS.has(type) && current) {
+    if (AUDIO_DELTA_EVENTS.has(type) && current) {
       current.firstAudioAt ??= performance.now();
       current.audioBytes += Buffer.byteLength(String(event.delta), "base64");
-    } else if (TRANSCRIPT_DELTAS.has(type) && current) {
+    } else if (TRANSCRIPT_DELTA_EVENTS.has(type) && current) {
       current.transcript += String(event.delta);
     }
-    if (type === "proxy.session") result.sessionId = String((event as { session_id?: string }).session_id);
+    if (type === ProxyEvent.session) result.sessionId = String(event.session_id);
     log(describe(event));
-    if (type === "error") {
-      const error = event.error as { message?: string } | undefined;
-      log(`  ! ${error?.message ?? "error"}`);
-    }
-    if (waiter && type === waiter.type) {
-      const w = waiter;
-      waiter = null;
-      w.resolve(event);
-    }
-  });
-
-  const next = (type: string): Promise<Record<string, unknown>> => {
-    const timeoutMs = options.timeoutMs ?? 15_000;
-    return Promise.race([
-      new Promise<Record<string, unknown>>((resolve) => (waiter = { type, resolve })),
-      failed,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new TurnError(`no ${type} within ${timeoutMs} ms`)), timeoutMs).unref()),
-    ]);
   };
-  const send = (event: Record<string, unknown>) => ws.send(JSON.stringify(event));
+  // Events that arrived with the upgrade (proxy.session, session.created) were recorded before now.
+  for (const event of client.events) onEvent(event);
+  client.onEvent = onEvent;
+  const next = async (type: string, from: number) => {
+    try {
+      return await client.waitFor(type, timeoutMs, from);
+    } catch (error) {
+      const closed = await Promise.race([client.closed, Promise.resolve(undefined)]);
+      throw new TurnError((error as Error).message, closed?.code);
+    }
+  };
+  const send = (event: Record<string, unknown>) => client.send(event);
 
   try {
-    await next("session.created");
-    send({ type: "session.update", session: { instructions: "You are interviewing a candidate for a backend role.", voice: "alloy" } });
-    await next("session.updated");
+    await next(RealtimeEvent.sessionCreated, 0);
+    let mark = client.events.length;
+    send({ type: RealtimeEvent.sessionUpdate, session: { instructions: "You are interviewing a candidate for a backend role.", voice: "alloy" } });
+    await next(RealtimeEvent.sessionUpdated, mark);
     const audioMs = options.audioMs ?? 1000;
     const chunkMs = 100;
     const samples = (BYTES_PER_SECOND / 2) * (chunkMs / 1000);
     for (let turn = 0; turn < (options.repeat ?? 1); turn++) {
       for (let sent = 0; sent < audioMs; sent += chunkMs) {
-        send({ type: "input_audio_buffer.append", audio: toneChunk((sent / chunkMs) * samples, samples).toString("base64") });
+        send({ type: RealtimeEvent.inputAudioAppend, audio: toneChunk((sent / chunkMs) * samples, samples).toString("base64") });
       }
-      send({ type: "input_audio_buffer.commit" });
+      send({ type: RealtimeEvent.inputAudioCommit });
       current = { sentAt: performance.now(), audioBytes: 0, transcript: "" };
-      send({ type: "response.create" });
-      const done = await next("response.done");
+      mark = client.events.length;
+      send({ type: RealtimeEvent.responseCreate });
+      const done = await next(RealtimeEvent.responseDone, mark);
       const response = done.response as { usage?: unknown } | undefined;
       if (current.firstAudioAt === undefined) throw new TurnError("response.done without audio");
       result.turns.push({
@@ -129,16 +105,16 @@ export async function runTurns(options: TurnOptions): Promise<TurnsResult> {
     }
     return result;
   } finally {
-    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(1000);
+    if (client.ws.readyState === client.ws.OPEN || client.ws.readyState === client.ws.CONNECTING) client.ws.close(1000);
   }
 }
 
 /** One compact line per event; audio payloads are summarised, never printed. */
 function describe(event: Record<string, unknown>): string {
   const type = String(event.type);
-  if (AUDIO_DELTAS.has(type)) return `< ${type} (${Buffer.byteLength(String(event.delta), "base64")} bytes)`;
-  if (TRANSCRIPT_DELTAS.has(type)) return `< ${type} ${JSON.stringify(event.delta)}`;
-  if (type === "error") return `< error ${JSON.stringify(event.error)}`;
+  if (AUDIO_DELTA_EVENTS.has(type)) return `< ${type} (${Buffer.byteLength(String(event.delta), "base64")} bytes)`;
+  if (TRANSCRIPT_DELTA_EVENTS.has(type)) return `< ${type} ${JSON.stringify(event.delta)}`;
+  if (type === RealtimeEvent.error) return `< error ${JSON.stringify(event.error)}\n  ! ${(event.error as { message?: string } | undefined)?.message ?? "error"}`;
   return `< ${type}`;
 }
 

@@ -1,6 +1,6 @@
 /**
  * A local upstream that speaks the realtime protocol like Azure Voice Live and Azure OpenAI do, in both
- * dialects (notes/protocol.md), so `npm start` and the tests run without Azure. Responses carry real
+ * dialects (preview event names for Voice Live and preview api-versions, GA names otherwise), so `npm start` and the tests run without Azure. Responses carry real
  * PCM16 audio paced in real time and a usage object computed from what was actually sent and generated.
  * Faults (refuse, 429, drop, stall) are switchable at run time.
  */
@@ -8,10 +8,12 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
+import { CLIENT_PATHS, ClientPath, dialectFor, DialectEvents, SAMPLE_RATE, type Dialect } from "../../../contracts";
 import {
-  audioSecondsOf, dialectFor, EVENT_NAMES, inputAudioTokens, outputAudioTokens, replyText, responseUsage,
-  sumContext, textTokens, toneChunk, SAMPLE_RATE, type ContextItem, type Dialect, type TokenSplit,
+  audioSecondsOf, inputAudioTokens, outputAudioTokens, replyText, responseUsage,
+  sumContext, textTokens, toneChunk, type ContextItem, type TokenSplit,
 } from "./protocol";
+import { refuseUpgrade, sendJson } from "../server/http";
 
 export interface EmulatorFaults {
   /** Upgrade refused: the socket is destroyed without an answer. */
@@ -58,7 +60,6 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-const PATHS = new Set(["/voice-live/realtime", "/openai/realtime", "/openai/v1/realtime"]);
 const DEFAULT_INSTRUCTIONS = "You are a friendly interviewer. Ask one question at a time.";
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -71,18 +72,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const stats: EmulatorStats = { connections: 0, open: 0, received: {} };
   const sockets = new Set<WebSocket>();
 
-  const server = createServer((_req, res) => {
-    res.writeHead(426, { "content-type": "application/json" });
-    res.end(JSON.stringify({ error: { code: "upgrade_required", message: "connect with a WebSocket" } }));
-  });
+  const server = createServer((_req, res) => sendJson(res, 426, { error: { code: "upgrade_required", message: "connect with a WebSocket" } }));
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
-
-  function refuseUpgrade(socket: Duplex, status: number, code: string, message: string, extra = ""): void {
-    const body = JSON.stringify({ error: { code, message } });
-    socket.end(
-      `HTTP/1.1 ${status} ${code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
-    );
-  }
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     stats.connections++;
@@ -91,21 +82,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     socket.on("error", () => socket.destroy());
     if (faults.refuse) return void socket.destroy();
     if (faults.rateLimit) {
-      return refuseUpgrade(socket, 429, "rate_limit_exceeded", "too many new connections", "Retry-After: 1\r\n");
+      return refuseUpgrade(socket, 429, "rate_limit_exceeded", "too many new connections", { "Retry-After": "1" });
     }
     const url = new URL(req.url ?? "/", "http://emulator");
-    if (!PATHS.has(url.pathname)) return refuseUpgrade(socket, 404, "not_found", `no realtime endpoint at ${url.pathname}`);
+    if (!CLIENT_PATHS.has(url.pathname)) return refuseUpgrade(socket, 404, "not_found", `no realtime endpoint at ${url.pathname}`);
     if (options.apiKey !== undefined) {
       const presented = req.headers["api-key"] ?? url.searchParams.get("api-key") ??
         /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
       if (presented !== options.apiKey) return refuseUpgrade(socket, 401, "unauthorized", "missing or wrong api key");
     }
-    const model = url.pathname === "/openai/realtime" ? url.searchParams.get("deployment") : url.searchParams.get("model");
+    const model = url.pathname === ClientPath.openai ? url.searchParams.get("deployment") : url.searchParams.get("model");
     if (!model) {
-      const name = url.pathname === "/openai/realtime" ? "deployment" : "model";
+      const name = url.pathname === ClientPath.openai ? "deployment" : "model";
       return refuseUpgrade(socket, 400, "missing_parameter", `query parameter "${name}" is required`);
     }
-    if (url.pathname !== "/openai/v1/realtime" && !url.searchParams.get("api-version")) {
+    if (url.pathname !== ClientPath.openaiV1 && !url.searchParams.get("api-version")) {
       return refuseUpgrade(socket, 400, "missing_parameter", 'query parameter "api-version" is required');
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -273,7 +264,7 @@ class EmulatedSession {
     this.items.push({ textTokens: 0, audioTokens: inputAudioTokens(seconds) });
     this.send({ type: "input_audio_buffer.committed", previous_item_id: previous, item_id: itemId });
     this.send({
-      type: EVENT_NAMES[this.dialect].itemCreated,
+      type: DialectEvents[this.dialect].itemCreated,
       previous_item_id: previous,
       item: { id: itemId, object: "realtime.item", type: "message", role: "user", status: "completed",
         content: [{ type: "input_audio", transcript: null }] },
@@ -290,14 +281,14 @@ class EmulatedSession {
       : "";
     const itemId = `item_${randomUUID().slice(0, 8)}`;
     this.items.push({ textTokens: textTokens(text), audioTokens: 0 });
-    this.send({ type: EVENT_NAMES[this.dialect].itemCreated, previous_item_id: null, item: { ...(item as Json), id: itemId, status: "completed" } });
+    this.send({ type: DialectEvents[this.dialect].itemCreated, previous_item_id: null, item: { ...(item as Json), id: itemId, status: "completed" } });
   }
 
   private respond(eventId?: string): void {
     if (this.responding) {
       return this.error("invalid_request_error", "conversation_already_has_active_response", "a response is in progress", eventId);
     }
-    const names = EVENT_NAMES[this.dialect];
+    const names = DialectEvents[this.dialect];
     const responseId = `resp_${randomUUID().slice(0, 12)}`;
     const itemId = `item_${randomUUID().slice(0, 8)}`;
     const text = replyText(this.turn++);

@@ -1,46 +1,13 @@
 /**
- * The realtime protocol as the emulator speaks it: event names per dialect, audio arithmetic and the
- * usage object. Pure, so the token arithmetic is tested without sockets.
+ * The realtime protocol as the emulator speaks it: audio arithmetic and the usage object (event names
+ * are in contracts/protocol.ts). Pure, so the token arithmetic is tested without sockets.
  */
+import { BYTES_PER_SECOND, SAMPLE_RATE } from "../../../contracts";
 
-/** Voice Live and preview api-versions use the preview names; Azure OpenAI GA (and /openai/v1) the GA names. */
-export type Dialect = "preview" | "ga";
-
-export function dialectFor(path: string, apiVersion: string | null): Dialect {
-  if (path === "/voice-live/realtime") return "preview";
-  if (path === "/openai/v1/realtime") return "ga";
-  return apiVersion !== null && apiVersion.includes("preview") ? "preview" : "ga";
-}
-
-export interface EventNames {
-  audioDelta: string;
-  audioDone: string;
-  transcriptDelta: string;
-  transcriptDone: string;
-  itemCreated: string;
-}
-
-export const EVENT_NAMES: Record<Dialect, EventNames> = {
-  preview: {
-    audioDelta: "response.audio.delta",
-    audioDone: "response.audio.done",
-    transcriptDelta: "response.audio_transcript.delta",
-    transcriptDone: "response.audio_transcript.done",
-    itemCreated: "conversation.item.created",
-  },
-  ga: {
-    audioDelta: "response.output_audio.delta",
-    audioDone: "response.output_audio.done",
-    transcriptDelta: "response.output_audio_transcript.delta",
-    transcriptDone: "response.output_audio_transcript.done",
-    itemCreated: "conversation.item.added",
-  },
-};
-
-/** PCM16 mono at 24 kHz: 48,000 bytes a second. */
-export const SAMPLE_RATE = 24_000;
-export const BYTES_PER_SECOND = SAMPLE_RATE * 2;
-/** Microsoft's figures for Azure OpenAI models (notes/azure.md): 10 tokens/s in, 20 tokens/s out. */
+/**
+ * Microsoft's figures for Azure OpenAI models in Voice Live: about 10 audio tokens a second of input and
+ * 20 a second of output ("How to use the Voice Live API", token usage, learn.microsoft.com).
+ */
 export const INPUT_AUDIO_TOKENS_PER_SECOND = 10;
 export const OUTPUT_AUDIO_TOKENS_PER_SECOND = 20;
 

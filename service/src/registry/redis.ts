@@ -1,5 +1,5 @@
 /**
- * Session registry shared by every proxy instance through Redis (DESIGN.md "Redis keys").
+ * Session registry shared by every proxy instance through Redis.
  *
  *   voice:session:{id}          hash (userId, instanceId, upstream, startedAt), TTL refreshed by heartbeat
  *   voice:sessions              sorted set, member = session id, score = last heartbeat (ms, server clock)

@@ -4,9 +4,10 @@
  */
 import type { IncomingMessage } from "node:http";
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import type { RefusalCode } from "../../../contracts";
 import type { AuthConfig } from "../config";
 
-/** The browser client of `openai` authenticates with this subprotocol prefix (notes/protocol.md). */
+/** The browser client of `openai` (OpenAIRealtimeWebSocket) authenticates with this subprotocol prefix. */
 export const INSECURE_KEY_PROTOCOL = "openai-insecure-api-key.";
 
 /**
@@ -26,9 +27,8 @@ export function extractToken(req: Pick<IncomingMessage, "headers" | "url">): str
   return fromProtocol ? fromProtocol.slice(INSECURE_KEY_PROTOCOL.length) : undefined;
 }
 
-export type AuthFailure =
-  | "token_missing" | "token_malformed" | "token_expired" | "token_not_yet_valid" | "token_bad_signature"
-  | "token_bad_issuer" | "token_bad_audience" | "token_bad_algorithm" | "token_no_subject" | "auth_unavailable";
+/** Reasons a token is refused (401), or the identity provider is unreachable (503). */
+export type AuthFailure = Extract<RefusalCode, `token_${string}`> | "auth_unavailable";
 
 export class AuthError extends Error {
   constructor(readonly reason: AuthFailure, message: string) {

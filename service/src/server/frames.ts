@@ -1,22 +1,8 @@
 /**
- * Pure helpers of the relay: what type an event is without parsing it, which events are audio (never
- * parsed), and how a failure maps to the close code the client sees (DESIGN.md).
+ * Pure helpers of the relay: what type an event is without parsing it, and how a failure maps to the
+ * close code the client sees.
  */
-
-/** Close codes the proxy sends (DESIGN.md "Client-facing protocol"). */
-export const CloseCode = {
-  normal: 1000,
-  policy: 1008,
-  tooBig: 1009,
-  internal: 1011,
-  restart: 1012,
-  tryAgainLater: 1013,
-  sessionTimeLimit: 4000,
-} as const;
-export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
-
-/** Audio events: forwarded verbatim without a JSON parse (they are most of the bytes). */
-export const AUDIO_EVENTS = new Set(["input_audio_buffer.append", "response.audio.delta", "response.output_audio.delta"]);
+import { CloseCode } from "../../../contracts";
 
 // Audio frames are produced by SDKs and by Azure with `type` as the first or second key; looking at the
 // first 200 bytes keeps the sniff O(1) whatever the size of the base64 payload behind it.

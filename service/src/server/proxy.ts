@@ -12,7 +12,9 @@ import type { Duplex } from "node:stream";
 import type { JWTVerifyGetKey } from "jose";
 import pino, { type Logger } from "pino";
 import { WebSocketServer } from "ws";
+import { CLIENT_PATHS, ConnectStage, MetricAttribute, Refusal, type RefusalCode } from "../../../contracts";
 import type { ServiceConfig } from "../config";
+import { refuseUpgrade, sendJson } from "./http";
 import type { SessionRegistry } from "../registry/types";
 import { AuthError, createVerifier, extractToken } from "./auth";
 import { DEFAULT_LIMITS, Relay, type RelayLimits } from "./relay";
@@ -58,13 +60,13 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
-    if (req.method === "GET" && path === "/healthz") return json(res, 200, { status: "ok", sessions: relays.size });
+    if (req.method === "GET" && path === "/healthz") return sendJson(res, 200, { status: "ok", sessions: relays.size });
     if (req.method === "GET" && path === "/readyz") {
       const ready = !draining && config.upstreams.length > 0 && relays.size < config.maxSessionsPerInstance;
-      return json(res, ready ? 200 : 503, { status: ready ? "ready" : draining ? "draining" : "full", sessions: relays.size });
+      return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : draining ? "draining" : "full", sessions: relays.size });
     }
     if (req.method === "GET" && path === "/metrics") return telemetry.handleMetrics(req, res);
-    json(res, parseRoute(req.url ?? "/") ? 426 : 404, { error: { code: "not_found", message: "WebSocket endpoints: /voice-live/realtime, /openai/realtime, /openai/v1/realtime" } });
+    sendJson(res, parseRoute(req.url ?? "/") ? 426 : 404, { error: { code: "not_found", message: `WebSocket endpoints: ${[...CLIENT_PATHS].join(", ")}` } });
   };
   const server = deps.tls ? createHttpsServer(deps.tls, onRequest) : createHttpServer(onRequest);
   const wss = new WebSocketServer({
@@ -74,54 +76,51 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     handleProtocols: (protocols) => (protocols.has("realtime") ? "realtime" : false),
   });
 
-  const refuse = (socket: Duplex, status: number, code: string, message: string) => {
-    telemetry.connectFailure(code, { stage: "client" });
-    const body = JSON.stringify({ error: { code, message } });
-    if (socket.writable) {
-      socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-    }
+  const refuse = (socket: Duplex, code: RefusalCode, message: string) => {
+    telemetry.connectFailure(code, { [MetricAttribute.stage]: ConnectStage.client });
+    refuseUpgrade(socket, Refusal[code].status, code, message);
   };
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
-    telemetry.connectAttempt({ stage: "client" });
+    telemetry.connectAttempt({ [MetricAttribute.stage]: ConnectStage.client });
     admit(req, socket, head).catch((error: Error) => {
       logger.error({ err: error.message }, "admission failed");
-      refuse(socket, 503, "admission_unavailable", "the session could not be admitted; try again");
+      refuse(socket, "admission_unavailable", "the session could not be admitted; try again");
     });
   });
 
   async function admit(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const route = parseRoute(req.url ?? "/");
-    if (!route) return refuse(socket, 404, "not_found", "no realtime endpoint at this path");
+    if (!route) return refuse(socket, "not_found", "no realtime endpoint at this path");
     const origin = req.headers.origin;
     if (config.allowedOrigins.length > 0 && origin !== undefined && !config.allowedOrigins.includes(origin)) {
-      return refuse(socket, 403, "origin_not_allowed", `origin ${origin} is not allowed`);
+      return refuse(socket, "origin_not_allowed", `origin ${origin} is not allowed`);
     }
     if (config.frontDoorId !== undefined && req.headers["x-azure-fdid"] !== config.frontDoorId) {
-      return refuse(socket, 403, "front_door_required", "connect through the Front Door endpoint");
+      return refuse(socket, "front_door_required", "connect through the Front Door endpoint");
     }
     let userId: string;
     try {
       ({ userId } = await verify(extractToken(req)));
     } catch (error) {
       if (error instanceof AuthError) {
-        return refuse(socket, error.reason === "auth_unavailable" ? 503 : 401, error.reason, error.message);
+        return refuse(socket, error.reason, error.message);
       }
       throw error;
     }
-    if (draining) return refuse(socket, 503, "draining", "this instance is restarting; reconnect");
-    if (relays.size >= config.maxSessionsPerInstance) return refuse(socket, 503, "instance_full", "this instance is at capacity; try again");
+    if (draining) return refuse(socket, "draining", "this instance is restarting; reconnect");
+    if (relays.size >= config.maxSessionsPerInstance) return refuse(socket, "instance_full", "this instance is at capacity; try again");
     const allowed = selector.allowedModels(route);
     if (route.model !== undefined && !allowed.includes(route.model)) {
-      return refuse(socket, 403, "model_not_allowed", `"${route.model}" is not available here; allowed: ${allowed.join(", ") || "none"}`);
+      return refuse(socket, "model_not_allowed", `"${route.model}" is not available here; allowed: ${allowed.join(", ") || "none"}`);
     }
-    if (allowed.length === 0) return refuse(socket, 403, "model_not_allowed", `no upstream serves ${route.path}`);
+    if (allowed.length === 0) return refuse(socket, "model_not_allowed", `no upstream serves ${route.path}`);
 
     const sessionId = randomUUID();
     const admitted = await deps.registry.acquire({ sessionId, userId, instanceId, startedAt: Date.now() }, config.maxSessionsPerUser);
     if (!admitted.ok) {
-      return refuse(socket, 429, "user_session_limit", `you already have ${admitted.active} open sessions (limit ${admitted.limit})`);
+      return refuse(socket, "user_session_limit", `you already have ${admitted.active} open sessions (limit ${admitted.limit})`);
     }
     if (!socket.writable || draining) {
       await deps.registry.release(sessionId);
@@ -173,11 +172,3 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
   };
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests", 503: "Service Unavailable",
-};
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-}

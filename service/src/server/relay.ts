@@ -11,7 +11,8 @@ import type { Logger } from "pino";
 import type { RawData, WebSocket } from "ws";
 import type { UpstreamConfig } from "../config";
 import type { SessionRegistry } from "../registry/types";
-import { clientCloseFor, errorEvent, proxyEvent, sniffType, AUDIO_EVENTS, type Ending } from "./frames";
+import { AUDIO_EVENTS, BASE64_CHARS_PER_SECOND, ProxyEvent, RealtimeEvent } from "../../../contracts";
+import { clientCloseFor, errorEvent, proxyEvent, sniffType, type Ending } from "./frames";
 import type { Telemetry } from "./telemetry";
 import { connectUpstream, upstreamHeaders, upstreamUrl, type ClientRoute, type OpenUpstream, type UpstreamSelector } from "./upstream";
 
@@ -112,11 +113,11 @@ export class Relay {
     client.on("error", (error: Error & { code?: string }) => {
       this.end(error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? { kind: "client_too_big" } : { kind: "client_closed", code: 1006 });
     });
-    client.send(proxyEvent("proxy.session", { session_id: ctx.sessionId, expires_in_ms: ctx.limits.sessionMaxMs }));
+    client.send(proxyEvent(ProxyEvent.session, { session_id: ctx.sessionId, expires_in_ms: ctx.limits.sessionMaxMs }));
 
     const { limits } = ctx;
     if (limits.sessionMaxMs > limits.expiringNoticeMs) {
-      this.timers.push(setTimeout(() => this.sendClient(proxyEvent("proxy.session.expiring", {
+      this.timers.push(setTimeout(() => this.sendClient(proxyEvent(ProxyEvent.expiring, {
         session_id: ctx.sessionId, remaining_ms: limits.expiringNoticeMs })), limits.sessionMaxMs - limits.expiringNoticeMs));
     }
     this.timers.push(setTimeout(() => this.end({ kind: "time_limit" }), limits.sessionMaxMs));
@@ -129,7 +130,7 @@ export class Relay {
 
   /** Tell the client to come back (the instance is going away), then close with 1012. */
   drain(): void {
-    this.sendClient(proxyEvent("proxy.reconnect", { session_id: this.ctx.sessionId, reason: "server restarting" }));
+    this.sendClient(proxyEvent(ProxyEvent.reconnect, { session_id: this.ctx.sessionId, reason: "server restarting" }));
     this.end({ kind: "draining" });
   }
 
@@ -202,12 +203,11 @@ export class Relay {
         this.sendClient(errorEvent("invalid_event", "a realtime event is a JSON object with a string `type`"));
         return;
       }
-      if (event.type === "response.create") this.turnStartedAt = performance.now();
-      if (event.type === "session.update" && typeof event.session?.voice === "string") this.voice = event.session.voice;
+      if (event.type === RealtimeEvent.responseCreate) this.turnStartedAt = performance.now();
+      if (event.type === RealtimeEvent.sessionUpdate && typeof event.session?.voice === "string") this.voice = event.session.voice;
       // Unknown types are forwarded: the protocol grows, and the upstream is the judge of its events.
-    } else if (type === "input_audio_buffer.append") {
-      // base64 of PCM16 at 24 kHz: 64,000 characters a second.
-      this.ctx.telemetry.audioSeconds(frame.length / 64_000, "in");
+    } else if (type === RealtimeEvent.inputAudioAppend) {
+      this.ctx.telemetry.audioSeconds(frame.length / BASE64_CHARS_PER_SECOND, "in");
     }
     if (!this.upstream) {
       if (this.queue.length >= this.ctx.limits.queueMaxMessages || this.queuedBytes + frame.length > this.ctx.limits.queueMaxBytes) {
@@ -234,11 +234,11 @@ export class Relay {
           this.ctx.telemetry.latency(performance.now() - this.turnStartedAt, this.voice, region);
           this.turnStartedAt = undefined;
         }
-        this.ctx.telemetry.audioSeconds(frame.length / 64_000, "out");
-      } else if (type === "input_audio_buffer.committed" && this.turnStartedAt === undefined) {
+        this.ctx.telemetry.audioSeconds(frame.length / BASE64_CHARS_PER_SECOND, "out");
+      } else if (type === RealtimeEvent.inputAudioCommitted && this.turnStartedAt === undefined) {
         // Server VAD ended the user's turn: latency counts from here.
         this.turnStartedAt = performance.now();
-      } else if (type === "response.done") {
+      } else if (type === RealtimeEvent.responseDone) {
         this.recordUsage(frame);
       }
     }

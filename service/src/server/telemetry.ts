@@ -1,5 +1,5 @@
 /**
- * The service's metrics, under the names of telemetry/names.ts (the alert rules query the same names).
+ * The service's metrics, under the names of contracts/telemetry.ts (the alert rules query the same names).
  * Exported to Azure Monitor when APPLICATIONINSIGHTS_CONNECTION_STRING is set, otherwise served as
  * Prometheus text on /metrics. Each proxy instance owns its MeterProvider, so tests can run several.
  */
@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Attributes, Meter } from "@opentelemetry/api";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
-import { METER_NAME, Metric, MetricAttribute } from "../telemetry/names";
+import { METER_NAME, Metric, MetricAttribute } from "../../../contracts";
 
 export interface Telemetry {
   connectAttempt(attrs?: Attributes): void;

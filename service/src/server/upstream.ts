@@ -4,32 +4,24 @@
  * be added behind them later without touching the relay.
  */
 import { WebSocket, type RawData } from "ws";
+import { CLIENT_PATHS, ClientPath, DEFAULT_API_VERSION, servedModel, type ClientPathName } from "../../../contracts";
 import type { UpstreamConfig } from "../config";
 
 /** What the client asked for, from its upgrade request. */
 export interface ClientRoute {
   /** The dialect path the client used. */
-  path: "/voice-live/realtime" | "/openai/realtime" | "/openai/v1/realtime";
+  path: ClientPathName;
   /** Voice Live `model`, or Azure OpenAI `deployment` (the `model` query on /openai/v1). */
   model?: string;
   apiVersion?: string;
 }
 
-export const CLIENT_PATHS = new Set<ClientRoute["path"]>(["/voice-live/realtime", "/openai/realtime", "/openai/v1/realtime"]);
-
 export function parseRoute(url: string): ClientRoute | undefined {
   const parsed = new URL(url, "http://proxy");
-  const path = parsed.pathname as ClientRoute["path"];
+  const path = parsed.pathname as ClientPathName;
   if (!CLIENT_PATHS.has(path)) return undefined;
-  const model = path === "/openai/realtime" ? parsed.searchParams.get("deployment") : parsed.searchParams.get("model");
+  const model = path === ClientPath.openai ? parsed.searchParams.get("deployment") : parsed.searchParams.get("model");
   return { path, model: model ?? undefined, apiVersion: parsed.searchParams.get("api-version") ?? undefined };
-}
-
-export const DEFAULT_API_VERSION = { "voice-live": "2025-10-01", "azure-openai": "2025-04-01-preview" } as const;
-
-/** The upstream's own name for what the client asked: Voice Live model or Azure OpenAI deployment. */
-function servedModel(upstream: UpstreamConfig): string {
-  return (upstream.kind === "voice-live" ? upstream.model : upstream.deployment) ?? "";
 }
 
 /**
@@ -59,8 +51,8 @@ export class UpstreamSelector {
     });
   }
 
-  private matching(path: ClientRoute["path"]): UpstreamConfig[] {
-    const kind = path === "/voice-live/realtime" ? "voice-live" : "azure-openai";
+  private matching(path: ClientPathName): UpstreamConfig[] {
+    const kind = path === ClientPath.voiceLive ? "voice-live" : "azure-openai";
     return this.upstreams.filter((u) => u.kind === kind);
   }
 }
@@ -75,7 +67,7 @@ export function upstreamUrl(upstream: UpstreamConfig, route: ClientRoute): strin
   if (upstream.kind === "voice-live") {
     url.pathname = `${prefix}/voice-live/realtime`;
     url.search = new URLSearchParams({ "api-version": apiVersion, model: upstream.model! }).toString();
-  } else if (route.path === "/openai/v1/realtime") {
+  } else if (route.path === ClientPath.openaiV1) {
     url.pathname = `${prefix}/openai/v1/realtime`;
     url.search = new URLSearchParams({ model: upstream.deployment! }).toString();
   } else {

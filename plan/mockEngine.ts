@@ -1,14 +1,16 @@
 /**
- * Runs the Pulumi program (index.ts) under Pulumi's own mock engine with a stack's YAML config and
- * records what it registers: every resource's type, name, parent URN and inputs (secrets replaced by
- * "[secret]"), and the stack outputs. Used by `npm run plan` and by the infra tests. One run per
- * process: Pulumi's runtime state is global.
+ * Runs the Pulumi program (stacks/program.ts, the function index.ts runs) under Pulumi's own mock engine
+ * with a stack's YAML config and records what it registers: every resource's type, name, parent URN and
+ * inputs (secrets replaced by "[secret]"), and the stack outputs. Used by `npm run plan` and by the
+ * infra tests. One run per process: Pulumi's runtime state is global.
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, readStackFile, parseStackConfig, serializeConfigValue, type StackConfig } from "./config";
-import type { RegistryTokenExchange } from "./registry";
+import { PROJECT, readStackFile, parseStackConfig, serializeConfigValue, type StackConfig } from "../stacks/config";
+import type { RegisteredResource } from "../stacks/policies";
+import { voicePlatform } from "../stacks/program";
+import type { RegistryTokenExchange } from "../stacks/serviceImage";
 
 interface RegisterRequest {
   getType(): string;
@@ -19,12 +21,7 @@ interface MonitorLike {
   registerResource(req: RegisterRequest, callback: unknown): unknown;
 }
 
-export interface RecordedResource {
-  type: string;
-  name: string;
-  parent: string | null;
-  inputs: Record<string, unknown>;
-}
+export type RecordedResource = RegisteredResource;
 
 export interface PlanRun {
   stack: string;
@@ -172,10 +169,10 @@ export function placeholderSecrets(config: StackConfig): Record<string, string> 
   return { [`${PROJECT}:upstreamKeys`]: JSON.stringify(keys), [`${PROJECT}:alertWebhookUrl`]: "https://plan-placeholder.invalid/webhook" };
 }
 
-const PROGRAM_DIR = join(__dirname, "..");
+const REPO_ROOT = join(__dirname, "..");
 
-/** `stackDir` holds Pulumi.<stack>.yaml (the repository by default); the program is always this repository's index.ts. */
-export async function runProgram(stack: string, stackDir = PROGRAM_DIR): Promise<PlanRun> {
+/** `stackDir` holds Pulumi.<stack>.yaml (the repository by default); the program is always this repository's. */
+export async function runProgram(stack: string, stackDir = REPO_ROOT): Promise<PlanRun> {
   // Validation first: a bad stack stops here with every problem, as `pulumi up` would.
   const raw = readStackFile(stack, stackDir);
   const config = parseStackConfig(stack, raw);
@@ -210,8 +207,7 @@ export async function runProgram(stack: string, stackDir = PROGRAM_DIR): Promise
   };
 
   const exchange: RegistryTokenExchange = async () => MOCK_ACR_TOKEN;
-  (globalThis as { __voicePlanRegistryExchange?: RegistryTokenExchange }).__voicePlanRegistryExchange = exchange;
-  const program = (await import(join(PROGRAM_DIR, "index.ts"))) as Record<string, unknown>;
+  const program = voicePlatform({ contextDir: REPO_ROOT, exchangeRegistryToken: exchange });
 
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(program)) {

@@ -1,23 +1,25 @@
 /**
- * The composition: every component of the platform, wired from one validated stack config.
+ * The program: read and validate the stack's configuration once, derive its sizing, compose every
+ * component, and return the stack outputs. `pulumi up` runs it through index.ts; `npm run plan` runs the
+ * same function under Pulumi's mock engine with its own dependencies (no network).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
-import { deriveBudget, planCapacity, type BudgetDerivation, type CapacityPlan } from "../cost";
 import { Alerts } from "./alerts";
 import { Budget, firstOfMonth } from "./budget";
-import type { StackConfig } from "./config";
-import { VoiceApp } from "./containerApp";
-import { globalNames, resourceNames, sessionCapacity } from "./derived";
-import { FrontDoorProfile, FrontDoorRoute } from "./frontDoor";
+import { isProduction, parseConfigValue, parseStackConfig, PROJECT, StackConfigError, StackConfigSchema, type StackConfig } from "./config";
+import { FrontDoorProfile } from "./frontDoorProfile";
+import { FrontDoorRoute } from "./frontDoorRoute";
+import { globalNames, resourceNames } from "./names";
 import { Observability } from "./observability";
 import { RedisStore } from "./redisStore";
-import { ServiceImage, type RegistryTokenExchange } from "./registry";
+import { ServiceImage, type RegistryTokenExchange } from "./serviceImage";
 import { apiKeySecretName, REDIS_URL_SECRET } from "./serviceEnv";
+import { sizeStack, type StackSizing } from "./sizing";
 import { Vault } from "./vault";
-import { isProduction, PROJECT } from "./config";
+import { VoiceApp } from "./voiceApp";
 
 export interface PlatformSecrets {
   /** Upstream API key by upstream name (key-auth upstreams only). */
@@ -25,63 +27,64 @@ export interface PlatformSecrets {
   alertWebhookUrl?: pulumi.Output<string>;
 }
 
-export interface PlatformOptions {
-  stack: string;
-  config: StackConfig;
-  secrets: PlatformSecrets;
+/** What the program needs from outside Pulumi: the image's build context and the registry login. */
+export interface ProgramDeps {
   /** Repository root: the image's build context. */
   contextDir: string;
   exchangeRegistryToken: RegistryTokenExchange;
   now?: Date;
 }
 
+export interface PlatformOptions extends ProgramDeps {
+  stack: string;
+  config: StackConfig;
+  secrets: PlatformSecrets;
+}
+
 export interface PlatformResult {
   outputs: Record<string, pulumi.Output<unknown> | unknown>;
-  budget: { amount: number; derivation?: BudgetDerivation };
-  capacity?: CapacityPlan;
-  warnings: string[];
+  sizing: StackSizing;
 }
 
-export function budgetFor(config: StackConfig): { amount: number; derivation?: BudgetDerivation } {
-  const b = config.budget;
-  if (b.amount !== undefined) return { amount: b.amount };
-  const derivation = deriveBudget({
-    catalogId: b.catalog,
-    interviewsPerDay: b.interviewsPerDay!,
-    minutesPerInterview: b.minutesPerInterview!,
-    headroomPercent: b.headroomPercent,
-    sizing: sizingOf(config),
-    upstreamResources: topPriorityUpstreams(config),
-    rotateMinutes: config.session.rotateMinutes,
+/** The stack's configuration as the engine hands it over (structured values as JSON), validated once. */
+export function readStackConfig(stack: string, cfg: pulumi.Config): StackConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(StackConfigSchema.shape)) {
+    const value = cfg.get(key);
+    if (value !== undefined) raw[key] = parseConfigValue(value);
+  }
+  try {
+    return parseStackConfig(stack, raw);
+  } catch (error) {
+    if (error instanceof StackConfigError) throw new pulumi.RunError(error.message);
+    throw error;
+  }
+}
+
+/** The Pulumi program. Returns the stack outputs. */
+export function voicePlatform(deps: ProgramDeps): Record<string, unknown> {
+  const stack = pulumi.getStack();
+  const cfg = new pulumi.Config(PROJECT);
+  const config = readStackConfig(stack, cfg);
+  const platform = createPlatform({
+    ...deps,
+    stack,
+    config,
+    secrets: {
+      upstreamKeys: cfg.getSecretObject<Record<string, string>>("upstreamKeys") ?? pulumi.secret<Record<string, string>>({}),
+      alertWebhookUrl: cfg.getSecret("alertWebhookUrl"),
+    },
   });
-  return { amount: derivation.amount, derivation };
-}
-
-export function sizingOf(config: StackConfig) {
   return {
-    minReplicas: config.replicas.min, maxReplicas: config.replicas.max, sessionsPerReplica: config.sessionsPerReplica,
-    cpu: config.cpu, memoryGiB: config.memoryGiB, redisSku: config.redis.sku, frontDoor: config.frontDoor.enabled,
+    ...platform.outputs,
+    budgetDerivation: platform.sizing.budget.derivation?.lines ?? [`fixed amount ${platform.sizing.budget.amount}`],
+    capacityWarnings: platform.sizing.warnings,
   };
-}
-
-/** Upstream entries sharing the best priority: the resources new sessions spread over. */
-export function topPriorityUpstreams(config: StackConfig): number {
-  const top = Math.min(...config.upstreams.map((u) => u.priority));
-  return config.upstreams.filter((u) => u.priority === top).length;
-}
-
-export function capacityFor(config: StackConfig): CapacityPlan | undefined {
-  const b = config.budget;
-  if (b.interviewsPerDay === undefined || b.minutesPerInterview === undefined) return undefined;
-  return planCapacity({
-    interviewsPerDay: b.interviewsPerDay, minutesPerInterview: b.minutesPerInterview,
-    sessionsPerReplica: config.sessionsPerReplica, minReplicas: config.replicas.min, maxReplicas: config.replicas.max,
-    upstreamResources: topPriorityUpstreams(config), rotateMinutes: config.session.rotateMinutes,
-  });
 }
 
 export function createPlatform(options: PlatformOptions): PlatformResult {
   const { config, stack, secrets } = options;
+  const sizing = sizeStack(config);
   const names = resourceNames(PROJECT, stack);
   const location = config.location;
   const client = authorization.getClientConfigOutput();
@@ -124,7 +127,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
 
   const sharedKeys = operationalinsights.getSharedKeysOutput({ resourceGroupName, workspaceName: observability.workspace.name });
   const voiceApp = new VoiceApp("voice", {
-    resourceGroupName, location, environmentName: names.environment, appName: names.containerApp, config,
+    resourceGroupName, location, environmentName: names.environment, appName: names.containerApp, config, sizing,
     workspaceCustomerId: observability.workspace.customerId,
     workspaceSharedKey: sharedKeys.apply((k) => k.primarySharedKey ?? ""),
     identityId: vault.identity.id,
@@ -140,18 +143,16 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     : undefined;
 
   const alerts = new Alerts("alerts", {
-    resourceGroupName, location, actionGroupName: names.actionGroup, config,
+    resourceGroupName, location, actionGroupName: names.actionGroup, config, sizing,
     appInsightsId: observability.appInsights.id, containerAppId: voiceApp.app.id, redisId: redis.resourceId,
     frontDoorProfileId: frontDoor?.profile.id, webhookUrl: secrets.alertWebhookUrl,
   });
 
-  const budget = budgetFor(config);
   new Budget("budget", {
-    scope: group.id, budgetName: names.budget, amount: budget.amount, financeEmails: config.budget.financeEmails,
+    scope: group.id, budgetName: names.budget, amount: sizing.budget.amount, financeEmails: config.budget.financeEmails,
     actionGroupId: alerts.actionGroup.id, startDate: config.budget.startDate ?? firstOfMonth(options.now ?? new Date()),
   });
 
-  const capacity = capacityFor(config);
   const publicHost = route ? route.hostName : voiceApp.fqdn;
   return {
     outputs: {
@@ -159,12 +160,10 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
       appFqdn: voiceApp.fqdn,
       imageDigest: image.repoDigest,
       keyVaultName: vault.vault.name,
-      budgetAmount: budget.amount,
-      sessionCapacity: sessionCapacity(config),
+      budgetAmount: sizing.budget.amount,
+      sessionCapacity: sizing.sessionCapacity,
       frontDoorId: frontDoor?.frontDoorId,
     },
-    budget,
-    capacity,
-    warnings: capacity?.warnings ?? [],
+    sizing,
   };
 }

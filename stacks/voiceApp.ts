@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as app from "@pulumi/azure-native/app";
+import { HealthPath, SERVICE_PORT } from "../contracts";
 import type { StackConfig } from "./config";
-import { TERMINATION_GRACE_SECONDS } from "./derived";
 import { apiKeySecretName, serviceEnvironment } from "./serviceEnv";
+import type { StackSizing } from "./sizing";
 
 export interface VoiceAppArgs {
   resourceGroupName: pulumi.Input<string>;
@@ -10,6 +11,7 @@ export interface VoiceAppArgs {
   environmentName: string;
   appName: string;
   config: StackConfig;
+  sizing: StackSizing;
   workspaceCustomerId: pulumi.Input<string>;
   workspaceSharedKey: pulumi.Input<string>;
   identityId: pulumi.Input<string>;
@@ -34,7 +36,7 @@ export class VoiceApp extends pulumi.ComponentResource {
 
   constructor(name: string, args: VoiceAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("voice:platform:VoiceApp", name, {}, opts);
-    const { config } = args;
+    const { config, sizing } = args;
     for (const u of config.upstreams.filter((x) => x.auth === "key")) {
       if (!args.keyVaultSecrets[apiKeySecretName(u)]) throw new Error(`VoiceApp: no Key Vault secret for upstream "${u.name}"`);
     }
@@ -49,7 +51,7 @@ export class VoiceApp extends pulumi.ComponentResource {
     }, { parent: this });
 
     const env = pulumi.all([args.frontDoorId, args.appInsightsConnectionString]).apply(([frontDoorId, cs]) =>
-      serviceEnvironment(config, { frontDoorId, appInsightsConnectionString: cs }));
+      serviceEnvironment(config, sizing, { frontDoorId, appInsightsConnectionString: cs }));
 
     this.app = new app.ContainerApp(`${name}-app`, {
       resourceGroupName: args.resourceGroupName,
@@ -61,7 +63,7 @@ export class VoiceApp extends pulumi.ComponentResource {
         activeRevisionsMode: app.ActiveRevisionsMode.Single,
         ingress: {
           external: true,
-          targetPort: 3000,
+          targetPort: SERVICE_PORT,
           transport: app.IngressTransportMethod.Http,
           allowInsecure: false,
           stickySessions: { affinity: app.Affinity.Sticky },
@@ -70,22 +72,22 @@ export class VoiceApp extends pulumi.ComponentResource {
         secrets: Object.entries(args.keyVaultSecrets).map(([secretName, url]) => ({ name: secretName, keyVaultUrl: url, identity: args.identityId })),
       },
       template: {
-        terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+        terminationGracePeriodSeconds: sizing.terminationGraceSeconds,
         containers: [{
           name: "voice-proxy",
           image: args.image,
           resources: { cpu: config.cpu, memory: `${config.memoryGiB}Gi` },
           env,
           probes: [
-            { type: app.Type.Liveness, httpGet: { path: "/healthz", port: 3000 }, periodSeconds: 10, failureThreshold: 3 },
-            { type: app.Type.Readiness, httpGet: { path: "/readyz", port: 3000 }, periodSeconds: 5, failureThreshold: 2 },
-            { type: app.Type.Startup, httpGet: { path: "/healthz", port: 3000 }, periodSeconds: 2, failureThreshold: 30 },
+            { type: app.Type.Liveness, httpGet: { path: HealthPath.live, port: SERVICE_PORT }, periodSeconds: 10, failureThreshold: 3 },
+            { type: app.Type.Readiness, httpGet: { path: HealthPath.ready, port: SERVICE_PORT }, periodSeconds: 5, failureThreshold: 2 },
+            { type: app.Type.Startup, httpGet: { path: HealthPath.live, port: SERVICE_PORT }, periodSeconds: 2, failureThreshold: 30 },
           ],
         }],
         scale: {
-          minReplicas: config.replicas.min,
-          maxReplicas: config.replicas.max,
-          rules: [{ name: "http-sessions", http: { metadata: { concurrentRequests: String(config.sessionsPerReplica) } } }],
+          minReplicas: sizing.scale.minReplicas,
+          maxReplicas: sizing.scale.maxReplicas,
+          rules: [{ name: "http-sessions", http: { metadata: { concurrentRequests: String(sizing.scale.httpConcurrentRequests) } } }],
         },
       },
     }, { parent: this });

@@ -1,6 +1,7 @@
 /**
- * Telemetry names (contract, see DESIGN.md): the service emits these and the alert rules in
- * `stacks/` query them. This is the only place they are spelled; import them, never retype them.
+ * Telemetry names: the service emits them, the alert rules query them. Attribute values come from the
+ * bounded sets below or from the service's own configuration (upstream and region names), never from a
+ * client: every distinct attribute set is a time series kept in memory and billed in Azure Monitor.
  */
 export const Metric = {
   sessionsActive: "voice.sessions.active",
@@ -23,7 +24,16 @@ export const MetricAttribute = {
   region: "region",
   direction: "direction",
   kind: "kind",
+  stage: "stage",
+  reason: "reason",
+  code: "code",
+  upstream: "upstream",
+  from: "from",
+  to: "to",
 } as const;
+
+/** `stage` of voice.connect.attempts / failures: the client's upgrade, or the proxy's upstream connect. */
+export const ConnectStage = { client: "client", upstream: "upstream" } as const;
 
 /** The OpenTelemetry meter name the service registers its instruments under. */
 export const METER_NAME = "voice-proxy";

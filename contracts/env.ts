@@ -1,0 +1,24 @@
+/**
+ * The service's environment variables: the infrastructure sets them (stacks/serviceEnv.ts), the service
+ * reads them (service/src/config.ts). Spelled once, here.
+ */
+export const Env = {
+  port: "PORT",
+  host: "HOST",
+  upstreams: "UPSTREAMS",
+  authJwtSecret: "AUTH_JWT_SECRET",
+  authJwksUrl: "AUTH_JWKS_URL",
+  authIssuer: "AUTH_ISSUER",
+  authAudience: "AUTH_AUDIENCE",
+  redisUrl: "REDIS_URL",
+  sessionMaxMinutes: "SESSION_MAX_MINUTES",
+  upstreamRotateMinutes: "UPSTREAM_ROTATE_MINUTES",
+  maxSessionsPerUser: "MAX_SESSIONS_PER_USER",
+  maxSessionsPerInstance: "MAX_SESSIONS_PER_INSTANCE",
+  allowedOrigins: "ALLOWED_ORIGINS",
+  frontDoorId: "FRONT_DOOR_ID",
+  appInsightsConnectionString: "APPLICATIONINSIGHTS_CONNECTION_STRING",
+  pricingCatalog: "PRICING_CATALOG",
+} as const;
+
+export type EnvName = (typeof Env)[keyof typeof Env];

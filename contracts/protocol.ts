@@ -1,0 +1,128 @@
+/**
+ * The client-facing protocol: paths, API versions, refusals at the upgrade, close codes, the proxy's
+ * own events, and the realtime event names the proxy relies on. The service implements it; the
+ * emulator, the clients, the tests and the alert queries read it from here.
+ */
+
+/** Paths a client connects to, one per dialect (Voice Live, Azure OpenAI preview-style, Azure OpenAI v1 GA). */
+export const ClientPath = {
+  voiceLive: "/voice-live/realtime",
+  openai: "/openai/realtime",
+  openaiV1: "/openai/v1/realtime",
+} as const;
+export type ClientPathName = (typeof ClientPath)[keyof typeof ClientPath];
+export const CLIENT_PATHS: ReadonlySet<string> = new Set(Object.values(ClientPath));
+
+/** api-version used towards an upstream when neither the client nor the upstream entry names one. */
+export const DEFAULT_API_VERSION = { "voice-live": "2025-10-01", "azure-openai": "2025-04-01-preview" } as const;
+
+/**
+ * Every refusal at the upgrade: its HTTP status, and whether the client caused it (a bad token, a
+ * foreign origin, a user over its limit) or the platform did (no capacity, no upstream). Alerts on
+ * connect failures count only the platform's.
+ */
+export const Refusal = {
+  not_found: { status: 404, causedBy: "client" },
+  origin_not_allowed: { status: 403, causedBy: "client" },
+  front_door_required: { status: 403, causedBy: "client" },
+  model_not_allowed: { status: 403, causedBy: "client" },
+  token_missing: { status: 401, causedBy: "client" },
+  token_malformed: { status: 401, causedBy: "client" },
+  token_expired: { status: 401, causedBy: "client" },
+  token_not_yet_valid: { status: 401, causedBy: "client" },
+  token_bad_signature: { status: 401, causedBy: "client" },
+  token_bad_issuer: { status: 401, causedBy: "client" },
+  token_bad_audience: { status: 401, causedBy: "client" },
+  token_bad_algorithm: { status: 401, causedBy: "client" },
+  token_no_subject: { status: 401, causedBy: "client" },
+  user_session_limit: { status: 429, causedBy: "client" },
+  auth_unavailable: { status: 503, causedBy: "platform" },
+  draining: { status: 503, causedBy: "platform" },
+  instance_full: { status: 503, causedBy: "platform" },
+  admission_unavailable: { status: 503, causedBy: "platform" },
+} as const satisfies Record<string, { status: number; causedBy: "client" | "platform" }>;
+export type RefusalCode = keyof typeof Refusal;
+
+export function refusalsCausedBy(party: "client" | "platform"): RefusalCode[] {
+  return (Object.keys(Refusal) as RefusalCode[]).filter((code) => Refusal[code].causedBy === party);
+}
+
+/** Close codes the proxy sends after the upgrade. */
+export const CloseCode = {
+  normal: 1000,
+  policy: 1008,
+  tooBig: 1009,
+  internal: 1011,
+  /** The instance is going away: reconnect (and resume). */
+  restart: 1012,
+  /** Upstream unavailable or capacity: try again later. */
+  tryAgainLater: 1013,
+  sessionTimeLimit: 4000,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** The proxy's own events; clients that do not know them ignore them. */
+export const ProxyEvent = {
+  session: "proxy.session",
+  expiring: "proxy.session.expiring",
+  reconnect: "proxy.reconnect",
+  resumed: "proxy.resumed",
+} as const;
+
+/**
+ * Realtime event names the proxy, the emulator and the clients rely on. Voice Live and preview
+ * api-versions use the preview names; Azure OpenAI GA (and /openai/v1) the GA names.
+ */
+export type Dialect = "preview" | "ga";
+
+export function dialectFor(path: string, apiVersion: string | null | undefined): Dialect {
+  if (path === ClientPath.voiceLive) return "preview";
+  if (path === ClientPath.openaiV1) return "ga";
+  return apiVersion != null && apiVersion.includes("preview") ? "preview" : "ga";
+}
+
+export const DialectEvents = {
+  preview: {
+    audioDelta: "response.audio.delta",
+    audioDone: "response.audio.done",
+    transcriptDelta: "response.audio_transcript.delta",
+    transcriptDone: "response.audio_transcript.done",
+    itemCreated: "conversation.item.created",
+  },
+  ga: {
+    audioDelta: "response.output_audio.delta",
+    audioDone: "response.output_audio.done",
+    transcriptDelta: "response.output_audio_transcript.delta",
+    transcriptDone: "response.output_audio_transcript.done",
+    itemCreated: "conversation.item.added",
+  },
+} as const satisfies Record<Dialect, Record<string, string>>;
+
+/** Events whose names are the same in both dialects. */
+export const RealtimeEvent = {
+  sessionCreated: "session.created",
+  sessionUpdate: "session.update",
+  sessionUpdated: "session.updated",
+  inputAudioAppend: "input_audio_buffer.append",
+  inputAudioCommit: "input_audio_buffer.commit",
+  inputAudioCommitted: "input_audio_buffer.committed",
+  inputAudioClear: "input_audio_buffer.clear",
+  itemCreate: "conversation.item.create",
+  responseCreate: "response.create",
+  responseCancel: "response.cancel",
+  responseCreated: "response.created",
+  responseDone: "response.done",
+  error: "error",
+} as const;
+
+/** Response audio in either dialect. */
+export const AUDIO_DELTA_EVENTS: ReadonlySet<string> = new Set([DialectEvents.preview.audioDelta, DialectEvents.ga.audioDelta]);
+export const TRANSCRIPT_DELTA_EVENTS: ReadonlySet<string> = new Set([DialectEvents.preview.transcriptDelta, DialectEvents.ga.transcriptDelta]);
+/** Audio in either direction: most of the bytes, forwarded without a JSON parse. */
+export const AUDIO_EVENTS: ReadonlySet<string> = new Set([RealtimeEvent.inputAudioAppend, ...AUDIO_DELTA_EVENTS]);
+
+/** PCM16 mono at 24 kHz, the realtime API's audio format. */
+export const SAMPLE_RATE = 24_000;
+export const BYTES_PER_SECOND = SAMPLE_RATE * 2;
+/** Base64 of PCM16 at 24 kHz: 64,000 characters a second. */
+export const BASE64_CHARS_PER_SECOND = (BYTES_PER_SECOND * 4) / 3;

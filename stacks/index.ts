@@ -1,0 +1,23 @@
+/**
+ * stacks/: the infrastructure. Not Pulumi stacks themselves (those are the Pulumi.<stack>.yaml files at
+ * the root) but what every stack is built from:
+ *   config.ts      the stack file's schema (zod), validated once with every problem listed
+ *   sizing.ts      every derived number (capacity, limits, scale target, thresholds, budget), Pulumi-free
+ *   program.ts     the program: config -> sizing -> components -> outputs
+ *   one file per ComponentResource: observability, vault, serviceImage, redisStore, frontDoorProfile,
+ *                  frontDoorRoute, voiceApp, alerts, budget
+ *   alertQueries.ts, serviceEnv.ts, names.ts, roles.ts   pure helpers of the components
+ *   policies.ts    checks over what the program registers (the plan and the policy pack run them)
+ */
+export * from "./config";
+export * from "./sizing";
+export * from "./program";
+export { Alerts } from "./alerts";
+export { Budget } from "./budget";
+export { FrontDoorProfile } from "./frontDoorProfile";
+export { FrontDoorRoute } from "./frontDoorRoute";
+export { Observability } from "./observability";
+export { RedisStore } from "./redisStore";
+export { ServiceImage } from "./serviceImage";
+export { Vault } from "./vault";
+export { VoiceApp } from "./voiceApp";

@@ -1,0 +1,32 @@
+/** Azure resource names from the project and stack, within each service's length and character rules. */
+import { createHash } from "node:crypto";
+
+export function resourceNames(project: string, stack: string) {
+  const base = `${project}-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+  return {
+    resourceGroup: `rg-${base}`,
+    logAnalytics: `log-${base}`,
+    appInsights: `appi-${base}`,
+    identity: `id-${base}`,
+    environment: `cae-${base}`,
+    containerApp: `ca-${base}`.slice(0, 32),
+    frontDoor: `afd-${base}`,
+    actionGroup: `ag-${base}`,
+    budget: `budget-${base}`,
+  };
+}
+
+/**
+ * Key Vault, ACR and Redis names are global across Azure: a short hash of the subscription and stack keeps
+ * them unique and stable (the same inputs always give the same name, like Bicep's uniqueString).
+ */
+export function globalNames(project: string, stack: string, subscriptionId: string): { keyVault: string; registry: string; redis: string } {
+  const compact = `${project}${stack}`.toLowerCase().replace(/[^a-z0-9]/g, "");
+  const suffix = createHash("sha256").update(`${subscriptionId}/${project}/${stack}`).digest("hex").slice(0, 6);
+  return {
+    keyVault: `kv${compact}`.slice(0, 16) + suffix,
+    registry: `acr${compact}`.slice(0, 40) + suffix,
+    // <name>.redis.cache.windows.net and <name>.<region>.redis.azure.net are global too.
+    redis: `redis-${project}-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 50) + `-${suffix}`,
+  };
+}
