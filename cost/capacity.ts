@@ -2,6 +2,7 @@
  * Capacity planning: from expected volume to peak concurrency, replicas, and the upstream's quotas.
  * Pure. Platform limits are Microsoft's published figures (sources beside each).
  */
+import { DEFAULT_BUSY_HOURS_PER_DAY, DEFAULT_PEAK_HOUR_FACTOR } from "./traffic";
 
 /** Front Door Standard/Premium: concurrent WebSocket connections per profile ("Azure Front Door limits", learn.microsoft.com). */
 export const FRONT_DOOR_MAX_WEBSOCKETS = 3000;
@@ -11,8 +12,6 @@ export const VOICE_LIVE_NEW_CONNECTIONS_PER_MINUTE = 30;
 export const VOICE_LIVE_TOKENS_PER_MINUTE = 120_000;
 /** One interview speaking both ways, before re-sent context: ~600 input + ~1,200 output audio tokens a minute. */
 export const TOKENS_PER_SESSION_MINUTE = 1800;
-export const DEFAULT_PEAK_HOUR_FACTOR = 2;
-export const DEFAULT_BUSY_HOURS_PER_DAY = 10;
 
 /** The most sessions a stack is sized for: every replica at its scale target. */
 export function sessionCapacity(sizing: { maxReplicas: number; sessionsPerReplica: number }): number {

@@ -3,7 +3,8 @@
  * break-even; and the notes (assumptions, and with the seed catalog the seed's own errors).
  */
 import { assumptionsOf, type Catalog } from "./catalog";
-import { planCapacity, DEFAULT_BUSY_HOURS_PER_DAY, type CapacityPlan } from "./capacity";
+import { planCapacity, type CapacityPlan } from "./capacity";
+import { DEFAULT_BUSY_HOURS_PER_DAY } from "./traffic";
 import { seedDiscrepancies } from "./seedCritique";
 import { sessionCost, sessionParams, type SessionCost, type SessionParams } from "./session";
 
