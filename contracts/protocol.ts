@@ -58,6 +58,8 @@ export const CloseCode = {
   /** Upstream unavailable or capacity: try again later. */
   tryAgainLater: 1013,
   sessionTimeLimit: 4000,
+  /** Another connection resumed this session: this one must not reconnect. */
+  replaced: 4001,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -68,6 +70,48 @@ export const ProxyEvent = {
   reconnect: "proxy.reconnect",
   resumed: "proxy.resumed",
 } as const;
+
+/** Where a reconnecting client puts its resume token: the query, or a header. */
+export const RESUME_QUERY = "resume";
+export const RESUME_HEADER = "x-resume-token";
+
+/**
+ * How the session of a new connection began:
+ * - `new`: no resume asked for (or implicit resume found nothing to resume);
+ * - `resumed`: the conversation continues (a `proxy.resumed` event follows);
+ * - `ambiguous`: no token, and the user has several resumable sessions on this path and model;
+ * - `not_resumable`: the token is unknown, expired, ended, or not this user's.
+ */
+export type ResumeStatus = "new" | "resumed" | "ambiguous" | "not_resumable";
+
+/** First event on every connection. */
+export interface ProxySessionEvent {
+  type: typeof ProxyEvent.session;
+  session_id: string;
+  /** Reconnect with `?resume=<token>` (or the x-resume-token header) to continue this session. */
+  resume_token: string;
+  /** Time left before the session's limit (counted across resumes). */
+  expires_in_ms: number;
+  resume_status: ResumeStatus;
+}
+
+/** The instance is going away: reconnect (any instance) with the token; the close (1012) follows. */
+export interface ProxyReconnectEvent {
+  type: typeof ProxyEvent.reconnect;
+  session_id: string;
+  resume_token: string;
+  reason: string;
+}
+
+/** The new upstream session holds the configuration and conversation; the client's events flow again. */
+export interface ProxyResumedEvent {
+  type: typeof ProxyEvent.resumed;
+  session_id: string;
+  /** Conversation items replayed to the new upstream session. */
+  resumed_items: number;
+  /** Session time used so far. */
+  elapsed_ms: number;
+}
 
 /**
  * Realtime event names the proxy, the emulator and the clients rely on. Voice Live and preview
