@@ -12,6 +12,8 @@ export const Env = {
   authAudience: "AUTH_AUDIENCE",
   redisUrl: "REDIS_URL",
   sessionMaxMinutes: "SESSION_MAX_MINUTES",
+  sessionIdleMinutes: "SESSION_IDLE_MINUTES",
+  resumeTtlSeconds: "RESUME_TTL_SECONDS",
   upstreamRotateMinutes: "UPSTREAM_ROTATE_MINUTES",
   maxSessionsPerUser: "MAX_SESSIONS_PER_USER",
   maxSessionsPerInstance: "MAX_SESSIONS_PER_INSTANCE",

@@ -22,6 +22,7 @@ export const DEFAULT_API_VERSION = { "voice-live": "2025-10-01", "azure-openai":
  * connect failures count only the platform's.
  */
 export const Refusal = {
+  bad_handshake: { status: 400, causedBy: "client" },
   not_found: { status: 404, causedBy: "client" },
   origin_not_allowed: { status: 403, causedBy: "client" },
   front_door_required: { status: 403, causedBy: "client" },

@@ -8,6 +8,10 @@ export const SESSION_DEFAULTS = {
   /** Transparent upstream rotation interval. */
   rotateMinutes: 9,
   maxPerUser: 2,
+  /** A client that sends nothing (no audio, no event) for this long is closed; it may still resume. */
+  idleMinutes: 5,
+  /** How long a session whose connection is gone stays resumable. */
+  resumeTtlSeconds: 120,
 } as const;
 
 /** The scale rule's target when a stack sets none. */

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from "./config";
 const upstream = (name: string, priority: number, extra: object = {}) =>
   ({ name, url: `https://${name}.services.ai.azure.com`, kind: "voice-live", priority, auth: "key", apiKeyEnv: `K_${name.toUpperCase()}`, model: "gpt-realtime", ...extra });
 const env = (over: Record<string, string | undefined> = {}) => ({
-  UPSTREAMS: JSON.stringify([upstream("au", 1), upstream("us", 2)]), K_AU: "a", K_US: "u", AUTH_JWT_SECRET: "x".repeat(32), ...over,
+  UPSTREAMS: JSON.stringify([upstream("au", 1), upstream("us", 2)]), K_AU: "a", K_US: "u", AUTH_JWT_SECRET: "k3J9x-Qz7LmP2vR8tY4wB6nC1dF5gH0s", ...over,
 });
 
 describe("loadConfig", () => {
@@ -28,9 +28,32 @@ describe("loadConfig", () => {
   test("UPSTREAMS errors name the entry and field; auth must be exactly one mode", () => {
     expect(() => loadConfig(env({ UPSTREAMS: "[{" }))).toThrow(/UPSTREAMS: is not valid JSON/);
     expect(() => loadConfig(env({ UPSTREAMS: JSON.stringify([{ ...upstream("au", 1), kind: "other" }]) }))).toThrow(/UPSTREAMS\[0\]\["kind"\]/);
-    expect(() => loadConfig(env({ AUTH_ISSUER: "https://issuer" }))).toThrow(/not both/);
+    expect(() => loadConfig(env({ AUTH_JWKS_URL: "https://issuer/keys" }))).toThrow(/not both/);
     expect(() => loadConfig(env({ AUTH_JWT_SECRET: undefined }))).toThrow(/user authentication is required/);
     expect(() => loadConfig(env({ AUTH_JWT_SECRET: undefined, AUTH_ISSUER: "https://i" }))).toThrow(/AUTH_JWKS_URL, AUTH_AUDIENCE: required/);
   });
 });
 
+
+describe("HS256 secrets and claims", () => {
+  test("issuer and audience are checked with HS256 when set", () => {
+    const c = loadConfig(env({ AUTH_ISSUER: "https://issuer.example.com", AUTH_AUDIENCE: "api://voice" }));
+    expect(c.auth).toMatchObject({ mode: "hs256", issuer: "https://issuer.example.com", audience: "api://voice" });
+  });
+  test.each([
+    ["one repeated letter", "a".repeat(32)],
+    ["two letters alternating", "ab".repeat(20)],
+    ["too short", "Zx9!Qw2@Er4#Ty6$"],
+  ])("a weak secret is refused: %s", (_name, secret) => {
+    expect(() => loadConfig(env({ AUTH_JWT_SECRET: secret }))).toThrow(/AUTH_JWT_SECRET: (too predictable|must be at least 32)/);
+  });
+  test.each([["32 random hex digits", "9f86d081884c7d659a2feaa0c55ad015"], ["base64 of 32 bytes", "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="]])("%s is accepted", (_name, secret) => {
+    expect(loadConfig(env({ AUTH_JWT_SECRET: secret })).auth.mode).toBe("hs256");
+  });
+});
+
+test("HOST: all interfaces by default, an address otherwise", () => {
+  expect(loadConfig(env()).host).toBe("0.0.0.0");
+  expect(loadConfig(env({ HOST: "127.0.0.1" })).host).toBe("127.0.0.1");
+  expect(() => loadConfig(env({ HOST: "not a host" }))).toThrow(/HOST: must be an IP address/);
+});

@@ -13,6 +13,10 @@ export const DEFAULTS = {
   sessionMaxMinutes: SESSION_DEFAULTS.maxMinutes,
   upstreamRotateMinutes: SESSION_DEFAULTS.rotateMinutes,
   maxSessionsPerUser: SESSION_DEFAULTS.maxPerUser,
+  sessionIdleMinutes: SESSION_DEFAULTS.idleMinutes,
+  resumeTtlSeconds: SESSION_DEFAULTS.resumeTtlSeconds,
+  /** All interfaces: the container's ingress reaches it. `npm start` listens on loopback. */
+  host: "0.0.0.0",
   maxSessionsPerInstance: instanceSessionLimit(DEFAULT_SESSIONS_PER_REPLICA),
 } as const;
 
@@ -39,13 +43,16 @@ const list = z
 
 const EnvSchema = z.object({
   [Env.port]: intFrom(Env.port, DEFAULTS.port, 0),
+  [Env.host]: z.union([z.ipv4(), z.ipv6(), z.literal("localhost")], { error: "must be an IP address (0.0.0.0 for all interfaces, 127.0.0.1 for loopback)" }).optional(),
   [Env.upstreams]: z.string({ error: "is required (JSON array of upstreams)" }),
-  [Env.authJwtSecret]: z.string().min(32, "must be at least 32 characters (HS256 key)").optional(),
+  [Env.authJwtSecret]: z.string().optional(),
   [Env.authJwksUrl]: z.url().optional(),
   [Env.authIssuer]: z.string().min(1).optional(),
   [Env.authAudience]: z.string().min(1).optional(),
   [Env.redisUrl]: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
   [Env.sessionMaxMinutes]: intFrom(Env.sessionMaxMinutes, DEFAULTS.sessionMaxMinutes),
+  [Env.sessionIdleMinutes]: intFrom(Env.sessionIdleMinutes, DEFAULTS.sessionIdleMinutes, 0),
+  [Env.resumeTtlSeconds]: intFrom(Env.resumeTtlSeconds, DEFAULTS.resumeTtlSeconds),
   [Env.upstreamRotateMinutes]: intFrom(Env.upstreamRotateMinutes, DEFAULTS.upstreamRotateMinutes),
   [Env.maxSessionsPerUser]: intFrom(Env.maxSessionsPerUser, DEFAULTS.maxSessionsPerUser),
   [Env.maxSessionsPerInstance]: intFrom(Env.maxSessionsPerInstance, DEFAULTS.maxSessionsPerInstance),
@@ -60,10 +67,14 @@ export type AuthConfig =
 
 export interface ServiceConfig {
   port: number;
+  host: string;
   upstreams: UpstreamConfig[];
   auth: AuthConfig;
   redisUrl?: string;
   sessionMaxMinutes: number;
+  /** 0: no idle limit. */
+  sessionIdleMinutes: number;
+  resumeTtlSeconds: number;
   upstreamRotateMinutes: number;
   maxSessionsPerUser: number;
   maxSessionsPerInstance: number;
@@ -119,10 +130,12 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
 
   let auth: AuthConfig | undefined;
   const oidc = [env.AUTH_JWKS_URL, env.AUTH_ISSUER, env.AUTH_AUDIENCE];
-  if (env.AUTH_JWT_SECRET && oidc.some(Boolean)) {
-    problems.push("AUTH_JWT_SECRET: set either AUTH_JWT_SECRET or AUTH_JWKS_URL/AUTH_ISSUER/AUTH_AUDIENCE, not both");
-  } else if (env.AUTH_JWT_SECRET) {
-    if (vars?.AUTH_JWT_SECRET) auth = { mode: "hs256", secret: vars.AUTH_JWT_SECRET };
+  if (env.AUTH_JWT_SECRET) {
+    // HS256 (local and simple setups): issuer and audience are checked when set, like OIDC's.
+    if (env.AUTH_JWKS_URL) problems.push("AUTH_JWT_SECRET: set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both");
+    const weak = secretWeakness(env.AUTH_JWT_SECRET);
+    if (weak) problems.push(`AUTH_JWT_SECRET: ${weak}`);
+    else if (vars?.AUTH_JWT_SECRET) auth = { mode: "hs256", secret: vars.AUTH_JWT_SECRET, issuer: vars.AUTH_ISSUER, audience: vars.AUTH_AUDIENCE };
   } else if (oidc.every(Boolean)) {
     if (vars?.AUTH_JWKS_URL && vars.AUTH_ISSUER && vars.AUTH_AUDIENCE) {
       auth = { mode: "oidc", jwksUrl: vars.AUTH_JWKS_URL, issuer: vars.AUTH_ISSUER, audience: vars.AUTH_AUDIENCE };
@@ -137,10 +150,13 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
   if (problems.length > 0 || !vars || !auth) throw new ConfigError(problems);
   return {
     port: vars.PORT,
+    host: vars.HOST ?? DEFAULTS.host,
     upstreams,
     auth,
     redisUrl: vars.REDIS_URL,
     sessionMaxMinutes: vars.SESSION_MAX_MINUTES,
+    sessionIdleMinutes: vars.SESSION_IDLE_MINUTES,
+    resumeTtlSeconds: vars.RESUME_TTL_SECONDS,
     upstreamRotateMinutes: vars.UPSTREAM_ROTATE_MINUTES,
     maxSessionsPerUser: vars.MAX_SESSIONS_PER_USER,
     maxSessionsPerInstance: vars.MAX_SESSIONS_PER_INSTANCE,
@@ -148,4 +164,17 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     frontDoorId: vars.FRONT_DOOR_ID,
     appInsightsConnectionString: vars.APPLICATIONINSIGHTS_CONNECTION_STRING,
   };
+}
+
+/**
+ * Why an HS256 secret is too weak, or undefined: at least 32 characters, 8 distinct ones, and 100 bits
+ * by a crude estimate (length x log2 of the distinct characters used), so "aaaa...a" or "abab...ab"
+ * fail while 32 random hex digits (`openssl rand -hex 16`) or base64 pass.
+ */
+export function secretWeakness(secret: string): string | undefined {
+  if (secret.length < 32) return "must be at least 32 characters (HS256 key)";
+  const distinct = new Set(secret).size;
+  const bits = secret.length * Math.log2(Math.max(1, distinct));
+  if (distinct < 8 || bits < 100) return `too predictable (${distinct} distinct characters, about ${Math.floor(bits)} bits); use 32+ random bytes, e.g. openssl rand -base64 48`;
+  return undefined;
 }

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { runTurns } from "../../service/src/dev/turn";
-import { createRedisRegistry } from "../../service/src/registry/redis";
+import { createRedisState } from "../../service/src/registry/redis";
 import { startNginx, type Nginx } from "../support/nginx";
 import { freePort } from "../support/ports";
 import { startRedisServer, type RedisServer } from "../support/redisServer";
@@ -23,16 +23,16 @@ describe("nginx + two proxy instances + redis", () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     const env = { MAX_SESSIONS_PER_USER: "2" };
-    a = await startStack({ env, deps: { registry: await createRedisRegistry(redis.url, { prefix: "e2e:" }), instanceId: "a" } });
-    b = await startStack({ env, deps: { registry: await createRedisRegistry(redis.url, { prefix: "e2e:" }), instanceId: "b" } });
+    a = await startStack({ env, deps: { state: await createRedisState(redis.url, { prefix: "e2e:" }), instanceId: "a" } });
+    b = await startStack({ env, deps: { state: await createRedisState(redis.url, { prefix: "e2e:" }), instanceId: "b" } });
     nginx = await startNginx([`127.0.0.1:${a.proxy.port}`, `127.0.0.1:${b.proxy.port}`]);
   }, 30_000);
   afterAll(async () => {
     await nginx?.stop();
     await a?.stop();
     await b?.stop();
-    await a?.registry.close();
-    await b?.registry.close();
+    await a?.state.close();
+    await b?.state.close();
     await redis?.stop();
   });
   const viaNginx = (path = "/voice-live/realtime?api-version=2025-10-01&model=gpt-realtime") => `ws://127.0.0.1:${nginx.port}${path}`;

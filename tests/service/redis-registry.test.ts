@@ -1,25 +1,28 @@
 import { randomUUID } from "node:crypto";
 import { createClient } from "redis";
-import { createRedisRegistry } from "../../service/src/registry/redis";
+import { createRedisState } from "../../service/src/registry/redis";
 import type { SessionRecord, SessionRegistry } from "../../service/src/registry/types";
 import { startRedisServer, type RedisServer } from "../support/redisServer";
 
 let redis: RedisServer;
 const opened: SessionRegistry[] = [];
+const closers: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   redis = await startRedisServer();
 });
 afterAll(async () => {
   await Promise.all(opened.map((r) => r.close()));
+  await Promise.all(closers.map((c) => c()));
   await redis.stop();
 });
 
 /** Each test gets its own key prefix so tests share one redis-server without seeing each other. */
 async function registry(prefix: string, ttlSeconds = 30): Promise<SessionRegistry> {
-  const r = await createRedisRegistry(redis.url, { prefix, ttlSeconds });
-  opened.push(r);
-  return r;
+  const state = await createRedisState(redis.url, { prefix, ttlSeconds });
+  opened.push(state.registry);
+  closers.push(() => state.close());
+  return state.registry;
 }
 
 function session(userId: string, instanceId = "replica-a"): SessionRecord {
@@ -68,7 +71,7 @@ test("a crashed instance's sessions expire from every count after the TTL; heart
   // The crashed instance never heartbeats or releases again; the survivor keeps its session alive.
   for (let i = 0; i < 3; i++) {
     await sleep(500);
-    await survivor.heartbeat(live.sessionId);
+    await survivor.heartbeat();
   }
   expect(await survivor.activeCount()).toBe(1);
   // dave's slot is free again although nobody released it.
@@ -91,7 +94,7 @@ test("a heartbeat after release does not resurrect the session", async () => {
   const s = session("frank");
   await r.acquire(s, 1);
   await r.release(s.sessionId);
-  await r.heartbeat(s.sessionId);
+  await r.heartbeat();
   expect(await r.activeCount()).toBe(0);
 });
 

@@ -8,7 +8,7 @@ import type { ClientOptions } from "ws";
 import { connectClient, refusalOf, type RecordingClient } from "../../service/src/dev/client";
 import { LOCAL_KEY_ENV, mintDevToken, startLocalStack, type LocalStackOptions } from "../../service/src/dev/localStack";
 import type { Emulator } from "../../service/src/emulator";
-import type { SessionRegistry } from "../../service/src/registry/types";
+import type { SharedState } from "../../service/src/registry/types";
 import { LOG_REDACT } from "../../service/src/server/main";
 import type { Proxy } from "../../service/src/server/proxy";
 
@@ -19,7 +19,7 @@ export { LOCAL_KEY_ENV };
 export interface TestStack {
   proxy: Proxy;
   emulators: Emulator[];
-  registry: SessionRegistry;
+  state: SharedState;
   logs: () => string;
   wsUrl: (path?: string) => string;
   stop: () => Promise<void>;
@@ -33,7 +33,7 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
   const logger = pino({ level: "debug", redact: LOG_REDACT }, sink);
   const emulators = (options.emulators ?? [{}]).map((o) => ({ firstAudioDelayMs: 20, responseAudioMs: 400, chunkMs: 50, ...o }));
   const stack = await startLocalStack({ ...options, emulators, secret: SECRET, upstreamKey: UPSTREAM_KEY, logger });
-  return { proxy: stack.proxy, emulators: stack.emulators, registry: stack.registry, logs: () => logged, wsUrl: stack.url, stop: stack.stop };
+  return { proxy: stack.proxy, emulators: stack.emulators, state: stack.state, logs: () => logged, wsUrl: stack.url, stop: stack.stop };
 }
 
 export function mintToken(claims: Parameters<typeof mintDevToken>[1] = {}, secret = SECRET): Promise<string> {

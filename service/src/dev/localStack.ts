@@ -9,8 +9,8 @@ import { SignJWT } from "jose";
 import { ClientPath, DEFAULT_API_VERSION, Env } from "../../../contracts";
 import { loadConfig, type ServiceConfig } from "../config";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../emulator";
-import type { SessionRegistry } from "../registry/types";
-import { createRegistry, LOG_REDACT } from "../server/main";
+import type { SharedState } from "../registry/types";
+import { createSharedState, LOG_REDACT } from "../server/main";
 import { startProxy, type Proxy, type ProxyDeps } from "../server/proxy";
 
 /** The environment variable the local upstreams' key is passed in. */
@@ -64,7 +64,7 @@ export interface LocalStackOptions {
 export interface LocalStack {
   proxy: Proxy;
   emulators: Emulator[];
-  registry: SessionRegistry;
+  state: SharedState;
   config: ServiceConfig;
   secret: string;
   upstreamKey: string;
@@ -82,11 +82,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const upstreams = options.upstreams?.(emulators) ?? localUpstreams(emulators.map((e) => e.url));
   const local = localEnv({ upstreams, upstreamKey, secret });
   const config = loadConfig({ ...local, ...options.env, [Env.upstreams]: local[Env.upstreams], [LOCAL_KEY_ENV]: upstreamKey });
-  const registry = options.deps?.registry ?? (await createRegistry(config, logger));
-  const proxy = await startProxy(config, { registry, logger, host: "127.0.0.1", ...options.deps });
+  const state = options.deps?.state ?? (await createSharedState(config, logger));
+  // No load balancer to take this instance out of rotation first: a drain tells clients at once.
+  const proxy = await startProxy(config, { state, logger, host: "127.0.0.1", ...options.deps, limits: { drainDelayMs: 0, ...options.deps?.limits } });
   const scheme = options.deps?.tls ? "wss" : "ws";
   return {
-    proxy, emulators, registry, config, secret, upstreamKey,
+    proxy, emulators, state, config, secret, upstreamKey,
     url: (path = LOCAL_VOICE_LIVE_PATH) => `${scheme}://127.0.0.1:${proxy.port}${path}`,
     token: (claims) => mintDevToken(secret, claims),
     async stop() {

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   console.log("");
   console.log("Ctrl-C stops both.");
   process.on("exit", () => void stack.emulators.forEach((e) => void e.close()));
-  exitOnSignals(stack.proxy, stack.registry, logger);
+  exitOnSignals(stack.proxy, stack.state, logger);
 }
 
 void main().catch((error: Error) => {

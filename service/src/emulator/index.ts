@@ -50,6 +50,8 @@ export interface EmulatorStats {
   received: Record<string, number>;
   lastHeaders?: Record<string, string | string[] | undefined>;
   lastUrl?: string;
+  /** Conversation items clients created, in order (the last 2,000): what a resumed session was primed with. */
+  items: Array<{ session: string; role: string; text: string }>;
 }
 
 export interface Emulator {
@@ -69,7 +71,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     chunkMs: options.chunkMs ?? 100,
   };
   let faults: EmulatorFaults = { refuse: false, rateLimit: false, stall: false, ...options.faults };
-  const stats: EmulatorStats = { connections: 0, open: 0, received: {} };
+  const stats: EmulatorStats = { connections: 0, open: 0, received: {}, items: [] };
   const sockets = new Set<WebSocket>();
 
   const server = createServer((_req, res) => sendJson(res, 426, { error: { code: "upgrade_required", message: "connect with a WebSocket" } }));
@@ -110,6 +112,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         ...settings,
         faults: () => faults,
         count: (type) => (stats.received[type] = (stats.received[type] ?? 0) + 1),
+        itemCreated: (item) => {
+          stats.items.push(item);
+          if (stats.items.length > 2000) stats.items.shift();
+        },
       });
     });
   });
@@ -129,7 +135,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setFaults(next) {
       faults = { ...faults, ...next };
     },
-    stats: () => ({ ...stats, received: { ...stats.received } }),
+    stats: () => ({ ...stats, received: { ...stats.received }, items: [...stats.items] }),
     async close() {
       for (const ws of sockets) ws.terminate();
       wss.close();
@@ -144,6 +150,7 @@ interface SessionSettings {
   chunkMs: number;
   faults: () => EmulatorFaults;
   count: (type: string) => void;
+  itemCreated: (item: { session: string; role: string; text: string }) => void;
 }
 
 type Json = Record<string, unknown>;
@@ -159,6 +166,7 @@ class EmulatedSession {
   private turn = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private stalled = false;
+  private userTurns = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -269,6 +277,13 @@ class EmulatedSession {
       item: { id: itemId, object: "realtime.item", type: "message", role: "user", status: "completed",
         content: [{ type: "input_audio", transcript: null }] },
     });
+    // With input transcription on, the user's words follow as text (a stand-in sentence: the emulator
+    // does not recognise speech).
+    if (this.session.input_audio_transcription) {
+      this.userTurns++;
+      this.send({ type: "conversation.item.input_audio_transcription.completed", item_id: itemId, content_index: 0,
+        transcript: `This is my answer number ${this.userTurns}, ${seconds.toFixed(1)} seconds long.` });
+    }
   }
 
   private createItem(item: unknown, eventId?: string): void {
@@ -281,6 +296,8 @@ class EmulatedSession {
       : "";
     const itemId = `item_${randomUUID().slice(0, 8)}`;
     this.items.push({ textTokens: textTokens(text), audioTokens: 0 });
+    const role = (item as Json).role;
+    this.settings.itemCreated({ session: this.id, role: typeof role === "string" ? role : String((item as Json).type), text });
     this.send({ type: DialectEvents[this.dialect].itemCreated, previous_item_id: null, item: { ...(item as Json), id: itemId, status: "completed" } });
   }
 

@@ -1,43 +1,134 @@
 /**
- * The in-process session registry (REDIS_URL absent: one instance only). Same semantics as the Redis
- * one: memberships expire one TTL after their last heartbeat, so a session whose release was lost
- * still frees its user's slot.
+ * The in-process registry and resume store (REDIS_URL absent: one instance only). Same semantics as the
+ * Redis ones: memberships expire one TTL after their last heartbeat, detached sessions stay resumable
+ * for the resume TTL, the latest connection to claim a session owns it.
  */
-import type { AcquireResult, SessionRecord, SessionRegistry } from "./types";
+import { Conversation, DEFAULT_CONVERSATION_LIMITS, type ConversationLimits } from "../session/conversation";
+import type { AcquireResult, ClaimResult, Lease, ResumeState, ResumeStore, SessionRecord, SessionRegistry, SharedState } from "./types";
 
-export function createMemoryRegistry(options: { ttlSeconds?: number; now?: () => number } = {}): SessionRegistry {
-  const ttlMs = (options.ttlSeconds ?? 45) * 1000;
+export interface MemoryOptions {
+  ttlSeconds?: number;
+  resumeTtlSeconds?: number;
+  now?: () => number;
+  conversation?: ConversationLimits;
+}
+
+export const DEFAULT_RESUME_TTL_SECONDS = 120;
+
+export function createMemoryRegistry(options: MemoryOptions = {}): SessionRegistry {
+  const ttlMs = (options.ttlSeconds ?? 15) * 1000;
   const now = options.now ?? (() => Date.now());
   const sessions = new Map<string, { record: SessionRecord; seenAt: number }>();
-
   const prune = () => {
     const cutoff = now() - ttlMs;
     for (const [id, entry] of sessions) if (entry.seenAt < cutoff) sessions.delete(id);
   };
-
   return {
     async acquire(record: SessionRecord, maxPerUser: number): Promise<AcquireResult> {
       prune();
-      if (sessions.has(record.sessionId)) return { ok: true };
+      const held = sessions.get(record.sessionId);
+      if (held) {
+        held.record = record;
+        held.seenAt = now();
+        return { ok: true };
+      }
       let active = 0;
-      for (const { record: held } of sessions.values()) if (held.userId === record.userId) active++;
+      for (const { record: r } of sessions.values()) if (r.userId === record.userId) active++;
       if (active >= maxPerUser) return { ok: false, reason: "user_limit", active, limit: maxPerUser };
       sessions.set(record.sessionId, { record, seenAt: now() });
       return { ok: true };
     },
-    async heartbeat(sessionId: string): Promise<void> {
-      const entry = sessions.get(sessionId);
-      if (entry) entry.seenAt = now();
+    adopt(record: SessionRecord): void {
+      sessions.set(record.sessionId, { record, seenAt: now() });
     },
     async release(sessionId: string): Promise<void> {
       sessions.delete(sessionId);
+    },
+    async heartbeat(): Promise<void> {
+      for (const entry of sessions.values()) entry.seenAt = now();
     },
     async activeCount(): Promise<number> {
       prune();
       return sessions.size;
     },
+    healthy: () => true,
     async close(): Promise<void> {
       sessions.clear();
     },
   };
+}
+
+interface Held {
+  state: Omit<ResumeState, "items" | "dropped" | "config">;
+  conversation: Conversation;
+  generation: number;
+  detachedAt?: number;
+}
+
+export function createMemoryResumeStore(options: MemoryOptions = {}): ResumeStore {
+  const now = options.now ?? (() => Date.now());
+  const resumeTtlMs = (options.resumeTtlSeconds ?? DEFAULT_RESUME_TTL_SECONDS) * 1000;
+  const limits = options.conversation ?? DEFAULT_CONVERSATION_LIMITS;
+  const held = new Map<string, Held>();
+  const prune = () => {
+    for (const [token, h] of held) if (h.detachedAt !== undefined && now() - h.detachedAt > resumeTtlMs) held.delete(token);
+  };
+  const owned = (lease: Lease): Held | undefined => {
+    const h = held.get(lease.token);
+    return h && h.generation === lease.generation ? h : undefined;
+  };
+  return {
+    async create(token, state) {
+      held.set(token, { state, conversation: new Conversation(limits), generation: 1 });
+      return { token, generation: 1 };
+    },
+    async claim(token, userId, route): Promise<ClaimResult> {
+      prune();
+      const h = held.get(token);
+      if (!h) return { ok: false, reason: "not_found" };
+      if (h.state.userId !== userId) return { ok: false, reason: "other_user" };
+      if (h.state.path !== route.path || h.state.model !== route.model) return { ok: false, reason: "other_route" };
+      h.generation++;
+      h.detachedAt = undefined;
+      const snapshot = h.conversation.snapshot();
+      return { ok: true, lease: { token, generation: h.generation }, state: { ...h.state, ...snapshot } };
+    },
+    async detached(userId, route) {
+      prune();
+      return [...held.entries()]
+        .filter(([, h]) => h.detachedAt !== undefined && h.state.userId === userId && h.state.path === route.path && h.state.model === route.model)
+        .map(([token]) => token);
+    },
+    async setConfig(lease, config) {
+      const h = owned(lease);
+      if (!h) return false;
+      h.conversation.config = config;
+      return true;
+    },
+    async append(lease, item) {
+      const h = owned(lease);
+      if (!h) return false;
+      h.conversation.add(item);
+      return true;
+    },
+    async detach(lease) {
+      const h = owned(lease);
+      if (h) h.detachedAt = now();
+    },
+    async end(lease) {
+      if (owned(lease)) held.delete(lease.token);
+    },
+    async refresh(leases) {
+      return { replaced: leases.filter((l) => held.has(l.token) && !owned(l)).map((l) => l.token), missing: leases.filter((l) => !held.has(l.token)).map((l) => l.token) };
+    },
+    async restore(lease, state) {
+      const { items, dropped, config, ...rest } = state;
+      held.set(lease.token, { state: rest, conversation: new Conversation(limits, { items, dropped, config }), generation: lease.generation });
+    },
+  };
+}
+
+export function createMemoryState(options: MemoryOptions = {}): SharedState {
+  const registry = createMemoryRegistry(options);
+  return { registry, resume: createMemoryResumeStore(options), describe: () => "in-process", close: () => registry.close() };
 }

@@ -1,17 +1,18 @@
 /**
- * The session registry: who holds which session, shared by every proxy instance.
- * In-process when REDIS_URL is absent (one instance only), Redis otherwise. The proxy talks only to
- * this interface, so admission logic is tested with the in-process one and the Redis one is tested
- * against a real redis-server.
+ * Shared session state, the same for every proxy instance: who holds which session (admission limits)
+ * and what a session needs to be resumed (configuration, conversation as text, time used). In-process
+ * when REDIS_URL is absent (one instance only), Redis otherwise. The proxy talks only to these
+ * interfaces, so its logic is tested with the in-process ones and the Redis ones against a real
+ * redis-server.
  */
+import type { ConversationItem } from "../session/conversation";
+
 export interface SessionRecord {
   sessionId: string;
   userId: string;
   /** The proxy instance (replica) holding the client socket. */
   instanceId: string;
-  /** Upstream entry name the session is relayed to, once known. */
-  upstream?: string;
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds of the session's first admission. */
   startedAt: number;
 }
 
@@ -19,14 +20,77 @@ export type AcquireResult =
   | { ok: true }
   | { ok: false; reason: "user_limit"; active: number; limit: number };
 
+/** The shared store did not answer in time or is unreachable: callers fall back to local limits. */
+export class RegistryUnavailable extends Error {}
+
 export interface SessionRegistry {
-  /** Atomically admit the session if the user holds fewer than `maxPerUser` live sessions. */
+  /** Atomically admit the session if the user holds fewer than `maxPerUser` live sessions (re-admitting one it holds is allowed). */
   acquire(record: SessionRecord, maxPerUser: number): Promise<AcquireResult>;
-  /** Mark the session alive; sessions not heartbeated within the registry's TTL are pruned. */
-  heartbeat(sessionId: string): Promise<void>;
+  /** Counts a session admitted on local limits while the store was away (written by the next heartbeat). */
+  adopt(record: SessionRecord): void;
   /** Forget the session; safe to call twice. */
   release(sessionId: string): Promise<void>;
+  /**
+   * Marks every session this instance holds alive, registering again any the store lost (a restarted,
+   * empty Redis). Sessions not refreshed within the TTL drop out of every count.
+   */
+  heartbeat(): Promise<void>;
   /** Live sessions across every instance sharing this registry. */
   activeCount(): Promise<number>;
+  /** False while the shared store is unreachable (admission then runs on this instance's limits). */
+  healthy(): boolean;
+  close(): Promise<void>;
+}
+
+/** A connection's hold on a resumable session; writes with a stale generation are refused (fencing). */
+export interface Lease {
+  token: string;
+  generation: number;
+}
+
+export interface ResumeState {
+  sessionId: string;
+  userId: string;
+  /** The client path and model the session was opened on: a resume must use the same. */
+  path: string;
+  model: string;
+  startedAt: number;
+  config?: Record<string, unknown>;
+  items: ConversationItem[];
+  dropped: number;
+}
+
+export type ClaimResult =
+  | { ok: true; lease: Lease; state: ResumeState }
+  | { ok: false; reason: "not_found" | "other_user" | "other_route" };
+
+export interface ResumeStore {
+  /** A new resumable session, owned by the caller (generation 1). */
+  create(token: string, state: Omit<ResumeState, "items" | "dropped" | "config">): Promise<Lease>;
+  /** Takes the session over (from a connection gone, or still open: the latest connection wins). */
+  claim(token: string, userId: string, route: { path: string; model: string }): Promise<ClaimResult>;
+  /** Tokens of the user's detached sessions (no connection holds them) on this path and model. */
+  detached(userId: string, route: { path: string; model: string }): Promise<string[]>;
+  /** Each write returns false when another connection holds the session now. */
+  setConfig(lease: Lease, config: Record<string, unknown>): Promise<boolean>;
+  append(lease: Lease, item: ConversationItem): Promise<boolean>;
+  /** No connection holds the session: it stays resumable for the resume TTL. */
+  detach(lease: Lease): Promise<void>;
+  /** The session ended: its state is deleted. */
+  end(lease: Lease): Promise<void>;
+  /**
+   * Keeps the given live sessions' state. `replaced`: tokens another connection has taken over;
+   * `missing`: tokens whose state the store lost (an emptied Redis), to be written again with `restore`.
+   */
+  refresh(leases: Lease[]): Promise<{ replaced: string[]; missing: string[] }>;
+  /** Writes a live session's whole state again, under its current lease. */
+  restore(lease: Lease, state: ResumeState): Promise<void>;
+}
+
+export interface SharedState {
+  registry: SessionRegistry;
+  resume: ResumeStore;
+  /** "memory", or the Redis connection's state. */
+  describe(): string;
   close(): Promise<void>;
 }

@@ -4,29 +4,50 @@
  */
 import pino from "pino";
 import { ConfigError, loadConfig, type ServiceConfig } from "../config";
-import { createMemoryRegistry } from "../registry/memory";
-import { createRedisRegistry } from "../registry/redis";
-import type { SessionRegistry } from "../registry/types";
+import { createMemoryState } from "../registry/memory";
+import { createRedisState } from "../registry/redis";
+import type { SharedState } from "../registry/types";
 import { startProxy, type Proxy } from "./proxy";
 
 /** Keys and tokens never reach the logs, whatever a log call passes. */
 export const LOG_REDACT = ["req.headers.authorization", "req.headers[\"api-key\"]", "headers.authorization", "headers[\"api-key\"]", "apiKey", "token"];
 
-export async function createRegistry(config: ServiceConfig, logger: pino.Logger): Promise<SessionRegistry> {
-  if (!config.redisUrl) return createMemoryRegistry();
-  return createRedisRegistry(config.redisUrl, { onError: (error) => logger.warn({ err: error.message }, "redis connection error") });
+/**
+ * The shared session state: Redis when REDIS_URL is set, in-process otherwise. Never waits for Redis to
+ * answer: the proxy listens (and serves on its own limits) while Redis is down or refuses the password,
+ * and joins when it answers; every connection error is logged, at most once every 10 s.
+ */
+export async function createSharedState(config: ServiceConfig, logger: pino.Logger): Promise<SharedState> {
+  if (!config.redisUrl) return createMemoryState({ resumeTtlSeconds: config.resumeTtlSeconds });
+  let lastLog = 0;
+  return createRedisState(config.redisUrl, {
+    resumeTtlSeconds: config.resumeTtlSeconds,
+    onError: (error) => {
+      if (Date.now() - lastLog < 10_000) return;
+      lastLog = Date.now();
+      logger.warn({ err: error.message }, "redis connection error (sessions are admitted on this instance's limits meanwhile)");
+    },
+  });
 }
 
-/** Drains on SIGTERM/SIGINT: new sessions get 503, open ones `proxy.reconnect` and 1012; then exit. */
-export function exitOnSignals(proxy: Proxy, registry: SessionRegistry, logger: pino.Logger): void {
+/**
+ * SIGTERM/SIGINT: readiness fails at once, sessions are told to reconnect and closed with 1012 (they resume
+ * on another instance), then the process exits, within the platform's termination grace period even when
+ * Redis or a client does not answer.
+ */
+export function exitOnSignals(proxy: Proxy, state: SharedState, logger: pino.Logger, graceMs = 45_000): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal, sessions: proxy.relays().length }, "draining");
+    logger.info({ signal, sessions: proxy.sessions().length }, "draining");
+    setTimeout(() => {
+      logger.error("drain did not finish in time: exiting");
+      process.exit(1);
+    }, graceMs + 5_000).unref();
     void (async () => {
-      await proxy.close();
-      await registry.close().catch(() => undefined);
+      await proxy.close(graceMs);
+      await state.close().catch(() => undefined);
       process.exit(0);
     })();
   };
@@ -46,10 +67,11 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const registry = await createRegistry(config, logger);
-  const proxy = await startProxy(config, { registry, logger });
-  exitOnSignals(proxy, registry, logger);
-  // A bug in one session must not take the others down; it is logged and that session ends.
+  const state = await createSharedState(config, logger);
+  const proxy = await startProxy(config, { state, logger });
+  exitOnSignals(proxy, state, logger);
+  // A bug must not take every other session down with the process: it is logged, and the process goes
+  // on (the sockets of the code path that threw may be left to their timeouts).
   process.on("uncaughtException", (error) => logger.error({ err: error.stack }, "uncaught exception"));
   process.on("unhandledRejection", (error) => logger.error({ err: String(error) }, "unhandled rejection"));
 }

@@ -1,74 +1,183 @@
 /**
  * The HTTP server: health endpoints, metrics, and the one place that admits or refuses a WebSocket
  * upgrade. Admission runs in a fixed order before any upstream work:
- *   path -> origin (403) -> Front Door id (403) -> token (401) -> draining / instance capacity (503)
- *   -> model allowed (403) -> per-user limit (429, atomic in the registry)
+ *   handshake (400) -> path (404) -> origin (403) -> Front Door id (403) -> token (401)
+ *   -> draining / instance capacity (503, the slot reserved before anything is awaited)
+ *   -> model allowed (403) -> resume (token, or implicit) -> per-user limit (429, atomic in the registry)
+ * Then the session (session/core.ts) runs on the upgraded socket, wired here to the upstreams, the
+ * shared store and telemetry.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type ServerOptions as TlsOptions } from "node:https";
+import type { Socket } from "node:net";
 import { hostname } from "node:os";
 import type { Duplex } from "node:stream";
 import type { JWTVerifyGetKey } from "jose";
 import pino, { type Logger } from "pino";
 import { WebSocketServer } from "ws";
-import { CLIENT_PATHS, ConnectStage, MetricAttribute, Refusal, type RefusalCode } from "../../../contracts";
+import {
+  CLIENT_PATHS, ConnectStage, dialectFor, HealthPath, MetricAttribute, Refusal, RESUME_HEADER, RESUME_QUERY,
+  type RefusalCode, type ResumeStatus,
+} from "../../../contracts";
 import type { ServiceConfig } from "../config";
-import { refuseUpgrade, sendJson } from "./http";
-import type { SessionRegistry } from "../registry/types";
+import { RegistryUnavailable, type Lease, type ResumeState, type SharedState } from "../registry/types";
+import { realClock, type Clock } from "../session/clock";
+import { DEFAULT_SESSION_LIMITS, NoUpstreamAvailable, Session, type SessionLimits, type SessionStore, type UpstreamLink } from "../session/core";
+import { wsLeg } from "../session/legs";
 import { AuthError, createVerifier, extractToken } from "./auth";
-import { DEFAULT_LIMITS, Relay, type RelayLimits } from "./relay";
+import { refuseUpgrade, sendJson } from "./http";
 import { createTelemetry, type Telemetry } from "./telemetry";
-import { parseRoute, UpstreamSelector } from "./upstream";
+import { connectUpstream, parseRoute, UpstreamConnectError, UpstreamSelector, type ClientRoute } from "./upstream";
+import { UpstreamHealth, type HealthOptions } from "./upstreamHealth";
 
 /** Largest client message: audio is sent in chunks of tens of ms; 1 MiB is ~16 s of base64 PCM16. */
 export const CLIENT_MAX_PAYLOAD = 1024 * 1024;
 
+export interface ProxyLimits extends SessionLimits {
+  upstreamConnectTimeoutMs: number;
+  upstreamMaxPayload: number;
+  /** The instance heartbeat: registry memberships and resume state of every session, in one round trip each. */
+  heartbeatMs: number;
+  /** Between failing readiness and telling clients to reconnect: time for the load balancer to stop sending new upgrades here. */
+  drainDelayMs: number;
+  /** Connections that have not upgraded (or finished a request) yet; past this the oldest is dropped. */
+  maxPendingConnections: number;
+  /** Headers of a request must arrive within this (slowloris). */
+  headersTimeoutMs: number;
+}
+
+export const DEFAULT_PROXY_LIMITS: Omit<ProxyLimits, keyof SessionLimits> = {
+  upstreamConnectTimeoutMs: 5_000,
+  upstreamMaxPayload: 16 * 1024 * 1024,
+  heartbeatMs: 5_000,
+  // Container Apps probes readiness every 5 s and needs 2 failures (stacks/voiceApp.ts): 10 s.
+  drainDelayMs: 10_000,
+  maxPendingConnections: 256,
+  headersTimeoutMs: 10_000,
+};
+
 export interface ProxyDeps {
-  registry: SessionRegistry;
+  state: SharedState;
   logger?: Logger;
   tls?: TlsOptions;
-  /** Host to listen on (default: all interfaces in a container, loopback in tests). */
+  /** Host to listen on; default the config's (HOST). */
   host?: string;
   /** Overrides for tests: shorter timers and limits. */
-  limits?: Partial<RelayLimits>;
+  limits?: Partial<ProxyLimits>;
+  health?: Partial<HealthOptions>;
   /** Test hook: a local JWKS instead of fetching AUTH_JWKS_URL. */
   jwks?: JWTVerifyGetKey;
   instanceId?: string;
+  clock?: Clock;
 }
 
 export interface Proxy {
   port: number;
   server: Server;
   telemetry: Telemetry;
-  relays(): Relay[];
-  /** Stop admitting, tell every client to reconnect and close it with 1012. */
+  health: UpstreamHealth;
+  sessions(): Session[];
+  /** Readiness fails at once; after drainDelayMs each session is told to reconnect at a quiet point and closed with 1012. */
   drain(): Promise<void>;
-  /** Drain, give clients `graceMs` to finish the close handshake, then cut what is left and stop. */
+  /** Drain (bounded by `graceMs`), cut what is left, stop listening. */
   close(graceMs?: number): Promise<void>;
+}
+
+interface Held {
+  session: Session;
+  lease: Lease;
+  userId: string;
+  route: ClientRoute;
+  startedAt: number;
+  /** A write to the shared state failed: the whole state is written again once it answers. */
+  dirty: boolean;
+}
+
+/** A WebSocket handshake ws would refuse after admission (RFC 6455 4.2.1): checked before any slot is taken. */
+function handshakeProblem(req: IncomingMessage): string | undefined {
+  if (req.method !== "GET") return "a WebSocket upgrade is a GET";
+  if ((req.headers.upgrade ?? "").toLowerCase() !== "websocket") return "Upgrade: websocket is required";
+  const key = req.headers["sec-websocket-key"];
+  if (typeof key !== "string" || !/^[+/0-9A-Za-z]{22}==$/.test(key.trim())) return "Sec-WebSocket-Key is missing or malformed";
+  const version = req.headers["sec-websocket-version"];
+  if (version !== "13" && version !== "8") return "Sec-WebSocket-Version must be 13";
+  return undefined;
+}
+
+function resumeTokenOf(req: IncomingMessage): string | undefined {
+  const header = req.headers[RESUME_HEADER];
+  if (typeof header === "string" && header) return header.slice(0, 200);
+  try {
+    return new URL(req.url ?? "/", "http://proxy").searchParams.get(RESUME_QUERY)?.slice(0, 200) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promise<Proxy> {
   const logger = deps.logger ?? pino({ name: "voice-proxy" });
+  const clock = deps.clock ?? realClock;
   const instanceId = deps.instanceId ?? `${hostname()}-${process.pid}`;
   const verify = createVerifier(config.auth, deps.jwks);
-  const selector = new UpstreamSelector(config.upstreams);
-  const relays = new Set<Relay>();
+  const health = new UpstreamHealth(config.upstreams.map((u) => u.name), clock, { failureThreshold: 2, baseOpenMs: 2_000, maxOpenMs: 60_000, ...deps.health });
+  const selector = new UpstreamSelector(config.upstreams, health);
+  const { registry, resume } = deps.state;
+  const held = new Map<string, Held>();
+  /** Admissions past the capacity check that have not become sessions yet: they count against the limit. */
+  let admitting = 0;
   let draining = false;
-  const telemetry = await createTelemetry({ connectionString: config.appInsightsConnectionString, activeSessions: () => relays.size });
-  const limits: RelayLimits = { ...DEFAULT_LIMITS, sessionMaxMs: config.sessionMaxMinutes * 60_000, ...deps.limits };
+  const limits: ProxyLimits = {
+    ...DEFAULT_SESSION_LIMITS, ...DEFAULT_PROXY_LIMITS,
+    sessionMaxMs: config.sessionMaxMinutes * 60_000,
+    rotateMs: config.upstreamRotateMinutes * 60_000,
+    idleMs: config.sessionIdleMinutes * 60_000,
+    ...deps.limits,
+  };
+  const telemetry = await createTelemetry({ connectionString: config.appInsightsConnectionString, activeSessions: () => held.size });
+  const open = () => held.size + admitting;
 
+  const ready = () => !draining && health.anyUsable() && open() < config.maxSessionsPerInstance;
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (req.method === "GET" && path === "/healthz") return sendJson(res, 200, { status: "ok", sessions: relays.size });
-    if (req.method === "GET" && path === "/readyz") {
-      const ready = !draining && config.upstreams.length > 0 && relays.size < config.maxSessionsPerInstance;
-      return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : draining ? "draining" : "full", sessions: relays.size });
+    try {
+      const path = (req.url ?? "/").split("?")[0];
+      if (req.method === "GET" && path === HealthPath.live) return sendJson(res, 200, { status: "ok", sessions: held.size });
+      if (req.method === "GET" && path === HealthPath.ready) {
+        const ok = ready();
+        const status = ok ? "ready" : draining ? "draining" : !health.anyUsable() ? "no_upstream" : "full";
+        return sendJson(res, ok ? 200 : 503, { status, sessions: held.size, registry: deps.state.describe(), upstreams: health.snapshot() });
+      }
+      if (req.method === "GET" && path === HealthPath.metrics) return telemetry.handleMetrics(req, res);
+      sendJson(res, parseRoute(req.url ?? "/") ? 426 : 404, { error: { code: "not_found", message: `WebSocket endpoints: ${[...CLIENT_PATHS].join(", ")}` } });
+    } catch (error) {
+      logger.error({ err: (error as Error).message }, "request failed");
+      if (!res.headersSent) sendJson(res, 500, { error: { code: "internal", message: "internal error" } });
+      else res.destroy();
     }
-    if (req.method === "GET" && path === "/metrics") return telemetry.handleMetrics(req, res);
-    sendJson(res, parseRoute(req.url ?? "/") ? 426 : 404, { error: { code: "not_found", message: `WebSocket endpoints: ${[...CLIENT_PATHS].join(", ")}` } });
   };
   const server = deps.tls ? createHttpsServer(deps.tls, onRequest) : createHttpServer(onRequest);
+  // Slow or silent clients may not hold sockets: headers within the timeout, and a bound on sockets that
+  // have not become sessions (the oldest goes first, so a flood cannot lock real users out).
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.headersTimeoutMs * 2;
+  const pendingSockets = new Set<Socket>();
+  let evictions = 0;
+  let evictionLogAt = 0;
+  server.on("connection", (socket: Socket) => {
+    pendingSockets.add(socket);
+    socket.once("close", () => pendingSockets.delete(socket));
+    if (pendingSockets.size > limits.maxPendingConnections) {
+      const oldest = pendingSockets.values().next().value as Socket;
+      pendingSockets.delete(oldest);
+      oldest.destroy();
+      evictions++;
+      if (clock.now() - evictionLogAt > 10_000) {
+        evictionLogAt = clock.now();
+        logger.warn({ evictions, pending: pendingSockets.size }, "too many connections without a session: dropping the oldest");
+      }
+    }
+  });
+
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: CLIENT_MAX_PAYLOAD,
@@ -84,6 +193,8 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
     telemetry.connectAttempt({ [MetricAttribute.stage]: ConnectStage.client });
+    const problem = handshakeProblem(req);
+    if (problem) return refuse(socket, "bad_handshake", problem);
     admit(req, socket, head).catch((error: Error) => {
       logger.error({ err: error.message }, "admission failed");
       refuse(socket, "admission_unavailable", "the session could not be admitted; try again");
@@ -104,63 +215,258 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     try {
       ({ userId } = await verify(extractToken(req)));
     } catch (error) {
-      if (error instanceof AuthError) {
-        return refuse(socket, error.reason, error.message);
-      }
+      if (error instanceof AuthError) return refuse(socket, error.reason, error.message);
       throw error;
     }
     if (draining) return refuse(socket, "draining", "this instance is restarting; reconnect");
-    if (relays.size >= config.maxSessionsPerInstance) return refuse(socket, "instance_full", "this instance is at capacity; try again");
+    if (open() >= config.maxSessionsPerInstance) return refuse(socket, "instance_full", "this instance is at capacity; try again");
     const allowed = selector.allowedModels(route);
     if (route.model !== undefined && !allowed.includes(route.model)) {
       return refuse(socket, "model_not_allowed", `"${route.model}" is not available here; allowed: ${allowed.join(", ") || "none"}`);
     }
     if (allowed.length === 0) return refuse(socket, "model_not_allowed", `no upstream serves ${route.path}`);
+    const model = route.model ?? allowed[0];
+    // The slot is taken before the first await below: concurrent admissions cannot overshoot the limit.
+    admitting++;
+    try {
+      await admitSession(req, socket, head, { ...route, model }, userId);
+    } finally {
+      admitting--;
+    }
+  }
 
-    const sessionId = randomUUID();
-    const admitted = await deps.registry.acquire({ sessionId, userId, instanceId, startedAt: Date.now() }, config.maxSessionsPerUser);
-    if (!admitted.ok) {
-      return refuse(socket, "user_session_limit", `you already have ${admitted.active} open sessions (limit ${admitted.limit})`);
+  /** Resume or create the session's shared state, take the user's slot, upgrade. True when a session runs. */
+  async function admitSession(req: IncomingMessage, socket: Duplex, head: Buffer, route: ClientRoute & { model: string }, userId: string): Promise<boolean> {
+    const routeKey = { path: route.path, model: route.model };
+    let resumeStatus: ResumeStatus = "new";
+    let claimed: { lease: Lease; state: ResumeState } | undefined;
+    let storeUp = true;
+    try {
+      const token = resumeTokenOf(req);
+      if (token) {
+        const claim = await resume.claim(token, userId, routeKey);
+        if (claim.ok) claimed = claim;
+        else resumeStatus = "not_resumable";
+      } else {
+        // openai 7's own reconnect carries no token: the user's one detached session on this route is it.
+        const tokens = await resume.detached(userId, routeKey);
+        if (tokens.length > 1) resumeStatus = "ambiguous";
+        else if (tokens.length === 1) {
+          const claim = await resume.claim(tokens[0], userId, routeKey);
+          if (claim.ok) claimed = claim;
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof RegistryUnavailable)) throw error;
+      storeUp = false;
+      resumeStatus = resumeTokenOf(req) ? "not_resumable" : "new";
+      logger.warn({ err: error.message }, "shared state unavailable: no resume for this session");
+    }
+    if (claimed) resumeStatus = "resumed";
+    const sessionId = claimed?.state.sessionId ?? randomUUID();
+    const startedAt = claimed?.state.startedAt ?? clock.now();
+    const resumeToken = claimed?.lease.token ?? randomBytes(32).toString("base64url");
+    let lease: Lease = claimed?.lease ?? { token: resumeToken, generation: 1 };
+    let dirty = !storeUp;
+    if (!claimed && storeUp) {
+      try {
+        lease = await resume.create(resumeToken, { sessionId, userId, path: route.path, model: route.model, startedAt });
+      } catch (error) {
+        if (!(error instanceof RegistryUnavailable)) throw error;
+        dirty = true;
+      }
+    }
+
+    const record = { sessionId, userId, instanceId, startedAt };
+    let slot;
+    try {
+      slot = await registry.acquire(record, config.maxSessionsPerUser);
+    } catch (error) {
+      if (!(error instanceof RegistryUnavailable)) throw error;
+      // Redis away: this instance's own count of the user's sessions is the limit; the registry learns
+      // of the session at its next heartbeat once Redis answers.
+      const local = [...held.values()].filter((h) => h.userId === userId && h.session.sessionId !== sessionId).length;
+      slot = local < config.maxSessionsPerUser ? { ok: true as const } : { ok: false as const, reason: "user_limit" as const, active: local, limit: config.maxSessionsPerUser };
+      if (slot.ok) registry.adopt(record);
+    }
+    const abandon = async (why: "limit" | "gone") => {
+      if (!claimed) await resume.end(lease).catch(() => undefined);
+      else await resume.detach(lease).catch(() => undefined);
+      if (why === "gone" && slot.ok) await registry.release(sessionId).catch(() => undefined);
+    };
+    if (!slot.ok) {
+      await abandon("limit");
+      refuse(socket, "user_session_limit", `you already have ${slot.active} open sessions (limit ${slot.limit})`);
+      return false;
     }
     if (!socket.writable || draining) {
-      await deps.registry.release(sessionId);
-      return;
+      await abandon("gone");
+      if (draining) refuse(socket, "draining", "this instance is restarting; reconnect");
+      return false;
     }
-    wss.handleUpgrade(req, socket, head, (client) => {
-      const relay = new Relay(client, {
-        sessionId, userId, route, selector, registry: deps.registry, telemetry, limits,
-        logger: logger.child({ sessionId, userId }),
-        onEnd: (ended) => relays.delete(ended),
+    // ws answers some handshakes itself (and never calls back): the slot must not outlive the socket.
+    const upgraded = await new Promise<boolean>((resolve) => {
+      const onClose = () => resolve(false);
+      socket.once("close", onClose);
+      wss.handleUpgrade(req, socket, head, (client) => {
+        socket.off("close", onClose);
+        // The session's socket is not a pending connection any more.
+        pendingSockets.delete(socket as Socket);
+        startSession(client, { sessionId, userId, route, lease, startedAt, resumeStatus, claimed: claimed?.state, dirty });
+        resolve(true);
       });
-      relays.add(relay);
-      relay.start();
     });
+    if (!upgraded) await abandon("gone");
+    return upgraded;
+  }
+
+  function startSession(
+    client: import("ws").WebSocket,
+    s: { sessionId: string; userId: string; route: ClientRoute & { model: string }; lease: Lease; startedAt: number; resumeStatus: ResumeStatus; claimed?: ResumeState; dirty: boolean },
+  ): void {
+    const sessionLogger = logger.child({ sessionId: s.sessionId, userId: s.userId });
+    const entry = {} as Held;
+    const guardWrite = async (write: () => Promise<boolean>): Promise<boolean> => {
+      try {
+        return await write();
+      } catch (error) {
+        if (!(error instanceof RegistryUnavailable)) throw error;
+        entry.dirty = true;
+        return true;
+      }
+    };
+    const store: SessionStore = {
+      setConfig: (config) => guardWrite(() => resume.setConfig(entry.lease, config)),
+      append: (item) => guardWrite(() => resume.append(entry.lease, item)),
+    };
+    const session = new Session({
+      sessionId: s.sessionId,
+      resumeToken: s.lease.token,
+      dialect: dialectFor(s.route.path, s.route.apiVersion),
+      client: wsLeg(client),
+      clock,
+      limits,
+      connect: (exclude, signal) => connectForSession(s.route, exclude, signal),
+      upstreamOutcome: (name, outcome) => {
+        if (outcome === "ok") health.success(name);
+        else health.failure(name, outcome);
+      },
+      upstreamReleased: (name) => health.closed(name),
+      store,
+      telemetry: {
+        latency: (ms, voice, region) => telemetry.latency(ms, voice, region),
+        audioSeconds: (seconds, direction) => telemetry.audioSeconds(seconds, direction),
+        responseDone: (frame) => recordUsage(telemetry, frame),
+        error: (code) => telemetry.error(code),
+        failover: (from, to) => telemetry.failover(from, to),
+        sessionEnded: (ms) => telemetry.sessionEnded(ms),
+      },
+      logger: sessionLogger,
+      startedAt: s.startedAt,
+      resumeStatus: s.resumeStatus,
+      resumed: s.claimed ? { config: s.claimed.config, items: s.claimed.items, dropped: s.claimed.dropped } : undefined,
+      onEnd: (outcome) => {
+        held.delete(s.sessionId);
+        if (outcome === "replaced") return; // the new connection owns the slot and the state now
+        const state = outcome === "ended" ? resume.end(entry.lease) : resume.detach(entry.lease);
+        state.catch((error: Error) => sessionLogger.warn({ err: error.message }, "resume state not updated at the end"));
+        registry.release(s.sessionId).catch((error: Error) => sessionLogger.warn({ err: error.message }, "registry release failed"));
+      },
+    });
+    Object.assign(entry, { session, lease: s.lease, userId: s.userId, route: s.route, startedAt: s.startedAt, dirty: s.dirty });
+    // A session this instance already holds (the same client reconnecting here) gives way to the new connection.
+    held.get(s.sessionId)?.session.replaced();
+    held.set(s.sessionId, entry);
+    session.start();
+  }
+
+  /** Opens an upstream for a session: best candidate first, failures recorded in the breakers; `exclude` only while others exist. */
+  async function connectForSession(route: ClientRoute, exclude: ReadonlySet<string>, signal: AbortSignal): Promise<UpstreamLink> {
+    let candidates = selector.candidates(route, exclude);
+    if (candidates.length === 0 && exclude.size > 0) candidates = selector.candidates(route);
+    let previous: string | undefined;
+    for (const upstream of candidates) {
+      if (signal.aborted) break;
+      const attrs = { [MetricAttribute.stage]: ConnectStage.upstream, [MetricAttribute.upstream]: upstream.name, [MetricAttribute.region]: upstream.region ?? upstream.name };
+      telemetry.connectAttempt(attrs);
+      if (previous) telemetry.failover(previous, upstream.name);
+      health.attempt(upstream.name);
+      try {
+        const opened = await connectUpstream(upstream, route, { timeoutMs: limits.upstreamConnectTimeoutMs, maxPayload: limits.upstreamMaxPayload, signal });
+        const leg = wsLeg(opened.ws, opened.early);
+        opened.release();
+        health.opened(upstream.name);
+        return { leg, name: upstream.name, region: upstream.region ?? upstream.name };
+      } catch (error) {
+        const e = error as UpstreamConnectError;
+        if (signal.aborted && !e.timedOut) break;
+        const status = e.status;
+        health.failure(upstream.name, status === 429 ? "rate_limited" : status !== undefined ? "server_error" : e.timedOut ? "stall" : "connect", e.retryAfterMs);
+        telemetry.connectFailure(status ? `http_${status}` : e.timedOut ? "timeout" : "network", attrs);
+        logger.warn({ upstream: upstream.name, status, err: e.message }, "upstream connect failed");
+        previous = upstream.name;
+      }
+    }
+    throw new NoUpstreamAvailable(`no upstream for ${route.path} (${servedModelList(route)})`);
+  }
+
+  const servedModelList = (route: ClientRoute) => selector.allowedModels(route).join(", ") || "none";
+
+  // The instance heartbeat: one round trip for every registry membership, one for every resume state.
+  const heartbeat = clock.every(limits.heartbeatMs, () => void beat());
+  let beating = false;
+  async function beat(): Promise<void> {
+    if (beating) return;
+    beating = true;
+    try {
+      await registry.heartbeat();
+      const live = [...held.values()];
+      const { replaced, missing } = await resume.refresh(live.map((h) => h.lease));
+      for (const token of replaced) live.find((h) => h.lease.token === token)?.session.replaced();
+      // State the store lost (an emptied Redis) or missed (writes during an outage) is written again whole.
+      for (const h of live.filter((x) => !x.session.isEnded() && (x.dirty || missing.includes(x.lease.token)))) {
+        await resume.restore(h.lease, { sessionId: h.session.sessionId, userId: h.userId, path: h.route.path, model: h.route.model!, startedAt: h.startedAt, ...h.session.snapshot() });
+        h.dirty = false;
+      }
+    } catch (error) {
+      if (!(error instanceof RegistryUnavailable)) logger.error({ err: (error as Error).message }, "heartbeat failed");
+    } finally {
+      beating = false;
+    }
   }
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(config.port, deps.host, () => resolve());
+    server.listen(config.port, deps.host ?? config.host, () => resolve());
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
-  logger.info({ port, upstreams: config.upstreams.map((u) => u.name), instanceId }, "voice proxy listening");
+  logger.info({ port, upstreams: config.upstreams.map((u) => u.name), instanceId, registry: deps.state.describe() }, "voice proxy listening");
+
+  let drained: Promise<void> | undefined;
+  const drain = () => {
+    drained ??= (async () => {
+      draining = true;
+      await new Promise<void>((r) => clock.after(limits.drainDelayMs, r));
+      await Promise.all([...held.values()].map((h) => h.session.drain(() => withDeadline(h.session.flushWrites(), 2_000))));
+    })();
+    return drained;
+  };
 
   return {
     port,
     server,
     telemetry,
-    relays: () => [...relays],
-    async drain() {
+    health,
+    sessions: () => [...held.values()].map((h) => h.session),
+    drain,
+    async close(graceMs = limits.drainDelayMs + limits.drainQuietMaxMs + 5_000) {
       draining = true;
-      for (const relay of [...relays]) relay.drain();
-    },
-    async close(graceMs = 1000) {
-      draining = true;
-      for (const relay of [...relays]) relay.drain();
-      const deadline = Date.now() + graceMs;
-      while ([...wss.clients].some((c) => c.readyState !== c.CLOSED) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await withDeadline(drain(), graceMs);
+      heartbeat.cancel();
+      for (const h of [...held.values()]) h.session.end({ kind: "draining" });
+      const closeDeadline = clock.now() + 1_000;
+      while ([...wss.clients].some((c) => c.readyState !== c.CLOSED) && clock.now() < closeDeadline) await new Promise((r) => setTimeout(r, 20));
       for (const client of wss.clients) client.terminate();
       wss.close();
       await new Promise<void>((resolve) => {
@@ -172,3 +478,35 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
   };
 }
 
+function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref?.();
+    promise.then(() => resolve(), () => resolve()).finally(() => clearTimeout(timer));
+  });
+}
+
+interface Usage {
+  input_token_details?: { text_tokens?: number; audio_tokens?: number; cached_tokens_details?: { text_tokens?: number; audio_tokens?: number } };
+  output_token_details?: { text_tokens?: number; audio_tokens?: number };
+}
+
+/** Tokens of a response.done, by kind. Usage is telemetry: a frame that cannot be read is still forwarded untouched. */
+function recordUsage(t: Telemetry, frame: Buffer): void {
+  try {
+    const usage = (JSON.parse(frame.toString("utf8")) as { response?: { usage?: Usage } }).response?.usage;
+    if (!usage) return;
+    const n = (x: unknown) => (typeof x === "number" && Number.isFinite(x) && x > 0 ? x : 0);
+    const input = usage.input_token_details ?? {};
+    const output = usage.output_token_details ?? {};
+    const cached = input.cached_tokens_details ?? {};
+    t.tokens(Math.max(0, n(input.audio_tokens) - n(cached.audio_tokens)), "input_audio");
+    t.tokens(Math.max(0, n(input.text_tokens) - n(cached.text_tokens)), "input_text");
+    t.tokens(n(cached.audio_tokens), "cached_audio");
+    t.tokens(n(cached.text_tokens), "cached_text");
+    t.tokens(n(output.audio_tokens), "output_audio");
+    t.tokens(n(output.text_tokens), "output_text");
+  } catch {
+    // See above.
+  }
+}

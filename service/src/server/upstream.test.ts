@@ -1,11 +1,13 @@
 /** Upstream choice, URLs, Entra token caching. */
 import { loadConfig } from "../config";
+import { FakeClock } from "../session/clock";
 import { COGNITIVE_SCOPE, EntraTokens, parseRoute, UpstreamSelector, upstreamUrl } from "./upstream";
+import { retryAfterMs, UpstreamHealth } from "./upstreamHealth";
 
 const upstream = (name: string, priority: number, extra: object = {}) =>
   ({ name, url: `https://${name}.services.ai.azure.com`, kind: "voice-live", priority, auth: "key", apiKeyEnv: `K_${name.toUpperCase()}`, model: "gpt-realtime", ...extra });
 const env = (over: Record<string, string | undefined> = {}) => ({
-  UPSTREAMS: JSON.stringify([upstream("au", 1), upstream("us", 2)]), K_AU: "a", K_US: "u", AUTH_JWT_SECRET: "x".repeat(32), ...over,
+  UPSTREAMS: JSON.stringify([upstream("au", 1), upstream("us", 2)]), K_AU: "a", K_US: "u", AUTH_JWT_SECRET: "k3J9x-Qz7LmP2vR8tY4wB6nC1dF5gH0s", ...over,
 });
 
 describe("upstream choice", () => {
@@ -13,13 +15,60 @@ describe("upstream choice", () => {
     UPSTREAMS: JSON.stringify([upstream("au1", 1), upstream("au2", 1), upstream("us", 2), { ...upstream("aoai", 1), kind: "azure-openai", model: undefined, deployment: "rt-deploy" }]),
     K_AU1: "1", K_AU2: "2", K_AOAI: "3",
   }));
+  const names = config.upstreams.map((u) => u.name);
   test("by priority; equal priorities rotate; the path decides the kind; the model must be allowed", () => {
-    const selector = new UpstreamSelector(config.upstreams);
+    const selector = new UpstreamSelector(config.upstreams, new UpstreamHealth(names, new FakeClock()));
     const route = parseRoute("/voice-live/realtime?api-version=2025-10-01&model=gpt-realtime")!;
     expect(selector.candidates(route).map((u) => u.name)).toEqual(["au1", "au2", "us"]);
     expect(selector.candidates(route).map((u) => u.name)).toEqual(["au2", "au1", "us"]);
     expect(selector.candidates(parseRoute("/voice-live/realtime?model=gpt-5")!)).toEqual([]);
     expect(selector.allowedModels(parseRoute("/openai/realtime?deployment=x")!)).toEqual(["rt-deploy"]);
+  });
+  test("within a priority the upstream with fewer open sessions first; an upstream set aside is skipped until its probe", () => {
+    const clock = new FakeClock();
+    const health = new UpstreamHealth(names, clock, { failureThreshold: 2, baseOpenMs: 1000, maxOpenMs: 8000 });
+    const selector = new UpstreamSelector(config.upstreams, health);
+    const route = parseRoute("/voice-live/realtime?model=gpt-realtime")!;
+    health.opened("au1");
+    expect(selector.candidates(route).map((u) => u.name)).toEqual(["au2", "au1", "us"]);
+    expect(selector.candidates(route).map((u) => u.name)).toEqual(["au2", "au1", "us"]);
+    // A 429 sets au2 aside at once, for its Retry-After.
+    health.failure("au2", "rate_limited", 3000);
+    expect(selector.candidates(route).map((u) => u.name)).toEqual(["au1", "us"]);
+    clock.advance(2999);
+    expect(health.state("au2")).toBe("open");
+    clock.advance(1);
+    expect(health.state("au2")).toBe("half_open");
+    // One probe at a time; its failure sets it aside again for longer.
+    health.attempt("au2");
+    expect(selector.candidates(route).map((u) => u.name)).toEqual(["au1", "us"]);
+    health.failure("au2", "connect");
+    clock.advance(1999);
+    expect(health.usable("au2")).toBe(false);
+    clock.advance(1);
+    health.attempt("au2");
+    health.success("au2");
+    expect(health.state("au2")).toBe("closed");
+    // Connect failures: the first is tolerated, the second in a row opens the breaker.
+    health.failure("us", "connect");
+    expect(health.usable("us")).toBe(true);
+    health.failure("us", "connect");
+    expect(health.usable("us")).toBe(false);
+    expect(health.anyUsable()).toBe(true);
+    expect(selector.candidates(route, new Set(["au1"])).map((u) => u.name)).toEqual(["au2"]);
+  });
+  test("Retry-After in seconds or as a date, bounded", () => {
+    expect(retryAfterMs("7", 0)).toBe(7000);
+    expect(retryAfterMs(new Date(60_000).toUTCString(), 0)).toBe(60_000);
+    expect(retryAfterMs("999999", 0)).toBe(3_600_000);
+    expect(retryAfterMs("soon", 0)).toBeUndefined();
+    expect(retryAfterMs(undefined, 0)).toBeUndefined();
+  });
+  test("hostile request targets never throw: no route", () => {
+    for (const target of ["//", "//evil.example.com/voice-live/realtime", "http://x/voice-live/realtime", "", "*", "/%", "/voice-live/realtime/..", "/voice-live%2frealtime"]) {
+      expect(parseRoute(target)).toBeUndefined();
+    }
+    expect(parseRoute("/voice-live/realtime?model=%ZZ")).toBeDefined();
   });
   test("URLs keep the client's dialect and use the configured model or deployment", () => {
     const [au1] = config.upstreams;

@@ -1,11 +1,12 @@
 /**
- * Which upstream a session goes to, and opening the connection to it. The relay only sees
- * `UpstreamSelector.candidates()` and `connectUpstream()`, so health tracking, rotation and resume can
- * be added behind them later without touching the relay.
+ * Which upstream a session goes to, and opening the connection to it: the route a client asked for, the
+ * candidates for it (priority, health, load), the upstream URL and credentials, and a connect with one
+ * deadline for everything (token, TCP, TLS, upgrade).
  */
 import { WebSocket, type RawData } from "ws";
 import { CLIENT_PATHS, ClientPath, DEFAULT_API_VERSION, servedModel, type ClientPathName } from "../../../contracts";
 import type { UpstreamConfig } from "../config";
+import { retryAfterMs, type UpstreamHealth } from "./upstreamHealth";
 
 /** What the client asked for, from its upgrade request. */
 export interface ClientRoute {
@@ -16,8 +17,16 @@ export interface ClientRoute {
   apiVersion?: string;
 }
 
+/** The route of a request target; undefined for any target that is not a realtime path (never throws). */
 export function parseRoute(url: string): ClientRoute | undefined {
-  const parsed = new URL(url, "http://proxy");
+  let parsed: URL;
+  try {
+    // A target like "//" or "//host:bad" is not a path relative to this server: no route.
+    if (!url.startsWith("/") || url.startsWith("//")) return undefined;
+    parsed = new URL(url, "http://proxy");
+  } catch {
+    return undefined;
+  }
   const path = parsed.pathname as ClientPathName;
   if (!CLIENT_PATHS.has(path)) return undefined;
   const model = path === ClientPath.openai ? parsed.searchParams.get("deployment") : parsed.searchParams.get("model");
@@ -27,28 +36,26 @@ export function parseRoute(url: string): ClientRoute | undefined {
 /**
  * Upstreams able to serve the route, best first: the client's path decides the kind, the model or
  * deployment must be one the configuration names (a client cannot pick another), lower priority numbers
- * first, and equal priorities rotated so sessions spread across resources (each Voice Live resource
- * accepts only 30 new connections a minute).
+ * first; within a priority, usable before set aside (circuit breaker), then fewest open sessions from
+ * this instance (each Voice Live resource accepts only 30 new connections a minute and a bounded token
+ * rate, so load is spread), then a rotating tie-break.
  */
 export class UpstreamSelector {
   private turn = 0;
-  constructor(private readonly upstreams: UpstreamConfig[]) {}
+  constructor(private readonly upstreams: UpstreamConfig[], readonly health: UpstreamHealth) {}
 
   allowedModels(route: ClientRoute): string[] {
     return [...new Set(this.matching(route.path).map(servedModel))];
   }
 
-  candidates(route: ClientRoute): UpstreamConfig[] {
+  /** Usable candidates, best first (upstreams whose breaker is open are left out). */
+  candidates(route: ClientRoute, exclude: ReadonlySet<string> = new Set()): UpstreamConfig[] {
     const wanted = route.model;
-    const matching = this.matching(route.path).filter((u) => wanted === undefined || servedModel(u) === wanted);
-    const byPriority = new Map<number, UpstreamConfig[]>();
-    for (const upstream of matching) byPriority.set(upstream.priority, [...(byPriority.get(upstream.priority) ?? []), upstream]);
     const offset = this.turn++;
-    return [...byPriority.keys()].sort((a, b) => a - b).flatMap((priority) => {
-      const group = byPriority.get(priority)!;
-      const start = offset % group.length;
-      return [...group.slice(start), ...group.slice(0, start)];
-    });
+    const matching = this.matching(route.path).filter((u) => (wanted === undefined || servedModel(u) === wanted) && !exclude.has(u.name) && this.health.usable(u.name));
+    // Rotated first, so ties (same priority, same load) take turns; the sort is stable.
+    const k = matching.length > 0 ? offset % matching.length : 0;
+    return [...matching.slice(k), ...matching.slice(0, k)].sort((a, b) => a.priority - b.priority || this.health.sessions(a.name) - this.health.sessions(b.name));
   }
 
   private matching(path: ClientPathName): UpstreamConfig[] {
@@ -120,7 +127,14 @@ export async function upstreamHeaders(upstream: UpstreamConfig, tokens?: EntraTo
 }
 
 export class UpstreamConnectError extends Error {
-  constructor(readonly upstream: string, readonly status: number | undefined, message: string) {
+  constructor(
+    readonly upstream: string,
+    readonly status: number | undefined,
+    message: string,
+    /** From the upstream's Retry-After (429, 503). */
+    readonly retryAfterMs?: number,
+    readonly timedOut = false,
+  ) {
     super(message);
   }
 }
@@ -129,41 +143,69 @@ export interface OpenUpstream {
   ws: WebSocket;
   /** Messages that arrived between the upgrade and the caller's listener (often session.created). */
   early: Array<{ data: RawData; isBinary: boolean }>;
-  stopBuffering(): void;
+  /** Stops holding messages in `early`: call right after attaching your own listener. */
+  release(): void;
 }
 
-/** Opens the upstream socket; rejects on refusal, an HTTP answer other than 101, or the timeout. */
-export function connectUpstream(
-  url: string,
-  headers: Record<string, string>,
-  options: { name: string; timeoutMs: number; maxPayload: number; signal?: AbortSignal },
+/**
+ * Opens the upstream socket: credentials (an Entra token may need a round trip), then the upgrade, all
+ * inside one deadline. Rejects on refusal, an HTTP answer other than 101, the deadline, or `signal`.
+ */
+export async function connectUpstream(
+  upstream: UpstreamConfig,
+  route: ClientRoute,
+  options: { timeoutMs: number; maxPayload: number; signal?: AbortSignal; headers?: (u: UpstreamConfig) => Promise<Record<string, string>> },
 ): Promise<OpenUpstream> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+  const fail = (message: string) => new UpstreamConnectError(upstream.name, undefined, message, undefined, deadline.signal.aborted);
+  try {
+    const headers = await Promise.race([
+      (options.headers ?? upstreamHeaders)(upstream),
+      new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(fail(`upstream ${upstream.name}: no credentials within the deadline`));
+        signal.addEventListener("abort", () => reject(fail(`upstream ${upstream.name}: no credentials within the deadline`)), { once: true });
+      }),
+    ]);
+    return await openSocket(upstreamUrl(upstream, route), headers, upstream.name, options.maxPayload, signal, () => deadline.signal.aborted);
+  } catch (error) {
+    if (error instanceof UpstreamConnectError) throw error;
+    throw fail(`upstream ${upstream.name}: ${(error as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function openSocket(url: string, headers: Record<string, string>, name: string, maxPayload: number, signal: AbortSignal, timedOut: () => boolean): Promise<OpenUpstream> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers, maxPayload: options.maxPayload, handshakeTimeout: options.timeoutMs, perMessageDeflate: false });
-    // The upstream's first event can arrive in the same read as the 101 answer, before the caller
-    // has attached its listener: hold such messages so none is lost.
+    const ws = new WebSocket(url, { headers, maxPayload, perMessageDeflate: false });
+    // The upstream's first event can arrive in the same read as the 101 answer, before the caller has
+    // attached its listener: hold such messages so none is lost.
     const early: OpenUpstream["early"] = [];
     const buffer = (data: RawData, isBinary: boolean) => early.push({ data, isBinary });
     ws.on("message", buffer);
-    const fail = (status: number | undefined, message: string) => {
+    const onAbort = () => fail(undefined, `upstream ${name}: ${timedOut() ? "no answer within the deadline" : "aborted"}`);
+    const fail = (status: number | undefined, message: string, retryAfter?: number) => {
+      signal.removeEventListener("abort", onAbort);
       ws.removeAllListeners();
       ws.on("error", () => undefined);
       ws.terminate();
-      reject(new UpstreamConnectError(options.name, status, message));
+      reject(new UpstreamConnectError(name, status, message, retryAfter, timedOut()));
     };
     ws.once("open", () => {
+      signal.removeEventListener("abort", onAbort);
       ws.removeAllListeners("unexpected-response");
       ws.removeAllListeners("error");
-      resolve({ ws, early, stopBuffering: () => ws.off("message", buffer) });
+      resolve({ ws, early, release: () => ws.off("message", buffer) });
     });
     ws.once("unexpected-response", (_req, res) => {
       res.resume();
-      fail(res.statusCode, `upstream ${options.name} answered HTTP ${res.statusCode}`);
+      fail(res.statusCode, `upstream ${name} answered HTTP ${res.statusCode}`, retryAfterMs(res.headers["retry-after"], Date.now()));
     });
-    ws.once("error", (error) => fail(undefined, `upstream ${options.name}: ${error.message}`));
-    // The client left while this was connecting: stop now rather than at the handshake timeout.
-    const onAbort = () => fail(undefined, `upstream ${options.name}: aborted`);
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    ws.once("open", () => options.signal?.removeEventListener("abort", onAbort));
+    ws.once("error", (error) => fail(undefined, `upstream ${name}: ${error.message}`));
+    // The client left, or the deadline passed, while this was connecting.
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
   });
 }

@@ -1,6 +1,6 @@
 /**
- * Pure helpers of the relay: what type an event is without parsing it, and how a failure maps to the
- * close code the client sees.
+ * Pure helpers of the session: what type an event is without parsing it, how each way a session ends
+ * maps to the close code the client sees, and whether the session stays resumable.
  */
 import { CloseCode } from "../../../contracts";
 
@@ -19,54 +19,71 @@ export function sniffType(frame: Buffer | string): string | undefined {
 }
 
 export type Ending =
+  /** The client closed: 1000 ends the session, anything else (1001, 1006, ...) leaves it resumable. */
   | { kind: "client_closed"; code: number }
-  | { kind: "upstream_closed"; code: number }
-  | { kind: "upstream_lost" }
+  /** The upstream closed with 1008/1009: the client's input was refused. */
+  | { kind: "upstream_refused_input"; code: number }
+  /** No upstream could be reached (or too many failovers in a row). */
   | { kind: "upstream_unavailable" }
   | { kind: "client_too_big" }
   | { kind: "client_overflow" }
-  | { kind: "peer_timeout"; leg: "client" | "upstream" }
+  /** The client stopped answering pings or reading. */
+  | { kind: "client_timeout" }
   | { kind: "time_limit" }
+  | { kind: "idle" }
   | { kind: "draining" }
+  /** Another connection resumed this session. */
+  | { kind: "replaced" }
   | { kind: "internal" };
+
+/** What becomes of the session's shared state: deleted, kept for a resume, or left to its new owner. */
+export type Outcome = "ended" | "detached" | "replaced";
 
 /** The code and reason the client is closed with, for each way a session can end. */
 export function clientCloseFor(ending: Ending): { code: number; reason: string } {
   switch (ending.kind) {
     case "client_closed":
       return { code: CloseCode.normal, reason: "client closed" };
-    case "upstream_closed":
-      // A normal close upstream is a normal end; 1008/1009 are the client's doing and kept; anything
-      // else (1011, 1012, 1013, 1001, ...) means "try again" to the client.
-      if (ending.code === 1000) return { code: CloseCode.normal, reason: "upstream closed the session" };
-      if (ending.code === 1008 || ending.code === 1009) return { code: ending.code, reason: "upstream refused the session's input" };
-      return { code: CloseCode.tryAgainLater, reason: "upstream ended the session" };
-    case "upstream_lost":
-      return { code: CloseCode.tryAgainLater, reason: "upstream connection lost" };
+    case "upstream_refused_input":
+      return { code: ending.code, reason: "upstream refused the session's input" };
     case "upstream_unavailable":
       return { code: CloseCode.tryAgainLater, reason: "no upstream available" };
     case "client_too_big":
       return { code: CloseCode.tooBig, reason: "message too big" };
     case "client_overflow":
       return { code: CloseCode.policy, reason: "client sent faster than the session can relay" };
-    case "peer_timeout":
-      return ending.leg === "upstream"
-        ? { code: CloseCode.tryAgainLater, reason: "upstream stopped responding" }
-        : { code: CloseCode.policy, reason: "client stopped responding" };
+    case "client_timeout":
+      return { code: CloseCode.policy, reason: "client stopped responding" };
     case "time_limit":
       return { code: CloseCode.sessionTimeLimit, reason: "session time limit reached" };
+    case "idle":
+      return { code: CloseCode.normal, reason: "idle: no events from the client" };
     case "draining":
       return { code: CloseCode.restart, reason: "server restarting: reconnect" };
+    case "replaced":
+      return { code: CloseCode.replaced, reason: "resumed on another connection" };
     case "internal":
       return { code: CloseCode.internal, reason: "internal error" };
   }
 }
 
-/** A proxy-originated event (prefixed `proxy.`) or realtime `error` event, serialised. */
-export function proxyEvent(type: string, fields: Record<string, unknown> = {}): string {
-  return JSON.stringify({ type, ...fields });
-}
-
-export function errorEvent(code: string, message: string, eventId?: string): string {
-  return JSON.stringify({ type: "error", error: { type: "proxy_error", code, message, event_id: eventId ?? null } });
+/** Which endings leave the session resumable (the client may come back with its token). */
+export function outcomeOf(ending: Ending): Outcome {
+  switch (ending.kind) {
+    case "client_closed":
+      return ending.code === CloseCode.normal ? "ended" : "detached";
+    case "replaced":
+      return "replaced";
+    case "upstream_unavailable":
+    case "client_timeout":
+    case "idle":
+    case "draining":
+    case "internal":
+      return "detached";
+    case "upstream_refused_input":
+    case "client_too_big":
+    case "client_overflow":
+    case "time_limit":
+      return "ended";
+  }
 }

@@ -1,0 +1,819 @@
+/**
+ * One client session: the client leg, the upstream leg(s) it is relayed to, and everything that keeps it
+ * going when an upstream does not: resume priming, transparent rotation, failover, drain. It owns no
+ * sockets and no timers of its own (legs and clock are injected), so every path is unit-tested with
+ * fakes; the proxy wires it to `ws` sockets, the shared store and telemetry.
+ *
+ * Frames pass verbatim. Audio frames (most of the bytes) are recognised from their first bytes and never
+ * parsed; control events are parsed to validate them and to keep the conversation as text.
+ */
+import { AUDIO_DELTA_EVENTS, BASE64_CHARS_PER_SECOND, CloseCode, ProxyEvent, RealtimeEvent, type Dialect, type ResumeStatus } from "../../../contracts";
+import type { Clock, Timer } from "./clock";
+import {
+  CAPTURED_UPSTREAM_EVENTS, Conversation, itemFromClient, itemFromUpstream, primingEvents, PRIMING_ACKS,
+  type ConversationItem, type ConversationLimits, DEFAULT_CONVERSATION_LIMITS,
+} from "./conversation";
+import { clientCloseFor, outcomeOf, sniffType, type Ending, type Outcome } from "./frames";
+import type { Leg } from "./legs";
+
+export interface SessionLimits {
+  /** Session time limit, counted from the first admission (across resumes). */
+  sessionMaxMs: number;
+  /** Warning before the limit. */
+  expiringNoticeMs: number;
+  /** A client that sends nothing for this long is closed (0: never). */
+  idleMs: number;
+  /** Warning before the idle close. */
+  idleNoticeMs: number;
+  pingIntervalMs: number;
+  /** An upstream must send its first event this soon after the upgrade, else it counts as stalled. */
+  firstEventMs: number;
+  /** Longest wait for a new upstream to acknowledge the configuration and conversation. */
+  primeTimeoutMs: number;
+  /** Transparent upstream rotation interval (0: never). */
+  rotateMs: number;
+  /** Longest wait for a quiet point before a rotation switches anyway. */
+  rotateQuietMaxMs: number;
+  /** Longest wait for a quiet point before a drain tells the client to reconnect anyway. */
+  drainQuietMaxMs: number;
+  /** Client events held while no upstream is ready. */
+  queueMaxMessages: number;
+  queueMaxBytes: number;
+  /** Input audio since the last commit, kept to replay to a new upstream (rotation, failover). */
+  uncommittedAudioMaxBytes: number;
+  /** Above this many bytes buffered towards a leg, stop reading the other leg. */
+  highWaterBytes: number;
+  /** Resume reading once the buffer drained below this. */
+  lowWaterBytes: number;
+  /** A leg that stays above the high-water mark this long is not reading: the session ends. */
+  stuckMs: number;
+  /** Failovers allowed within `failoverWindowMs` before the session gives up with 1013. */
+  maxFailovers: number;
+  failoverWindowMs: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: Omit<SessionLimits, "sessionMaxMs" | "rotateMs" | "idleMs"> = {
+  expiringNoticeMs: 60_000,
+  idleNoticeMs: 30_000,
+  // Container Apps and Front Door cut idle connections after 4-5 minutes; 30 s keeps both legs warm
+  // and finds a dead peer within a minute.
+  pingIntervalMs: 30_000,
+  firstEventMs: 5_000,
+  primeTimeoutMs: 5_000,
+  rotateQuietMaxMs: 60_000,
+  drainQuietMaxMs: 10_000,
+  queueMaxMessages: 512,
+  queueMaxBytes: 4 * 1024 * 1024,
+  uncommittedAudioMaxBytes: 1024 * 1024,
+  highWaterBytes: 1024 * 1024,
+  lowWaterBytes: 256 * 1024,
+  stuckMs: 15_000,
+  maxFailovers: 3,
+  failoverWindowMs: 60_000,
+};
+
+/** An open upstream connection, as the proxy's connector hands it over. */
+export interface UpstreamLink {
+  leg: Leg;
+  name: string;
+  region: string;
+}
+
+export class NoUpstreamAvailable extends Error {}
+
+export interface SessionTelemetry {
+  latency(ms: number, voice: string, region: string): void;
+  audioSeconds(seconds: number, direction: "in" | "out"): void;
+  /** A response.done frame: the usage inside is metered by the caller. */
+  responseDone(frame: Buffer, upstream: string): void;
+  error(code: string): void;
+  failover(from: string, to: string): void;
+  sessionEnded(durationMs: number): void;
+}
+
+/** The session's shared state, bound to this connection's lease: false when another connection took it over. */
+export interface SessionStore {
+  setConfig(config: Record<string, unknown>): Promise<boolean>;
+  append(item: ConversationItem): Promise<boolean>;
+}
+
+export interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface SessionDeps {
+  sessionId: string;
+  resumeToken: string;
+  dialect: Dialect;
+  client: Leg;
+  clock: Clock;
+  limits: SessionLimits;
+  conversationLimits?: ConversationLimits;
+  /** Opens an upstream for this session's route, avoiding `exclude` while others are usable. */
+  connect(exclude: ReadonlySet<string>, signal: AbortSignal): Promise<UpstreamLink>;
+  /** How an upstream behaved after its upgrade: it answered, stalled, or was lost mid-session. */
+  upstreamOutcome(name: string, outcome: "ok" | "stall" | "lost"): void;
+  /** An upstream link is no longer used by this session (load accounting). */
+  upstreamReleased(name: string): void;
+  store: SessionStore;
+  telemetry: SessionTelemetry;
+  logger: Logger;
+  /** Epoch ms of the session's first admission. */
+  startedAt: number;
+  resumeStatus: ResumeStatus;
+  /** What an earlier connection of this session left: the first upstream is primed with it. */
+  resumed?: { config?: Record<string, unknown>; items: ConversationItem[]; dropped: number };
+  onEnd(outcome: Outcome, ending: Ending): void;
+}
+
+interface Link {
+  up: UpstreamLink;
+  /** Acknowledgements of priming events still to come (they are not the client's business). */
+  acksDue: number;
+  /** Still being primed: the client's events wait. */
+  priming: boolean;
+  gotEvent: boolean;
+  alive: boolean;
+  responding: boolean;
+  /** The client sees this upstream's session.created (the first upstream of a connection only). */
+  forwardSessionCreated: boolean;
+  timers: Timer[];
+  /** Called once every priming event is acknowledged. */
+  onPrimed?: () => void;
+  /** A rotation target: items of the conversation already sent to it when it was primed. */
+  sentItems?: number;
+}
+
+export interface SessionStats {
+  phase: string;
+  upstream?: string;
+  queuedBytes: number;
+  clientBuffered: number;
+  upstreamBuffered: number;
+  upstreamPaused: boolean;
+  clientPaused: boolean;
+  items: number;
+  rotations: number;
+  failovers: number;
+}
+
+type Json = Record<string, unknown>;
+
+export class Session {
+  private phase: "connecting" | "live" | "ended" = "connecting";
+  private active?: Link;
+  private pending?: Link;
+  private queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private uncommitted: Buffer[] = [];
+  private uncommittedBytes = 0;
+  private readonly conversation: Conversation;
+  /** Items ever added to the conversation: what a rotation has already sent is counted against it. */
+  private itemsAdded = 0;
+  private readonly timers: Timer[] = [];
+  private clientAlive = true;
+  private lastClientEventAt: number;
+  private idleNoticeSent = false;
+  private turnStartedAt?: number;
+  private voice = "default";
+  private userSpeaking = false;
+  private upstreamPaused = false;
+  private clientPaused = false;
+  private stuckSince?: number;
+  private flowTimer?: Timer;
+  private rotationTimer?: Timer;
+  private quietTimer?: Timer;
+  private readonly failoverTimes: number[] = [];
+  private rotations = 0;
+  private failovers = 0;
+  private audioBytes = { in: 0, out: 0 };
+  private connecting?: AbortController;
+  private drainWaiter?: () => void;
+  private readonly connectedAt: number;
+
+  constructor(private readonly deps: SessionDeps) {
+    this.conversation = new Conversation(deps.conversationLimits ?? DEFAULT_CONVERSATION_LIMITS, deps.resumed);
+    this.connectedAt = deps.clock.now();
+    this.lastClientEventAt = this.connectedAt;
+  }
+
+  get sessionId(): string {
+    return this.deps.sessionId;
+  }
+
+  stats(): SessionStats {
+    return {
+      phase: this.phase,
+      upstream: this.active?.up.name,
+      queuedBytes: this.queuedBytes,
+      clientBuffered: this.deps.client.bufferedAmount(),
+      upstreamBuffered: this.active?.up.leg.bufferedAmount() ?? 0,
+      upstreamPaused: this.upstreamPaused,
+      clientPaused: this.clientPaused,
+      items: this.conversation.items.length,
+      rotations: this.rotations,
+      failovers: this.failovers,
+    };
+  }
+
+  /** Time used so far, counted from the first admission. */
+  elapsedMs(): number {
+    return Math.max(0, this.deps.clock.now() - this.deps.startedAt);
+  }
+
+  /** The conversation as this connection knows it (for rewriting a store that lost it). */
+  snapshot(): { config?: Json; items: ConversationItem[]; dropped: number } {
+    return this.conversation.snapshot();
+  }
+
+  start(): void {
+    const { client, clock, limits } = this.deps;
+    client.attach({
+      message: (data, isBinary) => this.fromClient(data, isBinary),
+      close: (code) => this.end({ kind: "client_closed", code }),
+      pong: () => (this.clientAlive = true),
+      error: (code) => this.end(code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? { kind: "client_too_big" } : { kind: "client_closed", code: 1006 }),
+    });
+    const remaining = limits.sessionMaxMs - this.elapsedMs();
+    this.sendClient({
+      type: ProxyEvent.session, session_id: this.deps.sessionId, resume_token: this.deps.resumeToken,
+      expires_in_ms: Math.max(0, remaining), resume_status: this.deps.resumeStatus,
+    });
+    if (remaining <= 0) return this.end({ kind: "time_limit" });
+    if (remaining > limits.expiringNoticeMs) {
+      this.timers.push(clock.after(remaining - limits.expiringNoticeMs, () => this.sendClient({
+        type: ProxyEvent.expiring, session_id: this.deps.sessionId, remaining_ms: limits.expiringNoticeMs, reason: "time_limit" })));
+    }
+    this.timers.push(clock.after(remaining, () => this.end({ kind: "time_limit" })));
+    this.timers.push(clock.every(limits.pingIntervalMs, () => this.ping()));
+    if (limits.idleMs > 0) this.timers.push(clock.every(Math.max(50, Math.min(5_000, limits.idleNoticeMs / 2, limits.idleMs / 4)), () => this.checkIdle()));
+    void this.openFirst();
+  }
+
+  /**
+   * The instance is going away: at a quiet point (no response streaming, bounded wait) the client is
+   * told to reconnect with its token, then closed with 1012. The state is written through as events
+   * pass, so nothing is left to flush but the writes in flight (`flush`).
+   */
+  async drain(flush: () => Promise<void>): Promise<void> {
+    if (this.phase === "ended") return;
+    this.cancelRotation();
+    if (this.active?.responding || this.userSpeaking) {
+      await new Promise<void>((resolve) => {
+        const timer = this.deps.clock.after(this.deps.limits.drainQuietMaxMs, resolve);
+        this.drainWaiter = () => {
+          timer.cancel();
+          resolve();
+        };
+      });
+    }
+    this.drainWaiter = undefined;
+    if (this.isEnded()) return;
+    await flush();
+    if (this.isEnded()) return;
+    this.sendClient({ type: ProxyEvent.reconnect, session_id: this.deps.sessionId, resume_token: this.deps.resumeToken, reason: "server restarting" });
+    this.end({ kind: "draining" });
+  }
+
+  isEnded(): boolean {
+    return this.phase === "ended";
+  }
+
+  /** Another connection claimed this session: close without touching the shared state. */
+  replaced(): void {
+    this.end({ kind: "replaced" });
+  }
+
+  // ---- upstream connections ------------------------------------------------------------------
+
+  private async openFirst(): Promise<void> {
+    const link = await this.connectLink(new Set(), true);
+    if (!link) return;
+    this.activate(link, this.deps.resumed !== undefined);
+  }
+
+  /** Opens an upstream link; undefined when none is available (the session then ends with 1013). */
+  private async connectLink(exclude: ReadonlySet<string>, forwardSessionCreated: boolean): Promise<Link | undefined> {
+    this.connecting = new AbortController();
+    try {
+      const up = await this.deps.connect(exclude, this.connecting.signal);
+      if (this.phase === "ended") {
+        up.leg.terminate();
+        this.deps.upstreamReleased(up.name);
+        return undefined;
+      }
+      return { up, acksDue: 0, priming: false, gotEvent: false, alive: true, responding: false, forwardSessionCreated, timers: [] };
+    } catch (error) {
+      if (this.phase !== "ended") {
+        this.deps.logger.warn({ err: (error as Error).message }, "no upstream available");
+        this.deps.telemetry.error("upstream_unavailable");
+        this.sendError("upstream_unavailable", "no upstream available; try again");
+        this.end({ kind: "upstream_unavailable" });
+      }
+      return undefined;
+    } finally {
+      this.connecting = undefined;
+    }
+  }
+
+  /** Starts delivering a link's events (after it became the active or pending link: early frames arrive at once). */
+  private attach(link: Link): void {
+    link.up.leg.attach({
+      message: (data, isBinary) => this.fromUpstream(link, data, isBinary),
+      close: (code) => this.linkLost(link, code),
+      pong: () => (link.alive = true),
+      error: () => this.linkLost(link, 1006),
+    });
+    link.timers.push(this.deps.clock.after(this.deps.limits.firstEventMs, () => {
+      if (!link.gotEvent) this.linkLost(link, 1006, "stall");
+    }));
+  }
+
+  /** Makes `link` the session's upstream, priming it first when there is a conversation to carry over. */
+  private activate(link: Link, prime: boolean, notice?: string): void {
+    this.active = link;
+    this.attach(link);
+    if (this.active !== link) return; // lost while its early frames were delivered
+    if (prime) this.prime(link, this.conversation.snapshot(), () => this.ready(notice));
+    else this.ready(notice);
+    this.scheduleRotation();
+  }
+
+  private prime(link: Link, state: { config?: Json; items: ConversationItem[]; dropped: number }, done: () => void): void {
+    const events = primingEvents(state, this.deps.dialect);
+    link.priming = true;
+    link.acksDue = events.length;
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      link.priming = false;
+      timer.cancel();
+      done();
+    };
+    const timer = this.deps.clock.after(this.deps.limits.primeTimeoutMs, () => {
+      this.deps.logger.warn({ upstream: link.up.name, unacknowledged: link.acksDue }, "priming not acknowledged in time; going on");
+      finish();
+    });
+    link.timers.push(timer);
+    link.onPrimed = finish;
+    for (const event of events) link.up.leg.send(event);
+    if (events.length === 0) finish();
+  }
+
+  /** The active upstream may take the client's events: replay what waited, tell the client when it resumed. */
+  private ready(notice?: string): void {
+    if (this.phase === "ended" || !this.active) return;
+    if (this.phase === "connecting") this.phase = "live";
+    if (this.deps.resumed !== undefined || notice) {
+      this.sendClient({
+        type: ProxyEvent.resumed, session_id: this.deps.sessionId, resumed_items: this.conversation.items.length,
+        elapsed_ms: this.elapsedMs(), ...(notice ? { reason: notice } : {}),
+      });
+      this.deps.resumed = undefined;
+    }
+    const queued = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    for (const frame of queued) this.active.up.leg.send(frame);
+    this.applyBackpressure();
+  }
+
+  private linkLost(link: Link, code: number, reason: "stall" | "lost" = "lost"): void {
+    if (link !== this.active && link !== this.pending) return;
+    this.retire(link, "terminate");
+    if (this.phase === "ended") return;
+    this.deps.upstreamOutcome(link.up.name, reason);
+    if (link === this.pending) {
+      this.pending = undefined;
+      this.deps.logger.warn({ upstream: link.up.name, reason }, "rotation target lost; staying on the current upstream");
+      this.scheduleRotation();
+      return;
+    }
+    this.active = undefined;
+    if (code === CloseCode.policy || code === CloseCode.tooBig) return this.end({ kind: "upstream_refused_input", code });
+    void this.failover(link, reason);
+  }
+
+  /** The upstream died under a live session: continue on another through the same priming path. */
+  private async failover(lost: Link, reason: string): Promise<void> {
+    const now = this.deps.clock.now();
+    this.failoverTimes.push(now);
+    while (this.failoverTimes.length > 0 && now - this.failoverTimes[0] > this.deps.limits.failoverWindowMs) this.failoverTimes.shift();
+    if (this.failoverTimes.length > this.deps.limits.maxFailovers) {
+      this.deps.telemetry.error("upstream_lost");
+      this.sendError("upstream_lost", "the upstream connection was lost repeatedly; try again");
+      return this.end({ kind: "upstream_unavailable" });
+    }
+    this.cancelRotation();
+    this.userSpeaking = false;
+    this.deps.logger.warn({ upstream: lost.up.name, reason, responding: lost.responding }, "upstream lost: failing over");
+    const link = await this.connectLink(new Set([lost.up.name]), false);
+    if (!link) return;
+    this.failovers++;
+    this.deps.telemetry.failover(lost.up.name, link.up.name);
+    this.activate(link, true, "upstream_failover");
+    this.replayUncommitted(link);
+  }
+
+  private retire(link: Link, how: "close" | "terminate"): void {
+    for (const t of link.timers) t.cancel();
+    link.timers = [];
+    link.up.leg.detach();
+    if (how === "close") link.up.leg.close(CloseCode.normal, "session moved");
+    else link.up.leg.terminate();
+    this.deps.upstreamReleased(link.up.name);
+  }
+
+  // ---- rotation ------------------------------------------------------------------------------
+
+  private scheduleRotation(): void {
+    this.rotationTimer?.cancel();
+    if (this.deps.limits.rotateMs <= 0 || this.phase === "ended") return;
+    this.rotationTimer = this.deps.clock.after(this.deps.limits.rotateMs, () => void this.rotate());
+  }
+
+  private cancelRotation(): void {
+    this.rotationTimer?.cancel();
+    this.quietTimer?.cancel();
+    this.quietTimer = undefined;
+    if (this.pending) {
+      this.retire(this.pending, "close");
+      this.pending = undefined;
+    }
+  }
+
+  /** Opens and primes a new upstream while the current one carries on; switches at the next quiet point. */
+  private async rotate(): Promise<void> {
+    if (this.phase !== "live" || !this.active || this.pending) return;
+    const connecting = new AbortController();
+    this.connecting = connecting;
+    let up: UpstreamLink;
+    try {
+      up = await this.deps.connect(new Set(), connecting.signal);
+    } catch (error) {
+      this.deps.logger.warn({ err: (error as Error).message }, "rotation: no upstream; staying on the current one");
+      this.scheduleRotation();
+      return;
+    } finally {
+      if (this.connecting === connecting) this.connecting = undefined;
+    }
+    if (this.phase !== "live" || !this.active) {
+      up.leg.terminate();
+      this.deps.upstreamReleased(up.name);
+      return;
+    }
+    const link: Link = { up, acksDue: 0, priming: false, gotEvent: false, alive: true, responding: false, forwardSessionCreated: false, timers: [] };
+    this.pending = link;
+    this.attach(link);
+    if (this.pending !== link) return;
+    const sentItems = this.itemsAdded;
+    this.prime(link, this.conversation.snapshot(), () => {
+      if (this.pending !== link) return;
+      this.quietTimer = this.deps.clock.after(this.deps.limits.rotateQuietMaxMs, () => this.switchTo(link, sentItems));
+      link.sentItems = sentItems;
+      this.maybeSwitch();
+    });
+  }
+
+  private quiet(): boolean {
+    return !this.active?.responding && !this.userSpeaking && this.queue.length === 0;
+  }
+
+  private maybeSwitch(): void {
+    const link = this.pending;
+    if (link && !link.priming && link.sentItems !== undefined && this.quiet()) this.switchTo(link, link.sentItems);
+    if (this.drainWaiter && this.quiet()) this.drainWaiter();
+  }
+
+  /** The switch: items added since priming, the input audio not yet committed, then the client's events go to the new upstream. */
+  private switchTo(link: Link, sentItems: number): void {
+    if (this.pending !== link || !this.active || this.phase !== "live") return;
+    this.quietTimer?.cancel();
+    this.quietTimer = undefined;
+    const newer = this.itemsAdded - sentItems;
+    const delta = newer > 0 ? this.conversation.items.slice(-Math.min(newer, this.conversation.items.length)) : [];
+    const events = primingEvents({ items: delta, dropped: 0 }, this.deps.dialect);
+    link.acksDue += events.length;
+    for (const event of events) link.up.leg.send(event);
+    const old = this.active;
+    this.pending = undefined;
+    this.active = link;
+    this.retire(old, "close");
+    this.replayUncommitted(link);
+    this.rotations++;
+    this.deps.logger.info({ from: old.up.name, to: link.up.name }, "upstream rotated");
+    this.scheduleRotation();
+  }
+
+  private replayUncommitted(link: Link): void {
+    for (const frame of this.uncommitted) link.up.leg.send(frame);
+  }
+
+  // ---- client -> upstream --------------------------------------------------------------------
+
+  private fromClient(data: Buffer, isBinary: boolean): void {
+    if (this.phase === "ended") return;
+    this.lastClientEventAt = this.deps.clock.now();
+    this.idleNoticeSent = false;
+    if (isBinary) {
+      this.deps.telemetry.error("binary_frame");
+      return this.sendError("binary_not_supported", "send realtime events as JSON text frames; audio goes base64 in input_audio_buffer.append");
+    }
+    const type = sniffType(data);
+    if (type === RealtimeEvent.inputAudioAppend) {
+      this.audioBytes.in += data.length;
+      this.keepUncommitted(data);
+    } else {
+      // Control events are small: parse them to validate and to keep the conversation; forward the original bytes.
+      let event: Json;
+      try {
+        event = JSON.parse(data.toString("utf8")) as Json;
+      } catch {
+        this.deps.telemetry.error("invalid_json");
+        return this.sendError("invalid_json", "the message is not valid JSON");
+      }
+      if (typeof event !== "object" || event === null || Array.isArray(event) || typeof event.type !== "string") {
+        this.deps.telemetry.error("invalid_event");
+        return this.sendError("invalid_event", "a realtime event is a JSON object with a string `type`");
+      }
+      this.observeClientEvent(event.type, event);
+      // Unknown types are forwarded: the protocol grows, and the upstream is the judge of its events.
+    }
+    this.forward(data);
+  }
+
+  private observeClientEvent(type: string, event: Json): void {
+    switch (type) {
+      case RealtimeEvent.responseCreate:
+        this.turnStartedAt = this.deps.clock.now();
+        break;
+      case RealtimeEvent.sessionUpdate: {
+        const merged = this.conversation.update(event.session);
+        const voice = (event.session as Json | undefined)?.voice;
+        if (typeof voice === "string") this.voice = voice;
+        if (merged) this.write(this.deps.store.setConfig(merged));
+        break;
+      }
+      case RealtimeEvent.itemCreate: {
+        const item = itemFromClient(event);
+        if (item) this.remember(item);
+        break;
+      }
+      case RealtimeEvent.inputAudioCommit:
+      case RealtimeEvent.inputAudioClear:
+        this.clearUncommitted();
+        break;
+    }
+  }
+
+  private keepUncommitted(frame: Buffer): void {
+    this.uncommitted.push(frame);
+    this.uncommittedBytes += frame.length;
+    while (this.uncommittedBytes > this.deps.limits.uncommittedAudioMaxBytes && this.uncommitted.length > 0) {
+      this.uncommittedBytes -= this.uncommitted.shift()!.length;
+    }
+  }
+
+  private clearUncommitted(): void {
+    this.uncommitted = [];
+    this.uncommittedBytes = 0;
+  }
+
+  private forward(frame: Buffer): void {
+    const link = this.active;
+    if (!link || link.priming || this.phase === "connecting") {
+      const { queueMaxMessages, queueMaxBytes } = this.deps.limits;
+      if (this.queue.length >= queueMaxMessages || this.queuedBytes + frame.length > queueMaxBytes) {
+        this.deps.telemetry.error("queue_overflow");
+        this.sendError("queue_overflow", "too many events before the upstream session opened");
+        return this.end({ kind: "client_overflow" });
+      }
+      this.queue.push(frame);
+      this.queuedBytes += frame.length;
+      return;
+    }
+    link.up.leg.send(frame);
+    this.applyBackpressure();
+  }
+
+  // ---- upstream -> client --------------------------------------------------------------------
+
+  private fromUpstream(link: Link, data: Buffer, isBinary: boolean): void {
+    if (this.phase === "ended" || (link !== this.active && link !== this.pending)) return;
+    if (!link.gotEvent) {
+      link.gotEvent = true;
+      this.deps.upstreamOutcome(link.up.name, "ok");
+    }
+    const type = isBinary ? undefined : sniffType(data);
+    if (type !== undefined && AUDIO_DELTA_EVENTS.has(type)) {
+      if (link !== this.active) return;
+      link.responding = true;
+      if (this.turnStartedAt !== undefined) {
+        this.deps.telemetry.latency(this.deps.clock.now() - this.turnStartedAt, this.voice, link.up.region);
+        this.turnStartedAt = undefined;
+      }
+      this.audioBytes.out += data.length;
+      return this.toClient(data, false);
+    }
+    if (type !== undefined && this.swallowed(link, type)) return;
+    if (link !== this.active) return; // a rotation target speaks only to acknowledge its priming
+    switch (type) {
+      case RealtimeEvent.sessionCreated:
+        if (!link.forwardSessionCreated) return;
+        link.forwardSessionCreated = false;
+        break;
+      case RealtimeEvent.responseCreated:
+        link.responding = true;
+        break;
+      case RealtimeEvent.responseDone:
+        link.responding = false;
+        this.deps.telemetry.responseDone(data, link.up.name);
+        this.flushAudioSeconds();
+        break;
+      case "input_audio_buffer.speech_started":
+        this.userSpeaking = true;
+        break;
+      case RealtimeEvent.inputAudioCommitted:
+        this.userSpeaking = false;
+        this.clearUncommitted();
+        // Server VAD ended the user's turn: latency counts from here.
+        this.turnStartedAt ??= this.deps.clock.now();
+        break;
+    }
+    if (type !== undefined && CAPTURED_UPSTREAM_EVENTS.has(type)) this.captureUpstream(type, data);
+    this.toClient(data, isBinary);
+    if (type === RealtimeEvent.responseDone || type === RealtimeEvent.inputAudioCommitted) this.maybeSwitch();
+  }
+
+  /** Acknowledgements of priming (and their trailing item.done) are the proxy's, not the client's. */
+  private swallowed(link: Link, type: string): boolean {
+    if (link.acksDue > 0 && (PRIMING_ACKS.has(type) || type === RealtimeEvent.error)) {
+      link.acksDue--;
+      if (type === RealtimeEvent.error) this.deps.logger.warn({ upstream: link.up.name }, "the upstream refused a priming event");
+      if (link.acksDue === 0) link.onPrimed?.();
+      return true;
+    }
+    if (link.priming && type === "conversation.item.done") return true;
+    if (link !== this.active && type === RealtimeEvent.sessionCreated) return true;
+    return false;
+  }
+
+  private captureUpstream(type: string, data: Buffer): void {
+    try {
+      const item = itemFromUpstream(type, JSON.parse(data.toString("utf8")) as Json);
+      if (item) this.remember(item);
+    } catch {
+      // Forwarded as it is; the conversation just lacks it.
+    }
+  }
+
+  private remember(item: ConversationItem): void {
+    this.conversation.add(item);
+    this.itemsAdded++;
+    this.write(this.deps.store.append(item));
+  }
+
+  private pendingWrites = new Set<Promise<unknown>>();
+
+  /** Shared-state writes run in the background; one that finds the session taken over closes it. */
+  private write(result: Promise<boolean>): void {
+    const tracked = result.then(
+      (owned) => {
+        if (!owned) this.replaced();
+      },
+      (error: Error) => this.deps.logger.warn({ err: error.message }, "resume state not written"),
+    ).finally(() => this.pendingWrites.delete(tracked));
+    this.pendingWrites.add(tracked);
+  }
+
+  /** Resolves when the writes issued so far have settled. */
+  async flushWrites(): Promise<void> {
+    await Promise.all([...this.pendingWrites]);
+  }
+
+  private toClient(data: Buffer, isBinary: boolean): void {
+    const { client } = this.deps;
+    // Realtime upstreams send text frames only; anything binary is not the protocol and is dropped.
+    if (!client.isOpen() || isBinary) return;
+    client.send(data);
+    this.applyBackpressure();
+  }
+
+  private flushAudioSeconds(): void {
+    const { telemetry } = this.deps;
+    if (this.audioBytes.in > 0) telemetry.audioSeconds(this.audioBytes.in / BASE64_CHARS_PER_SECOND, "in");
+    if (this.audioBytes.out > 0) telemetry.audioSeconds(this.audioBytes.out / BASE64_CHARS_PER_SECOND, "out");
+    this.audioBytes = { in: 0, out: 0 };
+  }
+
+  // ---- liveness, flow control, idle ------------------------------------------------------------
+
+  /**
+   * A leg whose outgoing buffer passes the high-water mark stops the other leg from being read, so the
+   * proxy never holds more than about one high-water mark per direction. A leg that stays stuck (a
+   * client that stopped reading) ends the session.
+   */
+  private applyBackpressure(): void {
+    const { highWaterBytes } = this.deps.limits;
+    const upstream = this.active?.up.leg;
+    if (this.deps.client.bufferedAmount() > highWaterBytes && !this.upstreamPaused && upstream) {
+      upstream.pause();
+      this.upstreamPaused = true;
+    }
+    if ((upstream?.bufferedAmount() ?? 0) > highWaterBytes && !this.clientPaused) {
+      this.deps.client.pause();
+      this.clientPaused = true;
+    }
+    if ((this.upstreamPaused || this.clientPaused) && !this.flowTimer) {
+      this.stuckSince ??= this.deps.clock.now();
+      this.flowTimer = this.deps.clock.every(50, () => this.checkFlow());
+    }
+  }
+
+  private checkFlow(): void {
+    const { lowWaterBytes, stuckMs } = this.deps.limits;
+    const upstream = this.active?.up.leg;
+    if (this.upstreamPaused && this.deps.client.bufferedAmount() < lowWaterBytes) {
+      upstream?.resume();
+      this.upstreamPaused = false;
+    }
+    if (this.clientPaused && (upstream?.bufferedAmount() ?? 0) < lowWaterBytes) {
+      this.deps.client.resume();
+      this.clientPaused = false;
+    }
+    if (!this.upstreamPaused && !this.clientPaused) {
+      this.flowTimer?.cancel();
+      this.flowTimer = undefined;
+      this.stuckSince = undefined;
+    } else if (this.stuckSince !== undefined && this.deps.clock.now() - this.stuckSince > stuckMs) {
+      if (this.upstreamPaused) return this.end({ kind: "client_timeout" });
+      // The upstream stopped reading our sends: treat it as lost.
+      if (this.active) this.linkLost(this.active, 1006, "stall");
+    }
+  }
+
+  private ping(): void {
+    if (!this.clientAlive) return this.end({ kind: "client_timeout" });
+    this.clientAlive = false;
+    this.deps.client.ping();
+    for (const link of [this.active, this.pending]) {
+      if (!link) continue;
+      if (!link.alive) {
+        this.linkLost(link, 1006, "stall");
+        continue;
+      }
+      link.alive = false;
+      link.up.leg.ping();
+    }
+    this.flushAudioSeconds();
+  }
+
+  private checkIdle(): void {
+    const { idleMs, idleNoticeMs } = this.deps.limits;
+    const quietFor = this.deps.clock.now() - this.lastClientEventAt;
+    if (quietFor >= idleMs) return this.end({ kind: "idle" });
+    if (!this.idleNoticeSent && quietFor >= idleMs - idleNoticeMs) {
+      this.idleNoticeSent = true;
+      this.sendClient({ type: ProxyEvent.expiring, session_id: this.deps.sessionId, remaining_ms: idleMs - quietFor, reason: "idle" });
+    }
+  }
+
+  private sendClient(event: Json): void {
+    if (this.deps.client.isOpen()) this.deps.client.send(JSON.stringify(event));
+  }
+
+  private sendError(code: string, message: string): void {
+    this.sendClient({ type: "error", error: { type: "proxy_error", code, message, event_id: null } });
+  }
+
+  // ---- the one close path --------------------------------------------------------------------
+
+  /** Ends the session for any reason, once; safe to call any number of times. */
+  end(ending: Ending): void {
+    if (this.phase === "ended") return;
+    this.phase = "ended";
+    this.connecting?.abort();
+    for (const t of this.timers) t.cancel();
+    this.flowTimer?.cancel();
+    this.rotationTimer?.cancel();
+    this.quietTimer?.cancel();
+    this.drainWaiter?.();
+    const { code, reason } = clientCloseFor(ending);
+    if (ending.kind === "time_limit") this.sendError("session_time_limit", reason);
+    if (ending.kind === "client_timeout") this.deps.client.terminate();
+    else this.deps.client.close(code, reason);
+    for (const link of [this.active, this.pending]) if (link) this.retire(link, ending.kind === "upstream_unavailable" ? "terminate" : "close");
+    this.active = undefined;
+    this.pending = undefined;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.clearUncommitted();
+    this.flushAudioSeconds();
+    const durationMs = this.deps.clock.now() - this.connectedAt;
+    this.deps.telemetry.sessionEnded(durationMs);
+    this.deps.logger.info({ ending: ending.kind, code, durationMs, rotations: this.rotations, failovers: this.failovers, items: this.conversation.items.length }, "session ended");
+    this.deps.onEnd(outcomeOf(ending), ending);
+  }
+}
