@@ -164,7 +164,7 @@ export class Session {
   private phase: "connecting" | "live" | "ended" = "connecting";
   private active?: Link;
   private pending?: Link;
-  private queue: Buffer[] = [];
+  private queue: Array<{ frame: Buffer; audio: boolean }> = [];
   private queuedBytes = 0;
   private uncommitted: Buffer[] = [];
   private uncommittedBytes = 0;
@@ -376,7 +376,10 @@ export class Session {
     const queued = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
-    for (const frame of queued) this.active.up.leg.send(frame);
+    for (const { frame, audio } of queued) {
+      this.active.up.leg.send(frame);
+      if (audio) this.keepUncommitted(frame);
+    }
     this.applyBackpressure();
   }
 
@@ -522,9 +525,9 @@ export class Session {
       return this.sendError("binary_not_supported", "send realtime events as JSON text frames; audio goes base64 in input_audio_buffer.append");
     }
     const type = sniffType(data);
-    if (type === RealtimeEvent.inputAudioAppend) {
+    const audio = type === RealtimeEvent.inputAudioAppend;
+    if (audio) {
       this.audioBytes.in += data.length;
-      this.keepUncommitted(data);
     } else {
       // Control events are small: parse them to validate and to keep the conversation; forward the original bytes.
       let event: Json;
@@ -541,7 +544,7 @@ export class Session {
       this.observeClientEvent(event.type, event);
       // Unknown types are forwarded: the protocol grows, and the upstream is the judge of its events.
     }
-    this.forward(data);
+    this.forward(data, audio);
   }
 
   private observeClientEvent(type: string, event: Json): void {
@@ -581,7 +584,8 @@ export class Session {
     this.uncommittedBytes = 0;
   }
 
-  private forward(frame: Buffer): void {
+  /** To the active upstream, or held (bounded) while there is none ready. Audio sent is kept until committed, for a replay. */
+  private forward(frame: Buffer, audio: boolean): void {
     const link = this.active;
     if (!link || link.priming || this.phase === "connecting") {
       const { queueMaxMessages, queueMaxBytes } = this.deps.limits;
@@ -590,11 +594,12 @@ export class Session {
         this.sendError("queue_overflow", "too many events before the upstream session opened");
         return this.end({ kind: "client_overflow" });
       }
-      this.queue.push(frame);
+      this.queue.push({ frame, audio });
       this.queuedBytes += frame.length;
       return;
     }
     link.up.leg.send(frame);
+    if (audio) this.keepUncommitted(frame);
     this.applyBackpressure();
   }
 
