@@ -448,7 +448,8 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     drained ??= (async () => {
       draining = true;
       await new Promise<void>((r) => clock.after(limits.drainDelayMs, r));
-      await Promise.all([...held.values()].map((h) => h.session.drain(() => withDeadline(h.session.flushWrites(), 2_000))));
+      // The state is detached before the client hears "reconnect": its next connection, anywhere, finds it.
+      await Promise.all([...held.values()].map((h) => h.session.drain(() => withDeadline(h.session.flushWrites().then(() => resume.detach(h.lease)), 2_000))));
     })();
     return drained;
   };
