@@ -9,14 +9,19 @@ import { freePort } from "./ports";
 export interface RedisServer {
   url: string;
   port: number;
+  pid: number;
+  /** SIGSTOP: the server keeps its sockets open and answers nothing (a frozen Redis). */
+  freeze(): void;
+  thaw(): void;
   stop(): Promise<void>;
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
-  const port = await freePort();
+/** A redis-server on `port` (a free one by default): restarting one on the same port is a Redis restarted empty. */
+export async function startRedisServer(port?: number, extraArgs: string[] = []): Promise<RedisServer> {
+  port ??= await freePort();
   const child: ChildProcess = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--logfile", ""],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--logfile", "", ...extraArgs],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
@@ -38,8 +43,12 @@ export async function startRedisServer(): Promise<RedisServer> {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    pid: child.pid!,
+    freeze: () => void child.kill("SIGSTOP"),
+    thaw: () => void child.kill("SIGCONT"),
     async stop() {
       if (child.exitCode === null) {
+        child.kill("SIGCONT");
         child.kill("SIGTERM");
         await exited;
       }

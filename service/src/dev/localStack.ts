@@ -93,6 +93,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     async stop() {
       await proxy.close();
       await Promise.all(emulators.map((e) => e.close()));
+      if (!options.deps?.state) await state.close();
     },
   };
 }

@@ -63,7 +63,7 @@ export async function createTelemetry(options: { connectionString?: string; acti
     connectFailure: (reason, attrs) => failures.add(1, { reason, ...attrs }),
     error: (code) => errors.add(1, { code }),
     failover: (from, to) => failovers.add(1, { from, to }),
-    latency: (ms, voice, region) => latency.record(ms, { [MetricAttribute.voice]: voice, [MetricAttribute.region]: region }),
+    latency: (ms, voice, region) => latency.record(ms, { [MetricAttribute.voice]: boundedVoice(voice), [MetricAttribute.region]: region }),
     sessionEnded: (ms) => duration.record(ms),
     audioSeconds: (seconds, direction) => audio.add(seconds, { [MetricAttribute.direction]: direction }),
     tokens: (count, kind) => tokens.add(count, { [MetricAttribute.kind]: kind }),
@@ -79,4 +79,18 @@ export async function createTelemetry(options: { connectionString?: string; acti
       await provider?.shutdown();
     },
   };
+}
+
+/** Voices the realtime models offer by name (OpenAI's list, 2025-08); any other value is "other". */
+const KNOWN_VOICES = new Set(["alloy", "ash", "ballad", "cedar", "coral", "echo", "marin", "sage", "shimmer", "verse", "default"]);
+
+/**
+ * A client chooses its voice (session.update): as a metric attribute it must come from a bounded set, or
+ * every distinct string becomes a time series held in memory for ever. Azure neural voices
+ * ("en-US-AvaNeural") are grouped as "azure".
+ */
+export function boundedVoice(voice: unknown): string {
+  if (typeof voice !== "string") return "other";
+  if (KNOWN_VOICES.has(voice)) return voice;
+  return /^[a-z]{2,3}-[A-Z]{2}-[A-Za-z0-9]{1,40}Neural$/.test(voice) ? "azure" : "other";
 }

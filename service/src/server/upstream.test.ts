@@ -1,7 +1,7 @@
 /** Upstream choice, URLs, Entra token caching. */
 import { loadConfig } from "../config";
 import { FakeClock } from "../session/clock";
-import { COGNITIVE_SCOPE, EntraTokens, parseRoute, UpstreamSelector, upstreamUrl } from "./upstream";
+import { COGNITIVE_SCOPE, connectUpstream, EntraTokens, parseRoute, UpstreamConnectError, UpstreamSelector, upstreamUrl } from "./upstream";
 import { retryAfterMs, UpstreamHealth } from "./upstreamHealth";
 
 const upstream = (name: string, priority: number, extra: object = {}) =>
@@ -97,3 +97,14 @@ describe("upstream choice", () => {
   });
 });
 
+
+test("one deadline covers the credentials too: a token endpoint that never answers fails the connect in time", async () => {
+  const config = loadConfig(env());
+  const started = Date.now();
+  const attempt = connectUpstream({ ...config.upstreams[0], auth: "entra" }, parseRoute("/voice-live/realtime?model=gpt-realtime")!, {
+    timeoutMs: 200, maxPayload: 1024, headers: () => new Promise(() => undefined),
+  });
+  await expect(attempt).rejects.toBeInstanceOf(UpstreamConnectError);
+  await expect(attempt).rejects.toMatchObject({ timedOut: true, message: expect.stringMatching(/no credentials within the deadline/) });
+  expect(Date.now() - started).toBeLessThan(1000);
+});
