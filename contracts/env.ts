@@ -14,6 +14,7 @@ export const Env = {
   sessionMaxMinutes: "SESSION_MAX_MINUTES",
   sessionIdleMinutes: "SESSION_IDLE_MINUTES",
   resumeTtlSeconds: "RESUME_TTL_SECONDS",
+  drainDelaySeconds: "DRAIN_DELAY_SECONDS",
   upstreamRotateMinutes: "UPSTREAM_ROTATE_MINUTES",
   maxSessionsPerUser: "MAX_SESSIONS_PER_USER",
   maxSessionsPerInstance: "MAX_SESSIONS_PER_INSTANCE",

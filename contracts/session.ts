@@ -12,6 +12,12 @@ export const SESSION_DEFAULTS = {
   idleMinutes: 5,
   /** How long a session whose connection is gone stays resumable. */
   resumeTtlSeconds: 120,
+  /**
+   * SIGTERM: readiness fails at once, and clients are told to reconnect this much later, when the load
+   * balancer has stopped sending new upgrades here (Container Apps probes readiness every 5 s and needs
+   * 2 failures: 10 s).
+   */
+  drainDelaySeconds: 10,
 } as const;
 
 /** The scale rule's target when a stack sets none. */

@@ -15,6 +15,7 @@ export const DEFAULTS = {
   maxSessionsPerUser: SESSION_DEFAULTS.maxPerUser,
   sessionIdleMinutes: SESSION_DEFAULTS.idleMinutes,
   resumeTtlSeconds: SESSION_DEFAULTS.resumeTtlSeconds,
+  drainDelaySeconds: SESSION_DEFAULTS.drainDelaySeconds,
   /** All interfaces: the container's ingress reaches it. `npm start` listens on loopback. */
   host: "0.0.0.0",
   maxSessionsPerInstance: instanceSessionLimit(DEFAULT_SESSIONS_PER_REPLICA),
@@ -53,6 +54,7 @@ const EnvSchema = z.object({
   [Env.sessionMaxMinutes]: intFrom(Env.sessionMaxMinutes, DEFAULTS.sessionMaxMinutes),
   [Env.sessionIdleMinutes]: intFrom(Env.sessionIdleMinutes, DEFAULTS.sessionIdleMinutes, 0),
   [Env.resumeTtlSeconds]: intFrom(Env.resumeTtlSeconds, DEFAULTS.resumeTtlSeconds),
+  [Env.drainDelaySeconds]: intFrom(Env.drainDelaySeconds, DEFAULTS.drainDelaySeconds, 0),
   [Env.upstreamRotateMinutes]: intFrom(Env.upstreamRotateMinutes, DEFAULTS.upstreamRotateMinutes),
   [Env.maxSessionsPerUser]: intFrom(Env.maxSessionsPerUser, DEFAULTS.maxSessionsPerUser),
   [Env.maxSessionsPerInstance]: intFrom(Env.maxSessionsPerInstance, DEFAULTS.maxSessionsPerInstance),
@@ -75,6 +77,7 @@ export interface ServiceConfig {
   /** 0: no idle limit. */
   sessionIdleMinutes: number;
   resumeTtlSeconds: number;
+  drainDelaySeconds: number;
   upstreamRotateMinutes: number;
   maxSessionsPerUser: number;
   maxSessionsPerInstance: number;
@@ -157,6 +160,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     sessionMaxMinutes: vars.SESSION_MAX_MINUTES,
     sessionIdleMinutes: vars.SESSION_IDLE_MINUTES,
     resumeTtlSeconds: vars.RESUME_TTL_SECONDS,
+    drainDelaySeconds: vars.DRAIN_DELAY_SECONDS,
     upstreamRotateMinutes: vars.UPSTREAM_ROTATE_MINUTES,
     maxSessionsPerUser: vars.MAX_SESSIONS_PER_USER,
     maxSessionsPerInstance: vars.MAX_SESSIONS_PER_INSTANCE,

@@ -51,7 +51,6 @@ export const DEFAULT_PROXY_LIMITS: Omit<ProxyLimits, keyof SessionLimits> = {
   upstreamConnectTimeoutMs: 5_000,
   upstreamMaxPayload: 16 * 1024 * 1024,
   heartbeatMs: 5_000,
-  // Container Apps probes readiness every 5 s and needs 2 failures (stacks/voiceApp.ts): 10 s.
   drainDelayMs: 10_000,
   maxPendingConnections: 256,
   headersTimeoutMs: 10_000,
@@ -132,6 +131,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     sessionMaxMs: config.sessionMaxMinutes * 60_000,
     rotateMs: config.upstreamRotateMinutes * 60_000,
     idleMs: config.sessionIdleMinutes * 60_000,
+    drainDelayMs: config.drainDelaySeconds * 1000,
     ...deps.limits,
   };
   const telemetry = await createTelemetry({ connectionString: config.appInsightsConnectionString, activeSessions: () => held.size });
@@ -447,7 +447,8 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
   const drain = () => {
     drained ??= (async () => {
       draining = true;
-      await new Promise<void>((r) => clock.after(limits.drainDelayMs, r));
+      // With sessions to hand over, wait for the load balancer to see readiness fail first.
+      if (held.size > 0) await new Promise<void>((r) => clock.after(limits.drainDelayMs, r));
       // The state is detached before the client hears "reconnect": its next connection, anywhere, finds it.
       await Promise.all([...held.values()].map((h) => h.session.drain(() => withDeadline(h.session.flushWrites().then(() => resume.detach(h.lease)), 2_000))));
     })();
