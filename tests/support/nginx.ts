@@ -76,7 +76,8 @@ export async function startNginx(servers: string[]): Promise<Nginx> {
     errorLog: () => readFileSync(join(prefix, "logs", "error.log"), "utf8"),
     async stop() {
       if (child.exitCode === null) {
-        child.kill("SIGQUIT");
+        // Fast shutdown: a graceful one (SIGQUIT) waits for every open WebSocket to end.
+        child.kill("SIGTERM");
         await exited;
       }
       rmSync(prefix, { recursive: true, force: true });

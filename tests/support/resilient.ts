@@ -38,7 +38,7 @@ export async function resilientSession(url: () => string, userToken: string, opt
     closes: [],
     current: () => client!,
     sessionIds: new Set(),
-    resumed(count, timeoutMs = 20_000) {
+    resumed(count, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           if (r.resumeTimes.length >= count) {
@@ -63,7 +63,8 @@ export async function resilientSession(url: () => string, userToken: string, opt
           return await c.waitFor("response.done", 8000, from);
         } catch (error) {
           if (attempt === 1) throw error;
-          await r.resumed(r.resumeTimes.length + 1);
+          // Lost under the turn: wait for the resume, then try again on the new connection.
+          if (client === c && c.ws.readyState !== c.ws.OPEN) await r.resumed(r.resumeTimes.length + 1, 30_000);
         }
       }
       throw new Error("unreachable");
