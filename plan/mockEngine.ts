@@ -7,7 +7,8 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, readStackFile, parseStackConfig, serializeConfigValue, type StackConfig } from "../stacks/config";
+import { PROJECT, readStackFile, parseStackConfig, serializeConfigValue, StackConfigError, type StackConfig } from "../stacks/config";
+import { validatePulumiFiles } from "./pulumiFiles";
 import type { RegisteredResource } from "../stacks/policies";
 import { voicePlatform } from "../stacks/program";
 import type { RegistryTokenExchange } from "../stacks/serviceImage";
@@ -173,7 +174,9 @@ const REPO_ROOT = join(__dirname, "..");
 
 /** `stackDir` holds Pulumi.<stack>.yaml (the repository by default); the program is always this repository's. */
 export async function runProgram(stack: string, stackDir = REPO_ROOT): Promise<PlanRun> {
-  // Validation first: a bad stack stops here with every problem, as `pulumi up` would.
+  // Validation first: a bad project or stack file stops here with every problem, as `pulumi up` would.
+  const fileProblems = validatePulumiFiles(REPO_ROOT, stackDir, stack);
+  if (fileProblems.length > 0) throw new StackConfigError(fileProblems.map((p) => ({ stack, path: `${p.file}: ${p.path}`, reason: p.reason })));
   const raw = readStackFile(stack, stackDir);
   const config = parseStackConfig(stack, raw);
 

@@ -16,8 +16,8 @@ import { globalNames, resourceNames } from "./names";
 import { Observability } from "./observability";
 import { RedisStore } from "./redisStore";
 import { ServiceImage, type RegistryTokenExchange } from "./serviceImage";
-import { apiKeySecretName, REDIS_URL_SECRET } from "./serviceEnv";
-import { sizeStack, type StackSizing } from "./sizing";
+import { apiKeySecretName, REDIS_KEY_SECRET, REDIS_URL_SECRET } from "./serviceEnv";
+import { estimateBaseFor, sizeStack, type StackSizing } from "./sizing";
 import { Vault } from "./vault";
 import { VoiceApp } from "./voiceApp";
 
@@ -79,6 +79,7 @@ export function voicePlatform(deps: ProgramDeps): Record<string, unknown> {
     ...platform.outputs,
     budgetDerivation: platform.sizing.budget.derivation?.lines ?? [`fixed amount ${platform.sizing.budget.amount}`],
     capacityWarnings: platform.sizing.warnings,
+    scaleDays: platform.sizing.scaleDays,
   };
 }
 
@@ -88,7 +89,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
   const names = resourceNames(PROJECT, stack);
   const location = config.location;
   const client = authorization.getClientConfigOutput();
-  const unique = client.subscriptionId.apply((id) => globalNames(PROJECT, stack, id));
+  const unique = client.subscriptionId.apply((id) => globalNames(PROJECT, stack, id, config.keyVault.generation));
 
   const group = new resources.ResourceGroup("rg", { resourceGroupName: names.resourceGroup, location });
   const resourceGroupName = group.name;
@@ -99,7 +100,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
 
   const vault = new Vault("vault", {
     resourceGroupName, location, identityName: names.identity, vaultName: unique.keyVault,
-    tenantId: client.tenantId, subscriptionId: client.subscriptionId, deployerObjectId: client.objectId,
+    tenantId: client.tenantId, subscriptionId: client.subscriptionId,
     purgeProtection: isProduction(stack),
   });
 
@@ -115,6 +116,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
 
   const redis = new RedisStore("redis", { resourceGroupName, location, name: unique.redis, sku: config.redis.sku });
   keyVaultSecrets[REDIS_URL_SECRET] = vault.secret("secret-redis-url", REDIS_URL_SECRET, redis.url);
+  keyVaultSecrets[REDIS_KEY_SECRET] = vault.secret("secret-redis-key", REDIS_KEY_SECRET, redis.accessKey);
 
   const image = new ServiceImage("image", {
     resourceGroupName, location, registryName: unique.registry, contextDir: options.contextDir,
@@ -136,20 +138,25 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     keyVaultSecrets,
     appInsightsConnectionString: observability.connectionString,
     frontDoorId: frontDoor?.frontDoorId,
-  }, { dependsOn: [image.pullRole] });
+    redisHost: redis.host,
+    redisPort: redis.port,
+    // The first revision pulls the image and resolves the Key Vault references with the identity: both
+    // roles must exist before it (and their propagation can still lag: docs/infrastructure.md).
+  }, { dependsOn: [image.pullRole, vault.readerRole] });
 
   const route = frontDoor
     ? new FrontDoorRoute("frontdoor-route", { resourceGroupName, profileName: frontDoor.profile.name, endpointName: names.frontDoor, originHostName: voiceApp.fqdn })
     : undefined;
 
   const alerts = new Alerts("alerts", {
-    resourceGroupName, location, actionGroupName: names.actionGroup, config, sizing,
-    appInsightsId: observability.appInsights.id, containerAppId: voiceApp.app.id, redisId: redis.resourceId,
+    resourceGroupName, location, actionGroupName: names.actionGroup, config, sizing, catalog: estimateBaseFor(config).catalog,
+    appInsightsId: observability.appInsights.id, containerAppId: voiceApp.app.id, redisId: redis.resourceId, redisKind: redis.kind,
     frontDoorProfileId: frontDoor?.profile.id, webhookUrl: secrets.alertWebhookUrl,
   });
 
+  const budgetGroups = [names.resourceGroup, ...config.upstreams.map((u) => config.upstreamResourceGroups[u.name])];
   new Budget("budget", {
-    scope: group.id, budgetName: names.budget, amount: sizing.budget.amount, financeEmails: config.budget.financeEmails,
+    subscriptionId: client.subscriptionId, resourceGroups: budgetGroups, budgetName: names.budget, amount: sizing.budget.amount, financeEmails: config.budget.financeEmails,
     actionGroupId: alerts.actionGroup.id, startDate: config.budget.startDate ?? firstOfMonth(options.now ?? new Date()),
   });
 
@@ -161,6 +168,8 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
       imageDigest: image.repoDigest,
       keyVaultName: vault.vault.name,
       budgetAmount: sizing.budget.amount,
+      budgetResourceGroups: budgetGroups,
+      dailySpendAlertUsd: sizing.dailySpendAlertUsd,
       sessionCapacity: sizing.sessionCapacity,
       frontDoorId: frontDoor?.frontDoorId,
     },

@@ -12,6 +12,8 @@ export function apiKeySecretName(upstream: Pick<Upstream, "name">): string {
 }
 
 export const REDIS_URL_SECRET = "redis-url";
+/** The Redis access key alone: the open-sessions scale rule's password (KEDA's redis scaler takes no URL). */
+export const REDIS_KEY_SECRET = "redis-key";
 
 /** The UPSTREAMS variable: the stack's entries as they are (the same schema parses them); keys are only named. */
 export function upstreamsJson(upstreams: Upstream[]): string {

@@ -9,12 +9,50 @@ import {
   type BudgetDerivation, type CapacityPlan, type Estimate, type EstimateInput, type Sizing,
 } from "../cost";
 import type { StackConfig } from "./config";
+import { compareScaleRules, DEFAULT_POLLING_SECONDS, volumeForPeakSessions, type ScaleSimulation } from "./scaleSimulation";
 
 /**
  * Replicas get SIGTERM, then SIGKILL after this long: enough to tell every client to reconnect and
  * finish the close handshakes (the proxy drains in seconds); Container Apps allows up to 600 s.
  */
 export const TERMINATION_GRACE_SECONDS = 60;
+
+/**
+ * How often KEDA reads the open-sessions count (its default, stated so the plan shows it). The Redis read
+ * is one EVAL on a small sorted set; every 30 s costs nothing.
+ */
+export const KEDA_POLLING_SECONDS = DEFAULT_POLLING_SECONDS;
+
+/** The scale rules: the HTTP rule (absorbs bursts of starts) and the open-sessions rule (follows what costs). */
+export interface ScaleSettings {
+  minReplicas: number;
+  maxReplicas: number;
+  /** HTTP rule: concurrentRequests (new upgrades per second over 15 s, per replica). */
+  httpConcurrentRequests: number;
+  /** Open-sessions rule: target sessions per replica (KEDA `listLength` over the registry's sorted set). */
+  sessionsPerReplica: number;
+  pollingSeconds: number;
+  /**
+   * KEDA cooldownPeriod, at least the session limit. It only delays the last scale-in to zero (KEDA: "only
+   * applies when scaling to 0"), so for stacks with minReplicas >= 1 the drain is what keeps interviews.
+   */
+  cooldownSeconds: number;
+}
+
+/** Summary of one simulated day (stacks/scaleSimulation.ts), per rule set. */
+export interface ScaleDaySummary {
+  interviewsPerDay: number;
+  minutesPerInterview: number;
+  httpOnly: ScaleOutcome;
+  bothRules: ScaleOutcome;
+}
+export interface ScaleOutcome {
+  peakReplicas: number;
+  peakOpenSessions: number;
+  refusedSessions: number;
+  movedByScaleIn: number;
+  replicaHours: number;
+}
 
 export interface StackSizing {
   /** Sessions the stack is sized for: replicas.max x sessionsPerReplica. */
@@ -23,7 +61,14 @@ export interface StackSizing {
   capacityAlertThreshold: number;
   /** MAX_SESSIONS_PER_INSTANCE. */
   maxSessionsPerInstance: number;
-  scale: { minReplicas: number; maxReplicas: number; httpConcurrentRequests: number };
+  scale: ScaleSettings;
+  /**
+   * A simulated day of autoscaling: at the stack's expected volume (when the budget gives one) and at the
+   * volume its capacity is sized for (the busiest moment filling replicas.max x sessionsPerReplica).
+   */
+  scaleDays: { expected?: ScaleDaySummary; atCapacity: ScaleDaySummary };
+  /** The daily spend alert fires above this many USD of metered usage in 24 hours. */
+  dailySpendAlertUsd: number;
   terminationGraceSeconds: number;
   /** Upstream entries sharing the best priority: the resources new sessions spread over. */
   topPriorityUpstreams: number;
@@ -70,16 +115,56 @@ export function estimateBaseFor(config: StackConfig, overrides: { catalogId?: st
   };
 }
 
+export function scaleSettings(config: Pick<StackConfig, "replicas" | "sessionsPerReplica" | "session">): ScaleSettings {
+  return {
+    minReplicas: config.replicas.min,
+    maxReplicas: config.replicas.max,
+    httpConcurrentRequests: config.sessionsPerReplica,
+    sessionsPerReplica: config.sessionsPerReplica,
+    pollingSeconds: KEDA_POLLING_SECONDS,
+    cooldownSeconds: Math.max(300, config.session.maxMinutes * 60),
+  };
+}
+
+const outcome = (s: ScaleSimulation): ScaleOutcome => ({
+  peakReplicas: s.peakReplicas,
+  peakOpenSessions: Math.round(s.peakOpenSessions),
+  refusedSessions: Math.round(s.refusedSessions),
+  movedByScaleIn: Math.round(s.movedByScaleIn),
+  replicaHours: Math.round(s.replicaHours * 10) / 10,
+});
+
+/** One simulated day of both rule sets at a volume. */
+export function scaleDay(config: StackConfig, interviewsPerDay: number, minutesPerInterview: number): ScaleDaySummary {
+  const scale = scaleSettings(config);
+  const { httpOnly, bothRules } = compareScaleRules({
+    day: { interviewsPerDay }, minutesPerInterview,
+    minReplicas: scale.minReplicas, maxReplicas: scale.maxReplicas,
+    httpConcurrentRequests: scale.httpConcurrentRequests, sessionsPerReplica: scale.sessionsPerReplica,
+    maxSessionsPerInstance: instanceSessionLimit(config.sessionsPerReplica), pollingSeconds: scale.pollingSeconds,
+  });
+  return { interviewsPerDay, minutesPerInterview, httpOnly: outcome(httpOnly), bothRules: outcome(bothRules) };
+}
+
+/** A day's share of the monthly budget, rounded up: the threshold of the daily spend alert. */
+export function dailySpendAlertUsd(monthlyBudget: number, daysPerMonth: number): number {
+  if (!(monthlyBudget > 0 && daysPerMonth > 0)) throw new RangeError(`monthly budget and days per month must be positive, got ${monthlyBudget}, ${daysPerMonth}`);
+  return Math.ceil(monthlyBudget / daysPerMonth);
+}
+
 export function sizeStack(config: StackConfig): StackSizing {
   const infrastructure = infrastructureSizing(config);
   const { interviewsPerDay, minutesPerInterview, ...base } = estimateBaseFor(config);
   const e = interviewsPerDay !== undefined && minutesPerInterview !== undefined ? estimate({ ...base, interviewsPerDay, minutesPerInterview }) : undefined;
   const derivation = e ? budgetFromEstimate(e, config.budget.headroomPercent) : undefined;
+  const budgetAmount = derivation ? derivation.amount : config.budget.amount!;
   return {
     sessionCapacity: sessionCapacity(infrastructure),
     capacityAlertThreshold: capacityAlertThreshold(config),
     maxSessionsPerInstance: instanceSessionLimit(config.sessionsPerReplica),
-    scale: { minReplicas: config.replicas.min, maxReplicas: config.replicas.max, httpConcurrentRequests: config.sessionsPerReplica },
+    scale: scaleSettings(config),
+    scaleDays: scaleDaysFor(config),
+    dailySpendAlertUsd: dailySpendAlertUsd(budgetAmount, base.catalog.daysPerMonth),
     terminationGraceSeconds: TERMINATION_GRACE_SECONDS,
     topPriorityUpstreams: topPriorityUpstreams(config),
     infrastructure,
@@ -87,5 +172,16 @@ export function sizeStack(config: StackConfig): StackSizing {
     capacityPlan: e?.capacity,
     budget: derivation ? { amount: derivation.amount, derivation } : { amount: config.budget.amount! },
     warnings: e?.capacity.warnings ?? [],
+  };
+}
+
+function scaleDaysFor(config: StackConfig): StackSizing["scaleDays"] {
+  const { interviewsPerDay, minutesPerInterview } = config.budget;
+  // Without a volume, interviews are taken to run to the session limit: the longest they can hold a replica.
+  const minutes = minutesPerInterview ?? config.session.maxMinutes;
+  const capacity = sessionCapacity({ maxReplicas: config.replicas.max, sessionsPerReplica: config.sessionsPerReplica });
+  return {
+    expected: interviewsPerDay !== undefined && minutesPerInterview !== undefined ? scaleDay(config, interviewsPerDay, minutesPerInterview) : undefined,
+    atCapacity: scaleDay(config, volumeForPeakSessions(capacity, minutes), minutes),
   };
 }

@@ -2,40 +2,88 @@
  * The service's metrics, under the names of contracts/telemetry.ts (the alert rules query the same names).
  * Exported to Azure Monitor when APPLICATIONINSIGHTS_CONNECTION_STRING is set, otherwise served as
  * Prometheus text on /metrics. Each proxy instance owns its MeterProvider, so tests can run several.
+ *
+ * Every attribute value is mapped onto a bounded, server-side set here, whatever the caller passes: a
+ * client-chosen string (a voice name, a close reason) must never become a label, because each distinct
+ * attribute set is a time series held in memory and billed in Azure Monitor.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Attributes, Meter } from "@opentelemetry/api";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
-import { METER_NAME, Metric, MetricAttribute } from "../../../contracts";
+import {
+  ConnectStage, LATENCY_BUCKETS_MS, latencyBucketOf, METER_NAME, Metric, MetricAttribute, OTHER_LABEL, Refusal, TOKEN_KINDS, voiceLabel,
+} from "../../../contracts";
 
 export interface Telemetry {
   connectAttempt(attrs?: Attributes): void;
   connectFailure(reason: string, attrs?: Attributes): void;
   error(code: string): void;
   failover(from: string, to: string): void;
+  /** One turn's latency; also counted in its fixed bucket (voice.latency.turns) for percentiles. */
   latency(ms: number, voice: string, region: string): void;
   sessionEnded(durationMs: number): void;
   audioSeconds(seconds: number, direction: "in" | "out"): void;
   tokens(count: number, kind: string): void;
   /** Serves /metrics, or answers 404 when exporting to Azure Monitor. */
   handleMetrics(req: IncomingMessage, res: ServerResponse): void;
+  /** Flushes what is not yet exported (Azure Monitor exports every 60 s) and stops the exporters. */
   shutdown(): Promise<void>;
 }
 
-// Latency buckets sized for voice: the interesting region is 100-1,000 ms.
-const LATENCY_BOUNDARIES = [50, 100, 150, 200, 250, 300, 400, 500, 750, 1000, 1500, 2000, 3000, 5000];
 const DURATION_BOUNDARIES = [10e3, 60e3, 5 * 60e3, 10 * 60e3, 20 * 60e3, 30 * 60e3, 45 * 60e3, 60 * 60e3];
+
+/** Names that come from the service's configuration (upstream, region) or its own code, capped in length. */
+const NAME_LIKE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Error and reason codes the service itself defines (snake_case identifiers). */
+const CODE_LIKE = /^[a-z][a-z0-9_]{0,39}$/;
+const REFUSAL_CODES: ReadonlySet<string> = new Set(Object.keys(Refusal));
+const STAGES: ReadonlySet<string> = new Set(Object.values(ConnectStage));
+const TOKEN_KIND_SET: ReadonlySet<string> = new Set(TOKEN_KINDS);
+
+const nameLabel = (value: unknown): string => (typeof value === "string" && NAME_LIKE.test(value) ? value : OTHER_LABEL);
+
+/** Connect-failure reasons: a refusal code, "network", or an upstream's HTTP status (http_100..http_599). */
+export function reasonLabel(reason: unknown): string {
+  if (typeof reason !== "string") return OTHER_LABEL;
+  if (REFUSAL_CODES.has(reason) || reason === "network") return reason;
+  const status = /^http_(\d{3})$/.exec(reason);
+  return status && Number(status[1]) >= 100 && Number(status[1]) <= 599 ? reason : OTHER_LABEL;
+}
+
+export function codeLabel(code: unknown): string {
+  return typeof code === "string" && CODE_LIKE.test(code) ? code : OTHER_LABEL;
+}
+
+export function tokenKindLabel(kind: unknown): string {
+  return typeof kind === "string" && TOKEN_KIND_SET.has(kind) ? kind : OTHER_LABEL;
+}
+
+/** Connection attributes: only stage, upstream and region survive, each from its bounded set. */
+export function connectAttributes(attrs: Attributes | undefined): Attributes {
+  const out: Attributes = {};
+  if (!attrs) return out;
+  const stage = attrs[MetricAttribute.stage];
+  if (stage !== undefined) out[MetricAttribute.stage] = typeof stage === "string" && STAGES.has(stage) ? stage : OTHER_LABEL;
+  if (attrs[MetricAttribute.upstream] !== undefined) out[MetricAttribute.upstream] = nameLabel(attrs[MetricAttribute.upstream]);
+  if (attrs[MetricAttribute.region] !== undefined) out[MetricAttribute.region] = nameLabel(attrs[MetricAttribute.region]);
+  return out;
+}
+
+/** A non-negative finite amount, or 0 (counters reject negatives; usage from an upstream is not trusted). */
+const amount = (n: number): number => (Number.isFinite(n) && n > 0 ? n : 0);
 
 export async function createTelemetry(options: { connectionString?: string; activeSessions: () => number }): Promise<Telemetry> {
   let meter: Meter;
   let prometheus: PrometheusExporter | undefined;
   let provider: MeterProvider | undefined;
+  let stopAzureMonitor: (() => Promise<void>) | undefined;
   if (options.connectionString) {
-    const { useAzureMonitor } = await import("@azure/monitor-opentelemetry");
+    const { useAzureMonitor, shutdownAzureMonitor } = await import("@azure/monitor-opentelemetry");
     const { metrics } = await import("@opentelemetry/api");
     useAzureMonitor({ azureMonitorExporterOptions: { connectionString: options.connectionString } });
     meter = metrics.getMeter(METER_NAME);
+    stopAzureMonitor = shutdownAzureMonitor;
   } else {
     prometheus = new PrometheusExporter({ preventServerStart: true });
     provider = new MeterProvider({ readers: [prometheus] });
@@ -49,8 +97,9 @@ export async function createTelemetry(options: { connectionString?: string; acti
   const latency = meter.createHistogram(Metric.latencyMs, {
     unit: "ms",
     description: "End of the user's turn to the first response audio",
-    advice: { explicitBucketBoundaries: LATENCY_BOUNDARIES },
+    advice: { explicitBucketBoundaries: [...LATENCY_BUCKETS_MS] },
   });
+  const latencyTurns = meter.createCounter(Metric.latencyTurns, { description: "Turns per latency bucket (le_ms: upper bound in ms, or inf)" });
   const attempts = meter.createCounter(Metric.connectAttempts);
   const failures = meter.createCounter(Metric.connectFailures);
   const errors = meter.createCounter(Metric.errors);
@@ -59,14 +108,21 @@ export async function createTelemetry(options: { connectionString?: string; acti
   const tokens = meter.createCounter(Metric.tokens);
 
   return {
-    connectAttempt: (attrs) => attempts.add(1, attrs),
-    connectFailure: (reason, attrs) => failures.add(1, { reason, ...attrs }),
-    error: (code) => errors.add(1, { code }),
-    failover: (from, to) => failovers.add(1, { from, to }),
-    latency: (ms, voice, region) => latency.record(ms, { [MetricAttribute.voice]: voice, [MetricAttribute.region]: region }),
-    sessionEnded: (ms) => duration.record(ms),
-    audioSeconds: (seconds, direction) => audio.add(seconds, { [MetricAttribute.direction]: direction }),
-    tokens: (count, kind) => tokens.add(count, { [MetricAttribute.kind]: kind }),
+    connectAttempt: (attrs) => attempts.add(1, connectAttributes(attrs)),
+    connectFailure: (reason, attrs) => failures.add(1, { ...connectAttributes(attrs), [MetricAttribute.reason]: reasonLabel(reason) }),
+    error: (code) => errors.add(1, { [MetricAttribute.code]: codeLabel(code) }),
+    failover: (from, to) => failovers.add(1, { [MetricAttribute.from]: nameLabel(from), [MetricAttribute.to]: nameLabel(to) }),
+    latency: (ms, voice, region) => {
+      if (!(Number.isFinite(ms) && ms >= 0)) return;
+      const regionLabel = nameLabel(region);
+      latency.record(ms, { [MetricAttribute.voice]: voiceLabel(voice), [MetricAttribute.region]: regionLabel });
+      latencyTurns.add(1, { [MetricAttribute.latencyBucket]: latencyBucketOf(ms), [MetricAttribute.region]: regionLabel });
+    },
+    sessionEnded: (ms) => {
+      if (Number.isFinite(ms) && ms >= 0) duration.record(ms);
+    },
+    audioSeconds: (seconds, direction) => audio.add(amount(seconds), { [MetricAttribute.direction]: direction === "in" ? "in" : "out" }),
+    tokens: (count, kind) => tokens.add(amount(count), { [MetricAttribute.kind]: tokenKindLabel(kind) }),
     handleMetrics(req, res) {
       if (!prometheus) {
         res.writeHead(404, { "content-type": "application/json" });
@@ -77,6 +133,8 @@ export async function createTelemetry(options: { connectionString?: string; acti
     },
     async shutdown() {
       await provider?.shutdown();
+      // Without this, a replica that drains and exits loses up to one export interval of metrics.
+      await stopAzureMonitor?.().catch(() => undefined);
     },
   };
 }
