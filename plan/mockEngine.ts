@@ -17,6 +17,7 @@ interface RegisterRequest {
   getType(): string;
   getName(): string;
   getParent(): string;
+  getDependenciesList(): string[];
 }
 interface MonitorLike {
   registerResource(req: RegisterRequest, callback: unknown): unknown;
@@ -205,7 +206,9 @@ export async function runProgram(stack: string, stackDir = REPO_ROOT): Promise<P
   const monitor = (require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MonitorLike }).getMonitor();
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
-    recorded.set(`${req.getType()}::${req.getName()}`, { type: req.getType(), name: req.getName(), parent: req.getParent() || null, inputs: {} });
+    recorded.set(`${req.getType()}::${req.getName()}`, {
+      type: req.getType(), name: req.getName(), parent: req.getParent() || null, inputs: {}, dependsOn: req.getDependenciesList(),
+    });
     return register(req, callback);
   };
 

@@ -12,6 +12,8 @@ export interface RegisteredResource {
   /** The parent's URN, or null for a top-level resource. */
   parent: string | null;
   inputs: Record<string, unknown>;
+  /** URNs the resource waits for (explicit dependsOn and input dependencies), when known. */
+  dependsOn?: string[];
 }
 
 export interface PolicyResult {

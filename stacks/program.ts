@@ -142,7 +142,8 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     redisPort: redis.port,
     // The first revision pulls the image and resolves the Key Vault references with the identity: both
     // roles must exist before it (and their propagation can still lag: docs/infrastructure.md).
-  }, { dependsOn: [image.pullRole, vault.readerRole] });
+    requiredRoles: [image.pullRole, vault.readerRole],
+  });
 
   const route = frontDoor
     ? new FrontDoorRoute("frontdoor-route", { resourceGroupName, profileName: frontDoor.profile.name, endpointName: names.frontDoor, originHostName: voiceApp.fqdn })

@@ -35,7 +35,7 @@ export function uuidV5(name: string, namespace: string): string {
  * Lower-cased: ARM ids are case-insensitive, and the same assignment must get the same name.
  */
 export function roleAssignmentName(scope: string, principalId: string, roleDefinitionId: string): string {
-  return uuidV5([scope, principalId, roleDefinitionId].map((s) => s.toLowerCase()).join("|"), ROLE_ASSIGNMENT_NAMESPACE);
+  return uuidV5(JSON.stringify([scope, principalId, roleDefinitionId].map((s) => s.toLowerCase())), ROLE_ASSIGNMENT_NAMESPACE);
 }
 
 /**

@@ -60,6 +60,11 @@ export interface VoiceAppArgs {
   /** Where the open-sessions rule reads the registry (its password is the `redis-key` secret). */
   redisHost: pulumi.Input<string>;
   redisPort: pulumi.Input<number>;
+  /**
+   * Role assignments the first revision needs (AcrPull to pull the image, Key Vault Secrets User to
+   * resolve the secret references): the app itself waits for them, not only its component.
+   */
+  requiredRoles: pulumi.Resource[];
 }
 
 /**
@@ -132,7 +137,7 @@ export class VoiceApp extends pulumi.ComponentResource {
           rules: pulumi.all([args.redisHost, args.redisPort]).apply(([host, port]) => scaleRules(sizing.scale, { host, port })),
         },
       },
-    }, { parent: this });
+    }, { parent: this, dependsOn: args.requiredRoles });
     this.fqdn = this.app.configuration.apply((c) => c?.ingress?.fqdn ?? "");
     this.registerOutputs({ fqdn: this.fqdn });
   }
