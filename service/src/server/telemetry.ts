@@ -8,6 +8,7 @@
  * attribute set is a time series held in memory and billed in Azure Monitor.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { createRequire } from "node:module";
 import type { Attributes, Meter } from "@opentelemetry/api";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
@@ -41,7 +42,24 @@ const REFUSAL_CODES: ReadonlySet<string> = new Set(Object.keys(Refusal));
 const STAGES: ReadonlySet<string> = new Set(Object.values(ConnectStage));
 const TOKEN_KIND_SET: ReadonlySet<string> = new Set(TOKEN_KINDS);
 
-const nameLabel = (value: unknown): string => (typeof value === "string" && NAME_LIKE.test(value) ? value : OTHER_LABEL);
+/**
+ * Upstream and region names come from the service's configuration and error codes from its own code,
+ * so in practice a handful exist; a fixed cap per attribute keeps that true even if a caller ever passes
+ * something else (first values seen keep their label, later new ones become "other").
+ */
+export const MAX_NAME_VALUES = 32;
+
+class BoundedLabel {
+  private readonly seen = new Set<string>();
+  constructor(private readonly pattern: RegExp) {}
+  of(value: unknown): string {
+    if (typeof value !== "string" || !this.pattern.test(value)) return OTHER_LABEL;
+    if (this.seen.has(value)) return value;
+    if (this.seen.size >= MAX_NAME_VALUES) return OTHER_LABEL;
+    this.seen.add(value);
+    return value;
+  }
+}
 
 /** Connect-failure reasons: a refusal code, "network", or an upstream's HTTP status (http_100..http_599). */
 export function reasonLabel(reason: unknown): string {
@@ -51,24 +69,10 @@ export function reasonLabel(reason: unknown): string {
   return status && Number(status[1]) >= 100 && Number(status[1]) <= 599 ? reason : OTHER_LABEL;
 }
 
-export function codeLabel(code: unknown): string {
-  return typeof code === "string" && CODE_LIKE.test(code) ? code : OTHER_LABEL;
-}
-
 export function tokenKindLabel(kind: unknown): string {
   return typeof kind === "string" && TOKEN_KIND_SET.has(kind) ? kind : OTHER_LABEL;
 }
 
-/** Connection attributes: only stage, upstream and region survive, each from its bounded set. */
-export function connectAttributes(attrs: Attributes | undefined): Attributes {
-  const out: Attributes = {};
-  if (!attrs) return out;
-  const stage = attrs[MetricAttribute.stage];
-  if (stage !== undefined) out[MetricAttribute.stage] = typeof stage === "string" && STAGES.has(stage) ? stage : OTHER_LABEL;
-  if (attrs[MetricAttribute.upstream] !== undefined) out[MetricAttribute.upstream] = nameLabel(attrs[MetricAttribute.upstream]);
-  if (attrs[MetricAttribute.region] !== undefined) out[MetricAttribute.region] = nameLabel(attrs[MetricAttribute.region]);
-  return out;
-}
 
 /** A non-negative finite amount, or 0 (counters reject negatives; usage from an upstream is not trusted). */
 const amount = (n: number): number => (Number.isFinite(n) && n > 0 ? n : 0);
@@ -80,9 +84,16 @@ export async function createTelemetry(options: { connectionString?: string; acti
   let stopAzureMonitor: (() => Promise<void>) | undefined;
   if (options.connectionString) {
     const { useAzureMonitor, shutdownAzureMonitor } = await import("@azure/monitor-opentelemetry");
-    const { metrics } = await import("@opentelemetry/api");
     useAzureMonitor({ azureMonitorExporterOptions: { connectionString: options.connectionString } });
-    meter = metrics.getMeter(METER_NAME);
+    // The meter must come from the @opentelemetry/api copy the distro registered its provider with. The
+    // workspace lockfile installs two (the distro's 1.9.x at the root, the service's 1.10 under service/,
+    // in the image too), and an API whose minor version is newer than the registered global's refuses it
+    // and hands out a no-op meter: every metric would be dropped without a word (found by
+    // tests/infra/telemetryCapture.test.ts).
+    const distroApi = createRequire(require.resolve("@azure/monitor-opentelemetry"))("@opentelemetry/api") as typeof import("@opentelemetry/api");
+    const provider = distroApi.metrics.getMeterProvider();
+    if (provider.constructor.name.startsWith("Noop")) throw new Error("telemetry: Azure Monitor registered no meter provider; metrics would be dropped");
+    meter = provider.getMeter(METER_NAME);
     stopAzureMonitor = shutdownAzureMonitor;
   } else {
     prometheus = new PrometheusExporter({ preventServerStart: true });
@@ -107,16 +118,33 @@ export async function createTelemetry(options: { connectionString?: string; acti
   const audio = meter.createCounter(Metric.audioSeconds, { unit: "s" });
   const tokens = meter.createCounter(Metric.tokens);
 
+  // Per instance: each label's set of values is bounded (see BoundedLabel).
+  const upstreamNames = new BoundedLabel(NAME_LIKE);
+  const regionNames = new BoundedLabel(NAME_LIKE);
+  const codes = new BoundedLabel(CODE_LIKE);
+  const nameLabel = (value: unknown) => upstreamNames.of(value);
+  const regionLabel = (value: unknown) => regionNames.of(value);
+  /** Connection attributes: only stage, upstream and region survive, each from its bounded set. */
+  const connectAttributes = (attrs: Attributes | undefined): Attributes => {
+    const out: Attributes = {};
+    if (!attrs) return out;
+    const stage = attrs[MetricAttribute.stage];
+    if (stage !== undefined) out[MetricAttribute.stage] = typeof stage === "string" && STAGES.has(stage) ? stage : OTHER_LABEL;
+    if (attrs[MetricAttribute.upstream] !== undefined) out[MetricAttribute.upstream] = nameLabel(attrs[MetricAttribute.upstream]);
+    if (attrs[MetricAttribute.region] !== undefined) out[MetricAttribute.region] = regionLabel(attrs[MetricAttribute.region]);
+    return out;
+  };
+
   return {
     connectAttempt: (attrs) => attempts.add(1, connectAttributes(attrs)),
     connectFailure: (reason, attrs) => failures.add(1, { ...connectAttributes(attrs), [MetricAttribute.reason]: reasonLabel(reason) }),
-    error: (code) => errors.add(1, { [MetricAttribute.code]: codeLabel(code) }),
+    error: (code) => errors.add(1, { [MetricAttribute.code]: codes.of(code) }),
     failover: (from, to) => failovers.add(1, { [MetricAttribute.from]: nameLabel(from), [MetricAttribute.to]: nameLabel(to) }),
     latency: (ms, voice, region) => {
       if (!(Number.isFinite(ms) && ms >= 0)) return;
-      const regionLabel = nameLabel(region);
-      latency.record(ms, { [MetricAttribute.voice]: voiceLabel(voice), [MetricAttribute.region]: regionLabel });
-      latencyTurns.add(1, { [MetricAttribute.latencyBucket]: latencyBucketOf(ms), [MetricAttribute.region]: regionLabel });
+      const regionValue = regionLabel(region);
+      latency.record(ms, { [MetricAttribute.voice]: voiceLabel(voice), [MetricAttribute.region]: regionValue });
+      latencyTurns.add(1, { [MetricAttribute.latencyBucket]: latencyBucketOf(ms), [MetricAttribute.region]: regionValue });
     },
     sessionEnded: (ms) => {
       if (Number.isFinite(ms) && ms >= 0) duration.record(ms);
