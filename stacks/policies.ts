@@ -34,6 +34,9 @@ type Loose = any;
 const CREDENTIAL_NAME = /(KEY|SECRET|PASSWORD|TOKEN|REDIS_URL)/;
 const mandatory = () => "mandatory" as const;
 
+/** Comparison operators the alert APIs accept (scheduledQueryRules 2025-01-01-preview, metricAlerts 2018-03-01). */
+const ARM_ALERT_OPERATORS = new Set(["Equals", "GreaterThan", "GreaterThanOrEqual", "LessThan", "LessThanOrEqual", "GreaterOrLessThan"]);
+
 export const POLICIES: Policy[] = [
   {
     name: "no-plain-secrets-in-container-env",
@@ -113,6 +116,32 @@ export const POLICIES: Policy[] = [
     level: mandatory,
     check: (r) => r.type === "azure-native:cdn:AFDOriginGroup" && (r.inputs as Loose).sessionAffinityState !== "Enabled"
       ? ["sessionAffinityState must be Enabled on the origin group"] : [],
+  },
+  {
+    name: "alert-operators-are-arm-values",
+    level: mandatory,
+    check: (r) => {
+      if (r.type !== "azure-native:monitor:ScheduledQueryRule" && r.type !== "azure-native:monitor:MetricAlert") return [];
+      const criteria: Loose[] = (r.inputs as Loose).criteria?.allOf ?? [];
+      return criteria.filter((c) => !ARM_ALERT_OPERATORS.has(c.operator))
+        .map((c) => `operator ${JSON.stringify(c.operator)} is not a value the alert API accepts (e.g. "GreaterThan"; azure-native's monitor.ConditionOperator.GreaterThan is "gt")`);
+    },
+  },
+  {
+    name: "scale-on-open-sessions",
+    level: mandatory,
+    check: (r) => {
+      if (r.type !== "azure-native:app:ContainerApp") return [];
+      const rules: Loose[] = (r.inputs as Loose).template?.scale?.rules ?? [];
+      // The HTTP rule counts a WebSocket once, at its upgrade: alone it never follows open sessions.
+      return rules.some((rule) => rule.custom) ? [] : ["no scale rule follows open sessions (the HTTP rule sees only new upgrades): add the open-sessions rule"];
+    },
+  },
+  {
+    name: "role-assignments-have-stable-names",
+    level: mandatory,
+    check: (r) => r.type === "azure-native:authorization:RoleAssignment" && !(r.inputs as Loose).roleAssignmentName
+      ? ["roleAssignmentName is unset: a re-run after lost state would create a duplicate and fail with RoleAssignmentExists"] : [],
   },
 ];
 

@@ -14,6 +14,16 @@ describe("npm run plan, end to end", () => {
     const { stdout } = await run("npx", ["tsx", "plan/cli.ts", "--stack", "prod", "--out", out], { cwd: root });
     expect(stdout).toContain("sessionAffinityState=Enabled");
     expect(stdout).toContain("monthly total");
+    // Both scale rules, and the simulated day under each.
+    expect(stdout).toContain("rule http-starts: HTTP concurrentRequests=50");
+    expect(stdout).toMatch(/rule open-sessions: KEDA redis on voice:sessions at \S+:6380, target 50 open sessions per replica, password from secret redis-key/);
+    expect(stdout).toContain("cooldownPeriod 2700 s");
+    expect(stdout).toMatch(/simulated day, expected volume: 1000 interviews x 30 min\n {4}HTTP rule alone: peak 2 replicas, .*\n {4}both rules: {6}peak \d+ replicas/);
+    expect(stdout).toMatch(/simulated day, volume at capacity: \d+ interviews x 30 min\n {4}HTTP rule alone: peak 2 replicas, 150 open at most, \d+ sessions refused.*\n {4}both rules: {6}peak 50 replicas, 2500 open at most, 0 sessions refused/);
+    // What the budget covers, and the daily alert.
+    expect(stdout).toContain("on /subscriptions/00000000-0000-0000-0000-000000000000, ResourceGroupName In rg-voice-platform-prod, rg-voice-prod-au, rg-voice-prod-us");
+    expect(stdout).toMatch(/daily spend alert: ag-voice-platform-prod-daily-spend, .* over P1D, every PT1H, above \$\d+/);
+    expect(stdout).toContain("front door: origin group sessionAffinityState=Enabled, probe off");
     const manifest = JSON.parse(readFileSync(out, "utf8"));
     expect(Object.keys(manifest)).toEqual(["stack", "project", "resources", "outputs", "warnings", "policy"]);
     expect(manifest.stack).toBe("prod");
@@ -35,8 +45,12 @@ describe("npm run plan, end to end", () => {
     expect(types.filter((t: string) => t.startsWith("azure-native:cdn:"))).toEqual([]);
     expect(types).not.toContain("azure-native:redis:Redis");
     const db = manifest.resources.find((r: { type: string }) => r.type === "azure-native:redisenterprise:Database");
-    expect(db.inputs).toMatchObject({ clientProtocol: "Encrypted", port: 10000, clusteringPolicy: "EnterpriseCluster" });
+    expect(db.inputs).toMatchObject({ clientProtocol: "Encrypted", port: 10000, clusteringPolicy: "EnterpriseCluster", accessKeysAuthentication: "Enabled" });
+    expect(manifest.resources.find((r: { type: string }) => r.type === "azure-native:redisenterprise:RedisEnterprise").inputs).toMatchObject({ publicNetworkAccess: "Enabled", minimumTlsVersion: "1.2" });
+    const metricNames = manifest.resources.filter((r: { type: string }) => r.type === "azure-native:monitor:MetricAlert").map((r: { inputs: { criteria: { allOf: Array<{ metricName: string }> } } }) => r.inputs.criteria.allOf[0].metricName);
+    expect(metricNames.sort()).toEqual(["Replicas", "RestartCount", "percentProcessorTime"]); // Managed Redis: CPU; no Front Door
     const app = manifest.resources.find((r: { type: string }) => r.type === "azure-native:app:ContainerApp");
+    expect(app.inputs.template.scale.rules[1].custom.metadata.address).toMatch(/\.australiaeast\.redis\.azure\.net:10000$/);
     const env = app.inputs.template.containers[0].env.map((e: { name: string }) => e.name);
     expect(env).not.toContain("FRONT_DOOR_ID");
     expect(env).toContain("REDIS_URL");
