@@ -145,6 +145,12 @@ function mockState(type: string, name: string, wireInputs: Record<string, unknow
     case "azure-native:monitor:ActionGroup":
       extra.name = inputs.actionGroupName;
       break;
+    case "azure-native:web:AppServicePlan":
+      extra.name = inputs.name;
+      break;
+    case "azure-native:web:WebApp":
+      Object.assign(extra, { name: inputs.name, defaultHostName: `${inputs.name}.azurewebsites.net` });
+      break;
   }
   return { ...inputs, ...extra };
 }

@@ -16,8 +16,13 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
   const [origins] = all("azure-native:cdn:AFDOriginGroup");
   const [budget] = all("azure-native:consumption:Budget");
   const [actionGroup] = all("azure-native:monitor:ActionGroup");
+  const [site] = all("azure-native:web:WebApp");
+  const [plan] = all("azure-native:web:AppServicePlan");
+  const [autoscale] = all("azure-native:monitor:AutoscaleSetting");
   const container = app?.template?.containers?.[0];
-  const env = Object.fromEntries((container?.env ?? []).map((e: Loose) => [e.name, e.value ?? `secretRef:${e.secretRef}`]));
+  const env: Record<string, string> = site
+    ? Object.fromEntries((site.siteConfig?.appSettings ?? []).map((e: Loose) => [e.name, String(e.value).startsWith("@Microsoft.KeyVault(") ? "keyVaultReference" : e.value]))
+    : Object.fromEntries((container?.env ?? []).map((e: Loose) => [e.name, e.value ?? `secretRef:${e.secretRef}`]));
   const scale = app?.template?.scale ?? {};
   const upstreams: Loose[] = env.UPSTREAMS ? JSON.parse(env.UPSTREAMS) : [];
   const rule = (r: Loose) => r.http
@@ -31,15 +36,19 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     `    HTTP rule alone: peak ${d.httpOnly.peakReplicas} replicas, ${d.httpOnly.peakOpenSessions} open at most, ${d.httpOnly.refusedSessions} sessions refused, ${d.httpOnly.replicaHours} replica-hours`,
     `    both rules:      peak ${d.bothRules.peakReplicas} replicas, ${d.bothRules.peakOpenSessions} open at most, ${d.bothRules.refusedSessions} sessions refused, ${d.bothRules.replicaHours} replica-hours, ${d.bothRules.movedByScaleIn} sessions moved by scale-ins`,
   ] : [];
-  const [spend] = all("azure-native:monitor:ScheduledQueryRule").filter((r) => String(r.ruleName).endsWith("-daily-spend"));
-  const criterion = (c: Loose) => `${c.operator} ${c.threshold}`;
-  const notifications = Object.values(budget?.notifications ?? {}) as Loose[];
-  const lines = [
-    `stack ${run.stack} (${run.project}), ${run.resources.length} resources in ${run.config.location}`,
-    "",
-    "resources by kind:",
-    ...[...byType.entries()].sort().map(([t, n]) => `  ${String(n).padStart(3)}  ${t}`),
-    "",
+  const trigger = (r: Loose) => `${r.metricTrigger.metricName} ${r.metricTrigger.operator} ${r.metricTrigger.threshold}% over ${r.metricTrigger.timeWindow} -> ${r.scaleAction.direction} by ${r.scaleAction.value} (cooldown ${r.scaleAction.cooldown})`;
+  const profile = autoscale?.profiles?.[0];
+  const scaling = site ? [
+    "hosting: App Service",
+    `  plan ${plan?.sku?.name} (${plan?.sku?.tier}, ${plan?.kind}), instances ${profile?.capacity?.minimum}..${profile?.capacity?.maximum}`,
+    `  site: webSocketsEnabled=${site.siteConfig?.webSocketsEnabled}, alwaysOn=${site.siteConfig?.alwaysOn}, ARR affinity=${site.clientAffinityEnabled}, health check ${site.siteConfig?.healthCheckPath}, image ${String(site.siteConfig?.linuxFxVersion).replace(/^DOCKER\|/, "")} pulled by the identity`,
+    ...(profile?.rules ?? []).map((r: Loose) => `  autoscale: ${trigger(r)}`),
+    "  the autoscaler sees the plan's CPU, not open sessions; MAX_SESSIONS_PER_INSTANCE bounds each instance and the capacity alert pages",
+    ...((run.outputs.infrastructureMonthly as Loose)?.appService !== undefined
+      ? [`  priced: App Service plan $${(run.outputs.infrastructureMonthly as Loose).appService.toFixed(2)} a month (${(run.outputs.infrastructureMonthly as Loose).replicaHoursPerMonth.toFixed(0)} instance-hours)`] : []),
+    `  capacity ${run.outputs.sessionCapacity} sessions; MAX_SESSIONS_PER_INSTANCE ${env.MAX_SESSIONS_PER_INSTANCE}`,
+    `  session limit ${env.SESSION_MAX_MINUTES} min, upstream rotation ${env.UPSTREAM_ROTATE_MINUTES} min, ${env.MAX_SESSIONS_PER_USER} sessions per user`,
+  ] : [
     "scaling:",
     `  replicas ${scale.minReplicas}..${scale.maxReplicas}; ${container?.resources?.cpu} vCPU / ${container?.resources?.memory} per replica; grace period ${app?.template?.terminationGracePeriodSeconds} s`,
     ...(scale.rules ?? []).map((r: Loose) => `  rule ${rule(r)}`),
@@ -50,6 +59,17 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     `  session limit ${env.SESSION_MAX_MINUTES} min, upstream rotation ${env.UPSTREAM_ROTATE_MINUTES} min, ${env.MAX_SESSIONS_PER_USER} sessions per user`,
     "affinity:",
     `  container app: stickySessions=${app?.configuration?.ingress?.stickySessions?.affinity}, revisions=${app?.configuration?.activeRevisionsMode}`,
+  ];
+  const [spend] = all("azure-native:monitor:ScheduledQueryRule").filter((r) => String(r.ruleName).endsWith("-daily-spend"));
+  const criterion = (c: Loose) => `${c.operator} ${c.threshold}`;
+  const notifications = Object.values(budget?.notifications ?? {}) as Loose[];
+  const lines = [
+    `stack ${run.stack} (${run.project}), ${run.resources.length} resources in ${run.config.location}`,
+    "",
+    "resources by kind:",
+    ...[...byType.entries()].sort().map(([t, n]) => `  ${String(n).padStart(3)}  ${t}`),
+    "",
+    ...scaling,
     `  front door: ${origins ? `origin group sessionAffinityState=${origins.sessionAffinityState}, probe ${origins.healthProbeSettings?.probePath ?? "off"}` : "disabled"}`,
     "upstreams:",
     ...upstreams.map((u) => `  ${u.priority}. ${u.name} ${u.kind} ${u.region ?? ""} ${u.model ?? u.deployment} (${u.auth})`),

@@ -14,7 +14,8 @@ export interface AlertsArgs {
   /** Prices the daily spend alert uses (the stack's catalog). */
   catalog: Pick<Catalog, "id" | "prices">;
   appInsightsId: pulumi.Input<string>;
-  containerAppId: pulumi.Input<string>;
+  /** Container Apps hosting only: replicas and restarts are Container Apps metrics. */
+  containerAppId?: pulumi.Input<string>;
   redisId: pulumi.Input<string>;
   redisKind: "cache" | "managed";
   frontDoorProfileId?: pulumi.Input<string>;
@@ -131,10 +132,12 @@ export class Alerts extends pulumi.ComponentResource {
       }, { parent: this });
       this.ruleNames.push(alertName);
     };
-    metricAlert("replicas-at-max", args.containerAppId, PlatformMetric.replicas, AlertValue.greaterThanOrEqual, config.replicas.max, AlertValue.maximum,
-      `Replicas at the stack's maximum (${config.replicas.max}): raise replicas.max or sessionsPerReplica`, 1);
-    metricAlert("container-restarts", args.containerAppId, PlatformMetric.restarts, AlertValue.greaterThan, 0, AlertValue.total,
-      "Voice proxy containers restarted (crash or failed probe)", 2);
+    if (args.containerAppId) {
+      metricAlert("replicas-at-max", args.containerAppId, PlatformMetric.replicas, AlertValue.greaterThanOrEqual, config.replicas.max, AlertValue.maximum,
+        `Replicas at the stack's maximum (${config.replicas.max}): raise replicas.max or sessionsPerReplica`, 1);
+      metricAlert("container-restarts", args.containerAppId, PlatformMetric.restarts, AlertValue.greaterThan, 0, AlertValue.total,
+        "Voice proxy containers restarted (crash or failed probe)", 2);
+    }
     metricAlert("redis-load", args.redisId, args.redisKind === "managed" ? PlatformMetric.managedRedisCpu : PlatformMetric.redisCacheLoad,
       AlertValue.greaterThan, config.alerts.redisServerLoadPercent, AlertValue.maximum, `Redis load above ${config.alerts.redisServerLoadPercent}%`, 2);
     if (args.frontDoorProfileId) {

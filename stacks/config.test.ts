@@ -145,3 +145,18 @@ test("the p95 threshold must be a latency bucket, so the alert's query is exact"
   raw.alerts.latencyP95Ms = 400;
   expect(problems("prod", raw)).toEqual([]);
 });
+
+test("hosting: containerApps or appService; an App Service plan's instance limit and SKUs", () => {
+  const raw = prodRaw();
+  raw.hosting = "kubernetes";
+  expect(problems("prod", raw)).toEqual([expect.stringMatching(/^prod: hosting: Invalid option: expected one of "containerApps"\|"appService"/)]);
+  raw.hosting = "appService";
+  raw.appService = { sku: "B1" };
+  expect(problems("prod", raw)).toEqual([expect.stringMatching(/^prod: appService.sku: Invalid option: expected one of "P1v3"\|"P2v3"\|"P3v3"/)]);
+  raw.appService = {};
+  // prod's 50 replicas exceed a Premium v3 plan's 30 instances; the Container Apps CPU/memory pairing no longer applies.
+  raw.memoryGiB = 8;
+  expect(problems("prod", raw)).toEqual(["prod: replicas.max: an App Service Premium v3 plan runs at most 30 instances, got 50"]);
+  expect(loadStackConfigFile("small", root)).toMatchObject({ hosting: "appService", appService: { sku: "P2v3" } });
+  expect(loadStackConfigFile("prod", root).hosting).toBe("containerApps");
+});

@@ -37,6 +37,16 @@ export const RESOURCE_GROUP_NAME = /^[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]$/;
 /** Container Apps consumption: each vCPU comes with 2 GiB. */
 export const CPU_CHOICES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 4] as const;
 export const REDIS_SKUS = ["Basic_C1", "Standard_C1", "Premium_P1", "Balanced_B0", "Balanced_B1"] as const;
+/** Where the proxy runs: Container Apps (the default), or an App Service plan (the seed's Option C). */
+export const HOSTING_CHOICES = ["containerApps", "appService"] as const;
+export type Hosting = (typeof HOSTING_CHOICES)[number];
+/** Linux Premium v3 plans (the tier with the instance counts and always-on a voice proxy needs). */
+export const APP_SERVICE_SKUS = ["P1v3", "P2v3", "P3v3"] as const;
+/**
+ * Premium v3 scales a plan to at most 30 instances ("App Service limits", Azure subscription and service
+ * limits, learn.microsoft.com, read 2026-11).
+ */
+export const APP_SERVICE_MAX_INSTANCES = 30;
 
 export const StackConfigSchema = z
   .object({
@@ -67,6 +77,9 @@ export const StackConfigSchema = z
        */
       generation: z.number().int().min(0).max(999).default(0),
     }).default({ generation: 0 }),
+    hosting: z.enum(HOSTING_CHOICES).default("containerApps"),
+    /** App Service hosting only: the Linux plan's SKU (Premium v3). */
+    appService: z.object({ sku: z.enum(APP_SERVICE_SKUS).default("P2v3") }).default({ sku: "P2v3" }),
     redis: z.object({ sku: z.enum(REDIS_SKUS).default("Standard_C1") }).default({ sku: "Standard_C1" }),
     frontDoor: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
     alerts: z.object({
@@ -98,7 +111,11 @@ export const StackConfigSchema = z
   .superRefine((c, ctx) => {
     const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
     if (c.replicas.min > c.replicas.max) problem(["replicas", "min"], `min (${c.replicas.min}) is greater than max (${c.replicas.max})`);
-    if (c.memoryGiB !== c.cpu * 2) problem(["memoryGiB"], `Container Apps pairs ${c.cpu} vCPU with ${c.cpu * 2} GiB, got ${c.memoryGiB}`);
+    if (c.hosting === "containerApps" && c.memoryGiB !== c.cpu * 2) problem(["memoryGiB"], `Container Apps pairs ${c.cpu} vCPU with ${c.cpu * 2} GiB, got ${c.memoryGiB}`);
+    if (c.hosting === "appService") {
+      if (c.replicas.max > APP_SERVICE_MAX_INSTANCES) problem(["replicas", "max"], `an App Service Premium v3 plan runs at most ${APP_SERVICE_MAX_INSTANCES} instances, got ${c.replicas.max}`);
+      if (c.replicas.min < 1) problem(["replicas", "min"], "an App Service plan runs at least 1 instance");
+    }
     if (c.session.rotateMinutes >= c.session.maxMinutes) problem(["session", "rotateMinutes"], "must be shorter than session.maxMinutes");
     // What a deployed stack needs beyond the service's own rules: Azure endpoints over TLS, a known region
     // (quota planning and metrics are per region), keys named by the platform (Key Vault references).

@@ -13,6 +13,8 @@ export function resourceNames(project: string, stack: string) {
     frontDoor: `afd-${base}`,
     actionGroup: `ag-${base}`,
     budget: `budget-${base}`,
+    appServicePlan: `asp-${base}`,
+    autoscale: `autoscale-${base}`,
   };
 }
 
@@ -20,7 +22,7 @@ export function resourceNames(project: string, stack: string) {
  * Key Vault, ACR and Redis names are global across Azure: a short hash of the subscription and stack keeps
  * them unique and stable (the same inputs always give the same name, like Bicep's uniqueString).
  */
-export function globalNames(project: string, stack: string, subscriptionId: string, vaultGeneration = 0): { keyVault: string; registry: string; redis: string } {
+export function globalNames(project: string, stack: string, subscriptionId: string, vaultGeneration = 0): { keyVault: string; registry: string; redis: string; webApp: string } {
   const compact = `${project}${stack}`.toLowerCase().replace(/[^a-z0-9]/g, "");
   const hash = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 6);
   const suffix = hash(`${subscriptionId}/${project}/${stack}`);
@@ -32,5 +34,7 @@ export function globalNames(project: string, stack: string, subscriptionId: stri
     registry: `acr${compact}`.slice(0, 40) + suffix,
     // <name>.redis.cache.windows.net and <name>.<region>.redis.azure.net are global too.
     redis: `redis-${project}-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 50) + `-${suffix}`,
+    // <name>.azurewebsites.net is global too; 2-60 characters.
+    webApp: `app-${project}-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 52) + `-${suffix}`,
   };
 }

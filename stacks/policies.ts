@@ -143,6 +143,30 @@ export const POLICIES: Policy[] = [
     check: (r) => r.type === "azure-native:authorization:RoleAssignment" && !(r.inputs as Loose).roleAssignmentName
       ? ["roleAssignmentName is unset: a re-run after lost state would create a duplicate and fail with RoleAssignmentExists"] : [],
   },
+  {
+    name: "web-app-secrets-are-key-vault-references",
+    level: mandatory,
+    check: (r) => {
+      if (r.type !== "azure-native:web:WebApp") return [];
+      const settings: Loose[] = (r.inputs as Loose).siteConfig?.appSettings ?? [];
+      return settings.filter((s) => CREDENTIAL_NAME.test(s.name) && !String(s.value).startsWith("@Microsoft.KeyVault("))
+        .map((s) => `app setting ${s.name} is a plain value; credentials come from Key Vault references`);
+    },
+  },
+  {
+    name: "web-app-serves-websockets-with-affinity",
+    level: mandatory,
+    check: (r) => {
+      if (r.type !== "azure-native:web:WebApp") return [];
+      const i = r.inputs as Loose;
+      const out: string[] = [];
+      if (i.siteConfig?.webSocketsEnabled !== true) out.push("siteConfig.webSocketsEnabled must be true");
+      if (i.siteConfig?.alwaysOn !== true) out.push("siteConfig.alwaysOn must be true (an idle site is unloaded)");
+      if (i.clientAffinityEnabled !== true) out.push("clientAffinityEnabled (ARR affinity) must be true: it is the sticky session on App Service");
+      if (!String(i.siteConfig?.linuxFxVersion ?? "").includes("@sha256:")) out.push("run the image by digest");
+      return out;
+    },
+  },
 ];
 
 export function runPolicies(stack: string, resources: RegisteredResource[]): PolicyResult[] {

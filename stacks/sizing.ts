@@ -39,6 +39,48 @@ export interface ScaleSettings {
   cooldownSeconds: number;
 }
 
+/**
+ * App Service hosting's autoscale (Azure Monitor autoscale on the plan). Its signals are the plan's own
+ * metrics (CpuPercentage, MemoryPercentage, HttpQueueLength, ... "Azure Monitor autoscale common
+ * metrics", learn.microsoft.com, 2024-11-01); custom App Insights metrics work only when published to the
+ * Standard / azure.applicationinsights namespaces, which is not established for OpenTelemetry metrics
+ * here, so it cannot see open sessions. CPU is the stand-in: each session relays audio both ways. The
+ * CPU thresholds are not derived from a measurement (the bench measures latency, not CPU per session on a
+ * Premium v3 core): tune them from the plan's CpuPercentage against voice.sessions.active once deployed.
+ * What the autoscaler cannot see is still bounded: MAX_SESSIONS_PER_INSTANCE refuses beyond the hard
+ * limit, and the capacity alert pages. Unlike Container Apps, the scale-in cooldown is ours to set: at
+ * least the session limit.
+ */
+export interface AppServiceAutoscale {
+  minimum: number;
+  maximum: number;
+  default: number;
+  scaleOutCpuPercent: number;
+  scaleInCpuPercent: number;
+  /** ISO 8601 durations. */
+  scaleOutWindow: string;
+  scaleInWindow: string;
+  scaleOutCooldown: string;
+  scaleInCooldown: string;
+}
+
+export const APP_SERVICE_CPU_SCALE = { outPercent: 70, inPercent: 30, outWindow: "PT5M", inWindow: "PT10M", outCooldown: "PT5M" } as const;
+
+export function appServiceAutoscale(config: Pick<StackConfig, "replicas" | "sessionsPerReplica" | "session">): AppServiceAutoscale {
+  const scale = scaleSettings(config);
+  return {
+    minimum: scale.minReplicas,
+    maximum: scale.maxReplicas,
+    default: scale.minReplicas,
+    scaleOutCpuPercent: APP_SERVICE_CPU_SCALE.outPercent,
+    scaleInCpuPercent: APP_SERVICE_CPU_SCALE.inPercent,
+    scaleOutWindow: APP_SERVICE_CPU_SCALE.outWindow,
+    scaleInWindow: APP_SERVICE_CPU_SCALE.inWindow,
+    scaleOutCooldown: APP_SERVICE_CPU_SCALE.outCooldown,
+    scaleInCooldown: `PT${Math.ceil(scale.cooldownSeconds / 60)}M`,
+  };
+}
+
 /** Summary of one simulated day (stacks/scaleSimulation.ts), per rule set. */
 export interface ScaleDaySummary {
   interviewsPerDay: number;
@@ -66,7 +108,9 @@ export interface StackSizing {
    * A simulated day of autoscaling: at the stack's expected volume (when the budget gives one) and at the
    * volume its capacity is sized for (the busiest moment filling replicas.max x sessionsPerReplica).
    */
-  scaleDays: { expected?: ScaleDaySummary; atCapacity: ScaleDaySummary };
+  scaleDays?: { expected?: ScaleDaySummary; atCapacity: ScaleDaySummary };
+  /** App Service hosting: the plan's autoscale (it cannot see open sessions; see appServiceAutoscale). */
+  appServiceAutoscale?: AppServiceAutoscale;
   /** The daily spend alert fires above this many USD of metered usage in 24 hours. */
   dailySpendAlertUsd: number;
   terminationGraceSeconds: number;
@@ -92,6 +136,7 @@ export function infrastructureSizing(config: StackConfig): Sizing {
   return {
     minReplicas: config.replicas.min, maxReplicas: config.replicas.max, sessionsPerReplica: config.sessionsPerReplica,
     cpu: config.cpu, memoryGiB: config.memoryGiB, redisSku: config.redis.sku, frontDoor: config.frontDoor.enabled,
+    ...(config.hosting === "appService" ? { appServiceSku: config.appService.sku } : {}),
   };
 }
 
@@ -163,7 +208,9 @@ export function sizeStack(config: StackConfig): StackSizing {
     capacityAlertThreshold: capacityAlertThreshold(config),
     maxSessionsPerInstance: instanceSessionLimit(config.sessionsPerReplica),
     scale: scaleSettings(config),
-    scaleDays: scaleDaysFor(config),
+    // The simulation models Container Apps' rules; App Service's autoscaler follows CPU instead.
+    scaleDays: config.hosting === "containerApps" ? scaleDaysFor(config) : undefined,
+    appServiceAutoscale: config.hosting === "appService" ? appServiceAutoscale(config) : undefined,
     dailySpendAlertUsd: dailySpendAlertUsd(budgetAmount, base.catalog.daysPerMonth),
     terminationGraceSeconds: TERMINATION_GRACE_SECONDS,
     topPriorityUpstreams: topPriorityUpstreams(config),

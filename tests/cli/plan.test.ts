@@ -58,6 +58,18 @@ describe("npm run plan, end to end", () => {
     expect(manifest.policy).toEqual([]);
   }, 60_000);
 
+  test("App Service hosting (Pulumi.small.yaml): the plan shows the plan, the site, the autoscale and its price", async () => {
+    const { stdout } = await run("npx", ["tsx", "plan/cli.ts", "--stack", "small"], { cwd: root });
+    expect(stdout).toContain("hosting: App Service");
+    expect(stdout).toContain("plan P2v3 (PremiumV3, linux), instances 1..3");
+    expect(stdout).toMatch(/site: webSocketsEnabled=true, alwaysOn=true, ARR affinity=true, health check \/healthz, image \S+@sha256:[0-9a-f]{64} pulled by the identity/);
+    expect(stdout).toContain("autoscale: CpuPercentage GreaterThan 70% over PT5M -> Increase by 1 (cooldown PT5M)");
+    expect(stdout).toContain("autoscale: CpuPercentage LessThan 30% over PT10M -> Decrease by 1 (cooldown PT45M)");
+    expect(stdout).toContain("the autoscaler sees the plan's CPU, not open sessions");
+    expect(stdout).toMatch(/priced: App Service plan \$226\.3\d a month \(730 instance-hours\)/);
+    expect(stdout).not.toMatch(/^ {2}x /m); // no mandatory violation (the command also exited 0)
+  }, 60_000);
+
   test("a stack file with several mistakes exits 1 listing all of them", async () => {
     const dir = mkdtempSync(join(tmpdir(), "badstack-"));
     copyFileSync(join(root, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));

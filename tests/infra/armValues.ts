@@ -111,3 +111,20 @@ export function valuesAt(value: unknown, path: string): unknown[] {
   }
   return current;
 }
+
+/**
+ * Checks every registered resource against the table; returns the rules that found their property, so a
+ * caller can assert the table covers what a stack registers.
+ */
+export function checkArmValues(resources: Array<{ type: string; name: string; inputs: unknown }>): string[] {
+  const checked: string[] = [];
+  for (const rule of ARM_VALUES) {
+    for (const r of resources.filter((x) => x.type === rule.type)) {
+      for (const value of valuesAt(r.inputs, rule.path)) {
+        if (!rule.allowed.includes(value as string)) throw new Error(`${r.name}: ${rule.path} = ${JSON.stringify(value)} is not one of ${rule.allowed.join(", ")} (${rule.api})`);
+        checked.push(`${rule.type} ${rule.path}`);
+      }
+    }
+  }
+  return checked;
+}
