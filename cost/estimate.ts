@@ -17,6 +17,8 @@ export interface Sizing {
   memoryGiB: number;
   redisSku: string;
   frontDoor: boolean;
+  /** App Service hosting (infra engineer, issue 14): the plan's SKU; compute is priced per instance-hour instead of Container Apps. */
+  appServiceSku?: string;
 }
 
 /** The seed's sizing (part 7: "2 vCPU, 4GB RAM x 2 instances", min 2, max 50, 50 per replica). */
@@ -44,6 +46,8 @@ export interface Infrastructure {
   monitoring: number;
   total: number;
   replicaHoursPerMonth?: number;
+  /** App Service hosting: the plan's instance-hours priced (containerApps is then 0). */
+  appService?: number;
 }
 
 export interface Estimate {
@@ -72,11 +76,33 @@ export function infrastructureCost(catalog: Catalog, sizing: Sizing, interviewsP
   const ca = infra.containerApps;
   const vcpuSeconds = Math.max(0, replicaHoursPerMonth * 3600 * sizing.cpu - ca.freeVcpuSeconds.value);
   const gibSeconds = Math.max(0, replicaHoursPerMonth * 3600 * sizing.memoryGiB - ca.freeGibSeconds.value);
-  const containerApps = vcpuSeconds * ca.vcpuSecond.value + gibSeconds * ca.gibSecond.value;
   const frontDoor = sizing.frontDoor ? infra.frontDoorMonthly.value : 0;
   const logGB = Math.max(0, interviewsPerMonth * infra.logGBPerInterview.value - infra.logFreeGBPerMonth.value);
   const monitoring = logGB * infra.logAnalyticsPerGB.value;
+  if (sizing.appServiceSku !== undefined) {
+    const appService = appServicePlanMonthly(sizing.appServiceSku, replicaHoursPerMonth);
+    return { containerApps: 0, appService, frontDoor, redis: redisPrice.value, monitoring, total: appService + frontDoor + redisPrice.value + monitoring, replicaHoursPerMonth };
+  }
+  const containerApps = vcpuSeconds * ca.vcpuSecond.value + gibSeconds * ca.gibSecond.value;
   return { containerApps, frontDoor, redis: redisPrice.value, monitoring, total: containerApps + frontDoor + redisPrice.value + monitoring, replicaHoursPerMonth };
+}
+
+// --- App Service hosting (infra engineer, issue 14 item 1): kept apart from the catalogs on purpose -----
+// A minimal addition so the estimate prices the App Service plan a stack chooses; the cost engineer may
+// move these prices into the catalogs. Linux Premium v3, pay-as-you-go, per instance-hour, USD:
+// P1v3 $0.155 (Azure Retail Prices API as cited by a public doc, 2026-04-18; $113.15/month), P2v3 $0.310
+// (public doc, $226.30/month), P3v3 $0.620 (inferred: each Pv3 size doubles the previous; not sourced).
+export const APP_SERVICE_HOURLY_USD: Record<string, { value: number; source: string; assumption?: boolean }> = {
+  P1v3: { value: 0.155, source: "Azure Retail Prices API via a public doc, 2026-04-18" },
+  P2v3: { value: 0.31, source: "public doc citing the Azure Retail Prices API, 2026" },
+  P3v3: { value: 0.62, source: "inferred: twice P2v3", assumption: true },
+};
+
+/** The plan's month: every instance-hour at the SKU's hourly price (App Service bills instances, used or not). */
+export function appServicePlanMonthly(sku: string, instanceHoursPerMonth: number): number {
+  const price = APP_SERVICE_HOURLY_USD[sku];
+  if (!price) throw new RangeError(`no price for App Service SKU "${sku}"; priced: ${Object.keys(APP_SERVICE_HOURLY_USD).join(", ")}`);
+  return instanceHoursPerMonth * price.value;
 }
 
 export function estimate(input: EstimateInput): Estimate {

@@ -7,7 +7,8 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, readStackFile, parseStackConfig, serializeConfigValue, type StackConfig } from "../stacks/config";
+import { PROJECT, readStackFile, parseStackConfig, serializeConfigValue, StackConfigError, type StackConfig } from "../stacks/config";
+import { validatePulumiFiles } from "./pulumiFiles";
 import type { RegisteredResource } from "../stacks/policies";
 import { voicePlatform } from "../stacks/program";
 import type { RegistryTokenExchange } from "../stacks/serviceImage";
@@ -16,6 +17,7 @@ interface RegisterRequest {
   getType(): string;
   getName(): string;
   getParent(): string;
+  getDependenciesList(): string[];
 }
 interface MonitorLike {
   registerResource(req: RegisterRequest, callback: unknown): unknown;
@@ -143,6 +145,12 @@ function mockState(type: string, name: string, wireInputs: Record<string, unknow
     case "azure-native:monitor:ActionGroup":
       extra.name = inputs.actionGroupName;
       break;
+    case "azure-native:web:AppServicePlan":
+      extra.name = inputs.name;
+      break;
+    case "azure-native:web:WebApp":
+      Object.assign(extra, { name: inputs.name, defaultHostName: `${inputs.name}.azurewebsites.net` });
+      break;
   }
   return { ...inputs, ...extra };
 }
@@ -173,7 +181,9 @@ const REPO_ROOT = join(__dirname, "..");
 
 /** `stackDir` holds Pulumi.<stack>.yaml (the repository by default); the program is always this repository's. */
 export async function runProgram(stack: string, stackDir = REPO_ROOT): Promise<PlanRun> {
-  // Validation first: a bad stack stops here with every problem, as `pulumi up` would.
+  // Validation first: a bad project or stack file stops here with every problem, as `pulumi up` would.
+  const fileProblems = validatePulumiFiles(REPO_ROOT, stackDir, stack);
+  if (fileProblems.length > 0) throw new StackConfigError(fileProblems.map((p) => ({ stack, path: `${p.file}: ${p.path}`, reason: p.reason })));
   const raw = readStackFile(stack, stackDir);
   const config = parseStackConfig(stack, raw);
 
@@ -202,7 +212,9 @@ export async function runProgram(stack: string, stackDir = REPO_ROOT): Promise<P
   const monitor = (require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MonitorLike }).getMonitor();
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
-    recorded.set(`${req.getType()}::${req.getName()}`, { type: req.getType(), name: req.getName(), parent: req.getParent() || null, inputs: {} });
+    recorded.set(`${req.getType()}::${req.getName()}`, {
+      type: req.getType(), name: req.getName(), parent: req.getParent() || null, inputs: {}, dependsOn: req.getDependenciesList(),
+    });
     return register(req, callback);
   };
 

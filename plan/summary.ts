@@ -16,11 +16,51 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
   const [origins] = all("azure-native:cdn:AFDOriginGroup");
   const [budget] = all("azure-native:consumption:Budget");
   const [actionGroup] = all("azure-native:monitor:ActionGroup");
+  const [site] = all("azure-native:web:WebApp");
+  const [plan] = all("azure-native:web:AppServicePlan");
+  const [autoscale] = all("azure-native:monitor:AutoscaleSetting");
   const container = app?.template?.containers?.[0];
-  const env = Object.fromEntries((container?.env ?? []).map((e: Loose) => [e.name, e.value ?? `secretRef:${e.secretRef}`]));
+  const env: Record<string, string> = site
+    ? Object.fromEntries((site.siteConfig?.appSettings ?? []).map((e: Loose) => [e.name, String(e.value).startsWith("@Microsoft.KeyVault(") ? "keyVaultReference" : e.value]))
+    : Object.fromEntries((container?.env ?? []).map((e: Loose) => [e.name, e.value ?? `secretRef:${e.secretRef}`]));
   const scale = app?.template?.scale ?? {};
   const upstreams: Loose[] = env.UPSTREAMS ? JSON.parse(env.UPSTREAMS) : [];
-  const rule = (r: Loose) => r.http ? `${r.name}: HTTP concurrentRequests=${r.http.metadata?.concurrentRequests}` : r.custom ? `${r.name}: ${r.custom.type} ${JSON.stringify(r.custom.metadata)}` : r.name;
+  const rule = (r: Loose) => r.http
+    ? `${r.name}: HTTP concurrentRequests=${r.http.metadata?.concurrentRequests} (new upgrades a second over 15 s, per replica)`
+    : r.custom
+      ? `${r.name}: KEDA ${r.custom.type} on ${r.custom.metadata?.listName ?? JSON.stringify(r.custom.metadata)} at ${r.custom.metadata?.address}, target ${r.custom.metadata?.listLength} open sessions per replica${r.custom.auth?.length ? `, password from secret ${r.custom.auth[0].secretRef}` : ""}`
+      : r.name;
+  const days = run.outputs.scaleDays as Loose;
+  const day = (label: string, d: Loose) => d ? [
+    `  simulated day, ${label}: ${d.interviewsPerDay} interviews x ${d.minutesPerInterview} min`,
+    `    HTTP rule alone: peak ${d.httpOnly.peakReplicas} replicas, ${d.httpOnly.peakOpenSessions} open at most, ${d.httpOnly.refusedSessions} sessions refused, ${d.httpOnly.replicaHours} replica-hours`,
+    `    both rules:      peak ${d.bothRules.peakReplicas} replicas, ${d.bothRules.peakOpenSessions} open at most, ${d.bothRules.refusedSessions} sessions refused, ${d.bothRules.replicaHours} replica-hours, ${d.bothRules.movedByScaleIn} sessions moved by scale-ins`,
+  ] : [];
+  const trigger = (r: Loose) => `${r.metricTrigger.metricName} ${r.metricTrigger.operator} ${r.metricTrigger.threshold}% over ${r.metricTrigger.timeWindow} -> ${r.scaleAction.direction} by ${r.scaleAction.value} (cooldown ${r.scaleAction.cooldown})`;
+  const profile = autoscale?.profiles?.[0];
+  const scaling = site ? [
+    "hosting: App Service",
+    `  plan ${plan?.sku?.name} (${plan?.sku?.tier}, ${plan?.kind}), instances ${profile?.capacity?.minimum}..${profile?.capacity?.maximum}`,
+    `  site: webSocketsEnabled=${site.siteConfig?.webSocketsEnabled}, alwaysOn=${site.siteConfig?.alwaysOn}, ARR affinity=${site.clientAffinityEnabled}, health check ${site.siteConfig?.healthCheckPath}, image ${String(site.siteConfig?.linuxFxVersion).replace(/^DOCKER\|/, "")} pulled by the identity`,
+    ...(profile?.rules ?? []).map((r: Loose) => `  autoscale: ${trigger(r)}`),
+    "  the autoscaler sees the plan's CPU, not open sessions; MAX_SESSIONS_PER_INSTANCE bounds each instance and the capacity alert pages",
+    ...((run.outputs.infrastructureMonthly as Loose)?.appService !== undefined
+      ? [`  priced: App Service plan $${(run.outputs.infrastructureMonthly as Loose).appService.toFixed(2)} a month (${(run.outputs.infrastructureMonthly as Loose).replicaHoursPerMonth.toFixed(0)} instance-hours)`] : []),
+    `  capacity ${run.outputs.sessionCapacity} sessions; MAX_SESSIONS_PER_INSTANCE ${env.MAX_SESSIONS_PER_INSTANCE}`,
+    `  session limit ${env.SESSION_MAX_MINUTES} min, upstream rotation ${env.UPSTREAM_ROTATE_MINUTES} min, ${env.MAX_SESSIONS_PER_USER} sessions per user`,
+  ] : [
+    "scaling:",
+    `  replicas ${scale.minReplicas}..${scale.maxReplicas}; ${container?.resources?.cpu} vCPU / ${container?.resources?.memory} per replica; grace period ${app?.template?.terminationGracePeriodSeconds} s`,
+    ...(scale.rules ?? []).map((r: Loose) => `  rule ${rule(r)}`),
+    `  KEDA takes the larger; polling ${scale.pollingInterval} s, cooldownPeriod ${scale.cooldownPeriod} s (only the scale to zero; scale-ins wait 300 s and drain: clients resume)`,
+    ...day("expected volume", days?.expected),
+    ...day("volume at capacity", days?.atCapacity),
+    `  capacity ${run.outputs.sessionCapacity} sessions; MAX_SESSIONS_PER_INSTANCE ${env.MAX_SESSIONS_PER_INSTANCE}`,
+    `  session limit ${env.SESSION_MAX_MINUTES} min, upstream rotation ${env.UPSTREAM_ROTATE_MINUTES} min, ${env.MAX_SESSIONS_PER_USER} sessions per user`,
+    "affinity:",
+    `  container app: stickySessions=${app?.configuration?.ingress?.stickySessions?.affinity}, revisions=${app?.configuration?.activeRevisionsMode}`,
+  ];
+  const [spend] = all("azure-native:monitor:ScheduledQueryRule").filter((r) => String(r.ruleName).endsWith("-daily-spend"));
   const criterion = (c: Loose) => `${c.operator} ${c.threshold}`;
   const notifications = Object.values(budget?.notifications ?? {}) as Loose[];
   const lines = [
@@ -29,13 +69,7 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     "resources by kind:",
     ...[...byType.entries()].sort().map(([t, n]) => `  ${String(n).padStart(3)}  ${t}`),
     "",
-    "scaling:",
-    `  replicas ${scale.minReplicas}..${scale.maxReplicas}; ${container?.resources?.cpu} vCPU / ${container?.resources?.memory} per replica; grace period ${app?.template?.terminationGracePeriodSeconds} s`,
-    ...(scale.rules ?? []).map((r: Loose) => `  rule ${rule(r)}`),
-    `  capacity ${run.outputs.sessionCapacity} sessions; MAX_SESSIONS_PER_INSTANCE ${env.MAX_SESSIONS_PER_INSTANCE}`,
-    `  session limit ${env.SESSION_MAX_MINUTES} min, upstream rotation ${env.UPSTREAM_ROTATE_MINUTES} min, ${env.MAX_SESSIONS_PER_USER} sessions per user`,
-    "affinity:",
-    `  container app: stickySessions=${app?.configuration?.ingress?.stickySessions?.affinity}, revisions=${app?.configuration?.activeRevisionsMode}`,
+    ...scaling,
     `  front door: ${origins ? `origin group sessionAffinityState=${origins.sessionAffinityState}, probe ${origins.healthProbeSettings?.probePath ?? "off"}` : "disabled"}`,
     "upstreams:",
     ...upstreams.map((u) => `  ${u.priority}. ${u.name} ${u.kind} ${u.region ?? ""} ${u.model ?? u.deployment} (${u.auth})`),
@@ -45,7 +79,9 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     `  to ${(actionGroup?.emailReceivers ?? []).map((e: Loose) => e.emailAddress).join(", ")}${actionGroup?.webhookReceivers?.length ? " and a webhook" : ""}`,
     "budget:",
     ...((run.outputs.budgetDerivation as string[] | undefined) ?? []).map((l) => `  ${l}`),
-    `  ${budget?.timeGrain} budget of $${budget?.amount} on ${budget?.scope}`,
+    `  ${budget?.timeGrain} budget of $${budget?.amount} on ${budget?.scope}, ${budget?.filter?.dimensions?.name} ${budget?.filter?.dimensions?.operator} ${(budget?.filter?.dimensions?.values ?? []).join(", ")}`,
+    `  covers the stack's group and each upstream's group (${((run.outputs.budgetResourceGroups as string[] | undefined) ?? []).join(", ")}): the model usage is billed there`,
+    ...(spend ? [`  daily spend alert: ${spend.ruleName}, metered token usage priced by the catalog over ${spend.windowSize}, every ${spend.evaluationFrequency}, above $${spend.criteria.allOf[0].threshold} (Cost Management data lags 8-24 h; this fires within the hour)`] : []),
     ...notifications.sort((a, b) => a.threshold - b.threshold || String(a.thresholdType).localeCompare(String(b.thresholdType))).map((n) => `  notify at ${n.threshold}% ${n.thresholdType} to ${[...n.contactEmails, ...(n.contactGroups?.length ? ["the action group"] : [])].join(", ")}`),
     "",
     warnings.length ? "warnings:" : "warnings: none",

@@ -2,7 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as consumption from "@pulumi/azure-native/consumption";
 
 export interface BudgetArgs {
-  scope: pulumi.Input<string>;
+  subscriptionId: pulumi.Input<string>;
+  /** The groups whose spend counts: the stack's own and each upstream resource's. */
+  resourceGroups: pulumi.Input<string>[];
   budgetName: string;
   amount: number;
   financeEmails: string[];
@@ -24,7 +26,22 @@ export function firstOfMonth(now: Date): string {
   return `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, "0")}-01`;
 }
 
-/** A monthly cost budget on the resource group. */
+/**
+ * The budget filter's values. Cost data does not keep a resource group's casing reliably (ARM treats
+ * names case-insensitively and cost exports often lower-case them), and whether the filter compares
+ * case-sensitively is not documented: each name is given as written and lower-cased.
+ */
+export function budgetResourceGroupValues(groups: string[]): string[] {
+  return [...new Set(groups.flatMap((g) => [g, g.toLowerCase()]))];
+}
+
+/**
+ * A monthly cost budget where the money is spent: the subscription, filtered to the stack's resource group
+ * and the upstream resources' groups. Voice Live / Azure OpenAI usage (~99% of the total) is billed to the
+ * upstream resources, so a budget on the stack's group alone would see ~1% and never notify. Shape as in
+ * Azure's quickstart templates (microsoft.consumption/create-budget-onefilter: subscription scope,
+ * `filter.dimensions` ResourceGroupName In [...]); "In" is the only operator the API has.
+ */
 export class Budget extends pulumi.ComponentResource {
   readonly budget: consumption.Budget;
 
@@ -32,7 +49,14 @@ export class Budget extends pulumi.ComponentResource {
     super("voice:platform:Budget", name, {}, opts);
     if (!(args.amount > 0)) throw new Error(`Budget: amount must be positive, got ${args.amount}`);
     this.budget = new consumption.Budget(`${name}-monthly`, {
-      scope: args.scope,
+      scope: pulumi.interpolate`/subscriptions/${args.subscriptionId}`,
+      filter: {
+        dimensions: {
+          name: "ResourceGroupName",
+          operator: consumption.BudgetOperatorType.In,
+          values: pulumi.all(args.resourceGroups).apply(budgetResourceGroupValues),
+        },
+      },
       budgetName: args.budgetName,
       amount: args.amount,
       category: consumption.CategoryType.Cost,

@@ -3,8 +3,9 @@ import { join } from "node:path";
 import { loadConfig } from "../service/src/config";
 import { loadStackConfigFile, parseConfigValue, parseStackConfig, readStackFile, serializeConfigValue, StackConfigError } from "./config";
 import { globalNames, resourceNames } from "./names";
+import { redisUrl } from "./redisStore";
 import { serviceEnvironment, upstreamsJson } from "./serviceEnv";
-import { capacityAlertThreshold, sizeStack } from "./sizing";
+import { capacityAlertThreshold, dailySpendAlertUsd, sizeStack } from "./sizing";
 
 const root = join(__dirname, "..");
 
@@ -85,13 +86,24 @@ test("derived numbers: capacity, alert threshold, per-instance cap, names", () =
   expect(capacityAlertThreshold({ ...config, replicas: { min: 1, max: 3 }, sessionsPerReplica: 7 })).toBe(18); // 21 x 0.9 = 18.9
   expect(sizing.maxSessionsPerInstance).toBe(75);
   expect(sizeStack({ ...config, sessionsPerReplica: 7 }).maxSessionsPerInstance).toBe(11);
-  expect(sizing.scale).toEqual({ minReplicas: 2, maxReplicas: 50, httpConcurrentRequests: 50 });
+  expect(sizing.scale).toEqual({ minReplicas: 2, maxReplicas: 50, httpConcurrentRequests: 50, sessionsPerReplica: 50, pollingSeconds: 30, cooldownSeconds: 45 * 60 });
+  expect(sizeStack({ ...config, session: { ...config.session, maxMinutes: 3 } }).scale.cooldownSeconds).toBe(300); // never under KEDA's default
+  // A day's share of the budget: $78,102 / 30.42 days = $2,567.4 -> $2,568.
+  expect(dailySpendAlertUsd(78102, 30.42)).toBe(2568);
+  expect(sizing.dailySpendAlertUsd).toBe(dailySpendAlertUsd(sizing.budget.amount, 30.42));
+  expect(() => dailySpendAlertUsd(0, 30)).toThrow(RangeError);
   expect(resourceNames("voice-platform", "prod").containerApp).toBe("ca-voice-platform-prod");
   const unique = globalNames("voice-platform", "prod", "sub-1");
   expect(unique.keyVault).toMatch(/^kvvoiceplatformp[0-9a-f]{6}$/); // Key Vault: 3-24 characters
   expect(unique.registry).toMatch(/^acrvoiceplatformprod[0-9a-f]{6}$/); // ACR: 5-50 alphanumerics
   expect(globalNames("voice-platform", "prod", "sub-1")).toEqual(unique); // stable
   expect(globalNames("voice-platform", "prod", "sub-2").keyVault).not.toBe(unique.keyVault);
+  // Generation 0 keeps the name earlier versions gave; a new generation gives a new vault name only.
+  expect(globalNames("voice-platform", "prod", "sub-1", 0)).toEqual(unique);
+  const next = globalNames("voice-platform", "prod", "sub-1", 1);
+  expect(next.keyVault).toMatch(/^kvvoiceplatformp[0-9a-f]{6}$/);
+  expect(next.keyVault).not.toBe(unique.keyVault);
+  expect({ ...next, keyVault: unique.keyVault }).toEqual(unique);
 });
 
 test("the environment the infrastructure sets is one the service accepts", () => {
@@ -99,7 +111,7 @@ test("the environment the infrastructure sets is one the service accepts", () =>
   const env: Record<string, string> = {};
   for (const e of serviceEnvironment(config, sizeStack(config), { frontDoorId: "fd-1", appInsightsConnectionString: "InstrumentationKey=x" })) {
     // Secret references resolve to values in Azure; stand in for them here.
-    env[e.name] = e.value ?? (e.name === "REDIS_URL" ? "rediss://:k@cache.example.net:6380" : "key-value");
+    env[e.name] = e.value ?? (e.name === "REDIS_URL" ? redisUrl("cache.example.net", 6380, "a/b+c=d/e+f=") : "key-value");
   }
   const service = loadConfig(env);
   expect(service.upstreams.map((u) => [u.name, u.priority, u.apiKey])).toEqual([["au", 1, "key-value"], ["us", 2, "key-value"]]);
@@ -107,5 +119,44 @@ test("the environment the infrastructure sets is one the service accepts", () =>
   expect(service.frontDoorId).toBe("fd-1");
   expect(service.maxSessionsPerInstance).toBe(75);
   expect(JSON.parse(upstreamsJson(config.upstreams))[0]).not.toHaveProperty("apiKey");
+  expect(service.redisUrl).toBe("rediss://:a%2Fb%2Bc%3Dd%2Fe%2Bf%3D@cache.example.net:6380");
 });
 
+
+test("every upstream names its resource group (the budget watches it), and only upstreams do", () => {
+  const raw = prodRaw();
+  raw.upstreamResourceGroups = { au: "rg-voice-prod-au", eu: "rg-x", us: "bad name." };
+  expect(problems("prod", raw)).toEqual(expect.arrayContaining([
+    "prod: upstreamResourceGroups.us: not a resource group name (1-90 letters, digits, _ ( ) - ., not ending in .)",
+  ]));
+  raw.upstreamResourceGroups = { au: "rg-voice-prod-au", eu: "rg-x" };
+  expect(problems("prod", raw)).toEqual([
+    "prod: upstreamResourceGroups.us: required: the resource group of upstream \"us\" (its usage is billed there; the budget watches it)",
+    "prod: upstreamResourceGroups.eu: no upstream is named \"eu\"",
+  ]);
+  delete raw.upstreamResourceGroups;
+  expect(problems("prod", raw)).toEqual(["prod: upstreamResourceGroups: Invalid input: expected record, received undefined"]);
+});
+
+test("the p95 threshold must be a latency bucket, so the alert's query is exact", () => {
+  const raw = prodRaw();
+  raw.alerts.latencyP95Ms = 333;
+  expect(problems("prod", raw)).toEqual([expect.stringMatching(/^prod: alerts.latencyP95Ms: must be one of the latency buckets 50, 100, .* ms$/)]);
+  raw.alerts.latencyP95Ms = 400;
+  expect(problems("prod", raw)).toEqual([]);
+});
+
+test("hosting: containerApps or appService; an App Service plan's instance limit and SKUs", () => {
+  const raw = prodRaw();
+  raw.hosting = "kubernetes";
+  expect(problems("prod", raw)).toEqual([expect.stringMatching(/^prod: hosting: Invalid option: expected one of "containerApps"\|"appService"/)]);
+  raw.hosting = "appService";
+  raw.appService = { sku: "B1" };
+  expect(problems("prod", raw)).toEqual([expect.stringMatching(/^prod: appService.sku: Invalid option: expected one of "P1v3"\|"P2v3"\|"P3v3"/)]);
+  raw.appService = {};
+  // prod's 50 replicas exceed a Premium v3 plan's 30 instances; the Container Apps CPU/memory pairing no longer applies.
+  raw.memoryGiB = 8;
+  expect(problems("prod", raw)).toEqual(["prod: replicas.max: an App Service Premium v3 plan runs at most 30 instances, got 50"]);
+  expect(loadStackConfigFile("small", root)).toMatchObject({ hosting: "appService", appService: { sku: "P2v3" } });
+  expect(loadStackConfigFile("prod", root).hosting).toBe("containerApps");
+});

@@ -6,7 +6,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { DEFAULT_SESSIONS_PER_REPLICA, SESSION_DEFAULTS, UpstreamListSchema } from "../contracts";
+import { DEFAULT_SESSIONS_PER_REPLICA, LATENCY_BUCKETS_MS, SESSION_DEFAULTS, UpstreamListSchema } from "../contracts";
 
 export const PROJECT = "voice-platform";
 
@@ -27,10 +27,26 @@ const Region = z.string().superRefine((r, ctx) => {
 });
 const Email = z.email("not a valid e-mail address");
 const positiveInt = z.number().int().positive();
+/**
+ * Resource group names: 1-90 characters, letters, digits, underscores, hyphens, periods and parentheses,
+ * not ending in a period (ARM naming rules for Microsoft.Resources/resourcegroups, learn.microsoft.com
+ * "Naming rules and restrictions for Azure resources", read 2026-11). ASCII only here.
+ */
+export const RESOURCE_GROUP_NAME = /^[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]$/;
 
 /** Container Apps consumption: each vCPU comes with 2 GiB. */
 export const CPU_CHOICES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 4] as const;
 export const REDIS_SKUS = ["Basic_C1", "Standard_C1", "Premium_P1", "Balanced_B0", "Balanced_B1"] as const;
+/** Where the proxy runs: Container Apps (the default), or an App Service plan (the seed's Option C). */
+export const HOSTING_CHOICES = ["containerApps", "appService"] as const;
+export type Hosting = (typeof HOSTING_CHOICES)[number];
+/** Linux Premium v3 plans (the tier with the instance counts and always-on a voice proxy needs). */
+export const APP_SERVICE_SKUS = ["P1v3", "P2v3", "P3v3"] as const;
+/**
+ * Premium v3 scales a plan to at most 30 instances ("App Service limits", Azure subscription and service
+ * limits, learn.microsoft.com, read 2026-11).
+ */
+export const APP_SERVICE_MAX_INSTANCES = 30;
 
 export const StackConfigSchema = z
   .object({
@@ -48,12 +64,31 @@ export const StackConfigSchema = z
       .default({ ...SESSION_DEFAULTS }),
     /** The same entries the service receives as UPSTREAMS (contracts/upstream.ts), with the stack's rules below. */
     upstreams: UpstreamListSchema,
+    /**
+     * The resource group of each upstream resource (by upstream name), in the stack's subscription: Voice
+     * Live / Azure OpenAI usage is billed there, so the budget watches these groups with the stack's own.
+     */
+    upstreamResourceGroups: z.record(z.string(), z.string().regex(RESOURCE_GROUP_NAME, "not a resource group name (1-90 letters, digits, _ ( ) - ., not ending in .)")),
+    keyVault: z.object({
+      /**
+       * Part of the vault's name hash. A destroyed vault stays soft-deleted (7-90 days; in prod purge
+       * protection forbids purging it) and its name cannot be reused meanwhile: bump this to deploy the
+       * stack again under a new vault name (docs/infrastructure.md, "After pulumi destroy").
+       */
+      generation: z.number().int().min(0).max(999).default(0),
+    }).default({ generation: 0 }),
+    hosting: z.enum(HOSTING_CHOICES).default("containerApps"),
+    /** App Service hosting only: the Linux plan's SKU (Premium v3). */
+    appService: z.object({ sku: z.enum(APP_SERVICE_SKUS).default("P2v3") }).default({ sku: "P2v3" }),
     redis: z.object({ sku: z.enum(REDIS_SKUS).default("Standard_C1") }).default({ sku: "Standard_C1" }),
     frontDoor: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
     alerts: z.object({
       emails: z.array(Email).min(1, "at least one on-call e-mail"),
       capacityPercent: z.number().gt(0).max(100).default(90),
-      latencyP95Ms: positiveInt.default(300),
+      /** One of the service's latency buckets (contracts/telemetry.ts), so the p95 query is exact. */
+      latencyP95Ms: positiveInt.refine((ms) => (LATENCY_BUCKETS_MS as readonly number[]).includes(ms), {
+        message: `must be one of the latency buckets ${LATENCY_BUCKETS_MS.join(", ")} ms`,
+      }).default(300),
       errorRatePercent: z.number().gt(0).max(100).default(1),
       connectFailurePercent: z.number().gt(0).max(100).default(5),
       redisServerLoadPercent: z.number().gt(0).max(100).default(80),
@@ -76,7 +111,11 @@ export const StackConfigSchema = z
   .superRefine((c, ctx) => {
     const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
     if (c.replicas.min > c.replicas.max) problem(["replicas", "min"], `min (${c.replicas.min}) is greater than max (${c.replicas.max})`);
-    if (c.memoryGiB !== c.cpu * 2) problem(["memoryGiB"], `Container Apps pairs ${c.cpu} vCPU with ${c.cpu * 2} GiB, got ${c.memoryGiB}`);
+    if (c.hosting === "containerApps" && c.memoryGiB !== c.cpu * 2) problem(["memoryGiB"], `Container Apps pairs ${c.cpu} vCPU with ${c.cpu * 2} GiB, got ${c.memoryGiB}`);
+    if (c.hosting === "appService") {
+      if (c.replicas.max > APP_SERVICE_MAX_INSTANCES) problem(["replicas", "max"], `an App Service Premium v3 plan runs at most ${APP_SERVICE_MAX_INSTANCES} instances, got ${c.replicas.max}`);
+      if (c.replicas.min < 1) problem(["replicas", "min"], "an App Service plan runs at least 1 instance");
+    }
     if (c.session.rotateMinutes >= c.session.maxMinutes) problem(["session", "rotateMinutes"], "must be shorter than session.maxMinutes");
     // What a deployed stack needs beyond the service's own rules: Azure endpoints over TLS, a known region
     // (quota planning and metrics are per region), keys named by the platform (Key Vault references).
@@ -89,6 +128,13 @@ export const StackConfigSchema = z
       else if (!(AZURE_REGIONS as readonly string[]).includes(u.region)) problem(["upstreams", i, "region"], `unknown Azure region "${u.region}" (expected one of ${AZURE_REGIONS.join(", ")})`);
       if (u.apiKeyEnv !== undefined) problem(["upstreams", i, "apiKeyEnv"], "set by the platform; give the key with pulumi config set --secret --path upstreamKeys.<name>");
     });
+    const names = new Set(c.upstreams.map((u) => u.name));
+    for (const u of c.upstreams) {
+      if (c.upstreamResourceGroups[u.name] === undefined) problem(["upstreamResourceGroups", u.name], `required: the resource group of upstream "${u.name}" (its usage is billed there; the budget watches it)`);
+    }
+    for (const name of Object.keys(c.upstreamResourceGroups)) {
+      if (!names.has(name)) problem(["upstreamResourceGroups", name], `no upstream is named "${name}"`);
+    }
     const volume = c.budget.interviewsPerDay !== undefined || c.budget.minutesPerInterview !== undefined;
     if (c.budget.amount !== undefined && volume) problem(["budget"], "give either amount, or interviewsPerDay and minutesPerInterview, not both");
     if (c.budget.amount === undefined && !volume) problem(["budget"], "give amount, or interviewsPerDay and minutesPerInterview");

@@ -9,8 +9,16 @@ export interface FrontDoorRouteArgs {
 }
 
 /**
- * Endpoint, origin group (cookie session affinity, /healthz probe over HTTPS), the container app as
- * origin with certificate name check, and an HTTPS-only route without caching.
+ * Endpoint, origin group (cookie session affinity, no health probe), the container app as origin with
+ * certificate name check, and an HTTPS-only route without caching.
+ *
+ * No health probe: the group has one origin, and Front Door documents that "if you have a single origin
+ * in your origin group, you can choose to disable health probes to reduce the load on your application"
+ * and that when every origin is unhealthy it routes to them anyway (learn.microsoft.com/azure/frontdoor/
+ * health-probes, 2025-01-29). A probe would cost requests from every edge location (which also count as
+ * HTTP requests for the app's HTTP scale rule) and change nothing for users. Omitting
+ * `healthProbeSettings` is how the API disables them. Replica health is the container app's own
+ * liveness/readiness probes' job; user-visible failures are alerted on (Alerts: Front Door 5xx).
  */
 export class FrontDoorRoute extends pulumi.ComponentResource {
   readonly endpoint: cdn.AFDEndpoint;
@@ -31,12 +39,6 @@ export class FrontDoorRoute extends pulumi.ComponentResource {
       profileName: args.profileName,
       originGroupName: "voice-proxy",
       sessionAffinityState: cdn.EnabledState.Enabled,
-      healthProbeSettings: {
-        probePath: "/healthz",
-        probeProtocol: cdn.ProbeProtocol.Https,
-        probeRequestType: cdn.HealthProbeRequestType.GET,
-        probeIntervalInSeconds: 30,
-      },
       loadBalancingSettings: { sampleSize: 4, successfulSamplesRequired: 3, additionalLatencyInMilliseconds: 50 },
     }, { parent: this });
     const origin = new cdn.AFDOrigin(`${name}-origin`, {

@@ -13,6 +13,8 @@ export function resourceNames(project: string, stack: string) {
     frontDoor: `afd-${base}`,
     actionGroup: `ag-${base}`,
     budget: `budget-${base}`,
+    appServicePlan: `asp-${base}`,
+    autoscale: `autoscale-${base}`,
   };
 }
 
@@ -20,13 +22,19 @@ export function resourceNames(project: string, stack: string) {
  * Key Vault, ACR and Redis names are global across Azure: a short hash of the subscription and stack keeps
  * them unique and stable (the same inputs always give the same name, like Bicep's uniqueString).
  */
-export function globalNames(project: string, stack: string, subscriptionId: string): { keyVault: string; registry: string; redis: string } {
+export function globalNames(project: string, stack: string, subscriptionId: string, vaultGeneration = 0): { keyVault: string; registry: string; redis: string; webApp: string } {
   const compact = `${project}${stack}`.toLowerCase().replace(/[^a-z0-9]/g, "");
-  const suffix = createHash("sha256").update(`${subscriptionId}/${project}/${stack}`).digest("hex").slice(0, 6);
+  const hash = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 6);
+  const suffix = hash(`${subscriptionId}/${project}/${stack}`);
+  // A destroyed vault's name stays taken while it is soft-deleted: a new generation gets a new name
+  // (generation 0 keeps the name earlier versions gave, so existing stacks are not replaced).
+  const vaultSuffix = vaultGeneration === 0 ? suffix : hash(`${subscriptionId}/${project}/${stack}/keyvault/${vaultGeneration}`);
   return {
-    keyVault: `kv${compact}`.slice(0, 16) + suffix,
+    keyVault: `kv${compact}`.slice(0, 16) + vaultSuffix,
     registry: `acr${compact}`.slice(0, 40) + suffix,
     // <name>.redis.cache.windows.net and <name>.<region>.redis.azure.net are global too.
     redis: `redis-${project}-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 50) + `-${suffix}`,
+    // <name>.azurewebsites.net is global too; 2-60 characters.
+    webApp: `app-${project}-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 52) + `-${suffix}`,
   };
 }

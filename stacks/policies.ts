@@ -12,6 +12,8 @@ export interface RegisteredResource {
   /** The parent's URN, or null for a top-level resource. */
   parent: string | null;
   inputs: Record<string, unknown>;
+  /** URNs the resource waits for (explicit dependsOn and input dependencies), when known. */
+  dependsOn?: string[];
 }
 
 export interface PolicyResult {
@@ -31,6 +33,9 @@ interface Policy {
 type Loose = any;
 const CREDENTIAL_NAME = /(KEY|SECRET|PASSWORD|TOKEN|REDIS_URL)/;
 const mandatory = () => "mandatory" as const;
+
+/** Comparison operators the alert APIs accept (scheduledQueryRules 2025-01-01-preview, metricAlerts 2018-03-01). */
+const ARM_ALERT_OPERATORS = new Set(["Equals", "GreaterThan", "GreaterThanOrEqual", "LessThan", "LessThanOrEqual", "GreaterOrLessThan"]);
 
 export const POLICIES: Policy[] = [
   {
@@ -111,6 +116,56 @@ export const POLICIES: Policy[] = [
     level: mandatory,
     check: (r) => r.type === "azure-native:cdn:AFDOriginGroup" && (r.inputs as Loose).sessionAffinityState !== "Enabled"
       ? ["sessionAffinityState must be Enabled on the origin group"] : [],
+  },
+  {
+    name: "alert-operators-are-arm-values",
+    level: mandatory,
+    check: (r) => {
+      if (r.type !== "azure-native:monitor:ScheduledQueryRule" && r.type !== "azure-native:monitor:MetricAlert") return [];
+      const criteria: Loose[] = (r.inputs as Loose).criteria?.allOf ?? [];
+      return criteria.filter((c) => !ARM_ALERT_OPERATORS.has(c.operator))
+        .map((c) => `operator ${JSON.stringify(c.operator)} is not a value the alert API accepts (e.g. "GreaterThan"; azure-native's monitor.ConditionOperator.GreaterThan is "gt")`);
+    },
+  },
+  {
+    name: "scale-on-open-sessions",
+    level: mandatory,
+    check: (r) => {
+      if (r.type !== "azure-native:app:ContainerApp") return [];
+      const rules: Loose[] = (r.inputs as Loose).template?.scale?.rules ?? [];
+      // The HTTP rule counts a WebSocket once, at its upgrade: alone it never follows open sessions.
+      return rules.some((rule) => rule.custom) ? [] : ["no scale rule follows open sessions (the HTTP rule sees only new upgrades): add the open-sessions rule"];
+    },
+  },
+  {
+    name: "role-assignments-have-stable-names",
+    level: mandatory,
+    check: (r) => r.type === "azure-native:authorization:RoleAssignment" && !(r.inputs as Loose).roleAssignmentName
+      ? ["roleAssignmentName is unset: a re-run after lost state would create a duplicate and fail with RoleAssignmentExists"] : [],
+  },
+  {
+    name: "web-app-secrets-are-key-vault-references",
+    level: mandatory,
+    check: (r) => {
+      if (r.type !== "azure-native:web:WebApp") return [];
+      const settings: Loose[] = (r.inputs as Loose).siteConfig?.appSettings ?? [];
+      return settings.filter((s) => CREDENTIAL_NAME.test(s.name) && !String(s.value).startsWith("@Microsoft.KeyVault("))
+        .map((s) => `app setting ${s.name} is a plain value; credentials come from Key Vault references`);
+    },
+  },
+  {
+    name: "web-app-serves-websockets-with-affinity",
+    level: mandatory,
+    check: (r) => {
+      if (r.type !== "azure-native:web:WebApp") return [];
+      const i = r.inputs as Loose;
+      const out: string[] = [];
+      if (i.siteConfig?.webSocketsEnabled !== true) out.push("siteConfig.webSocketsEnabled must be true");
+      if (i.siteConfig?.alwaysOn !== true) out.push("siteConfig.alwaysOn must be true (an idle site is unloaded)");
+      if (i.clientAffinityEnabled !== true) out.push("clientAffinityEnabled (ARR affinity) must be true: it is the sticky session on App Service");
+      if (!String(i.siteConfig?.linuxFxVersion ?? "").includes("@sha256:")) out.push("run the image by digest");
+      return out;
+    },
   },
 ];
 

@@ -16,10 +16,11 @@ import { globalNames, resourceNames } from "./names";
 import { Observability } from "./observability";
 import { RedisStore } from "./redisStore";
 import { ServiceImage, type RegistryTokenExchange } from "./serviceImage";
-import { apiKeySecretName, REDIS_URL_SECRET } from "./serviceEnv";
-import { sizeStack, type StackSizing } from "./sizing";
+import { apiKeySecretName, REDIS_KEY_SECRET, REDIS_URL_SECRET } from "./serviceEnv";
+import { estimateBaseFor, sizeStack, type StackSizing } from "./sizing";
 import { Vault } from "./vault";
 import { VoiceApp } from "./voiceApp";
+import { VoiceWebApp } from "./webApp";
 
 export interface PlatformSecrets {
   /** Upstream API key by upstream name (key-auth upstreams only). */
@@ -79,6 +80,8 @@ export function voicePlatform(deps: ProgramDeps): Record<string, unknown> {
     ...platform.outputs,
     budgetDerivation: platform.sizing.budget.derivation?.lines ?? [`fixed amount ${platform.sizing.budget.amount}`],
     capacityWarnings: platform.sizing.warnings,
+    scaleDays: platform.sizing.scaleDays,
+    infrastructureMonthly: platform.sizing.estimate?.monthly.infrastructureBreakdown,
   };
 }
 
@@ -88,7 +91,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
   const names = resourceNames(PROJECT, stack);
   const location = config.location;
   const client = authorization.getClientConfigOutput();
-  const unique = client.subscriptionId.apply((id) => globalNames(PROJECT, stack, id));
+  const unique = client.subscriptionId.apply((id) => globalNames(PROJECT, stack, id, config.keyVault.generation));
 
   const group = new resources.ResourceGroup("rg", { resourceGroupName: names.resourceGroup, location });
   const resourceGroupName = group.name;
@@ -99,7 +102,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
 
   const vault = new Vault("vault", {
     resourceGroupName, location, identityName: names.identity, vaultName: unique.keyVault,
-    tenantId: client.tenantId, subscriptionId: client.subscriptionId, deployerObjectId: client.objectId,
+    tenantId: client.tenantId, subscriptionId: client.subscriptionId,
     purgeProtection: isProduction(stack),
   });
 
@@ -115,6 +118,8 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
 
   const redis = new RedisStore("redis", { resourceGroupName, location, name: unique.redis, sku: config.redis.sku });
   keyVaultSecrets[REDIS_URL_SECRET] = vault.secret("secret-redis-url", REDIS_URL_SECRET, redis.url);
+  // The open-sessions scale rule's password (Container Apps only: App Service's autoscaler cannot use it).
+  if (config.hosting === "containerApps") keyVaultSecrets[REDIS_KEY_SECRET] = vault.secret("secret-redis-key", REDIS_KEY_SECRET, redis.accessKey);
 
   const image = new ServiceImage("image", {
     resourceGroupName, location, registryName: unique.registry, contextDir: options.contextDir,
@@ -125,42 +130,63 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
 
   const frontDoor = config.frontDoor.enabled ? new FrontDoorProfile("frontdoor", { resourceGroupName, profileName: names.frontDoor }) : undefined;
 
-  const sharedKeys = operationalinsights.getSharedKeysOutput({ resourceGroupName, workspaceName: observability.workspace.name });
-  const voiceApp = new VoiceApp("voice", {
-    resourceGroupName, location, environmentName: names.environment, appName: names.containerApp, config, sizing,
-    workspaceCustomerId: observability.workspace.customerId,
-    workspaceSharedKey: sharedKeys.apply((k) => k.primarySharedKey ?? ""),
-    identityId: vault.identity.id,
-    registryServer: image.registry.loginServer,
-    image: image.repoDigest,
-    keyVaultSecrets,
-    appInsightsConnectionString: observability.connectionString,
-    frontDoorId: frontDoor?.frontDoorId,
-  }, { dependsOn: [image.pullRole] });
+  // The first revision (or site) pulls the image and resolves the Key Vault references with the identity:
+  // both roles must exist before it (their propagation can still lag: docs/infrastructure.md).
+  const requiredRoles = [image.pullRole, vault.readerRole];
+  let host: { fqdn: pulumi.Output<string>; id: pulumi.Output<string> };
+  if (config.hosting === "appService") {
+    const site = new VoiceWebApp("webapp", {
+      resourceGroupName, location, planName: names.appServicePlan, appName: unique.webApp, autoscaleName: names.autoscale, config, sizing,
+      identityId: vault.identity.id, identityClientId: vault.identity.clientId, image: image.repoDigest, keyVaultSecrets,
+      appInsightsConnectionString: observability.connectionString, frontDoorId: frontDoor?.frontDoorId, requiredRoles,
+    });
+    host = { fqdn: site.fqdn, id: site.app.id };
+  } else {
+    const sharedKeys = operationalinsights.getSharedKeysOutput({ resourceGroupName, workspaceName: observability.workspace.name });
+    const voiceApp = new VoiceApp("voice", {
+      resourceGroupName, location, environmentName: names.environment, appName: names.containerApp, config, sizing,
+      workspaceCustomerId: observability.workspace.customerId,
+      workspaceSharedKey: sharedKeys.apply((k) => k.primarySharedKey ?? ""),
+      identityId: vault.identity.id,
+      registryServer: image.registry.loginServer,
+      image: image.repoDigest,
+      keyVaultSecrets,
+      appInsightsConnectionString: observability.connectionString,
+      frontDoorId: frontDoor?.frontDoorId,
+      redisHost: redis.host,
+      redisPort: redis.port,
+      requiredRoles,
+    });
+    host = { fqdn: voiceApp.fqdn, id: voiceApp.app.id };
+  }
 
   const route = frontDoor
-    ? new FrontDoorRoute("frontdoor-route", { resourceGroupName, profileName: frontDoor.profile.name, endpointName: names.frontDoor, originHostName: voiceApp.fqdn })
+    ? new FrontDoorRoute("frontdoor-route", { resourceGroupName, profileName: frontDoor.profile.name, endpointName: names.frontDoor, originHostName: host.fqdn })
     : undefined;
 
   const alerts = new Alerts("alerts", {
-    resourceGroupName, location, actionGroupName: names.actionGroup, config, sizing,
-    appInsightsId: observability.appInsights.id, containerAppId: voiceApp.app.id, redisId: redis.resourceId,
+    resourceGroupName, location, actionGroupName: names.actionGroup, config, sizing, catalog: estimateBaseFor(config).catalog,
+    appInsightsId: observability.appInsights.id, containerAppId: config.hosting === "containerApps" ? host.id : undefined, redisId: redis.resourceId, redisKind: redis.kind,
     frontDoorProfileId: frontDoor?.profile.id, webhookUrl: secrets.alertWebhookUrl,
   });
 
+  const budgetGroups = [names.resourceGroup, ...config.upstreams.map((u) => config.upstreamResourceGroups[u.name])];
   new Budget("budget", {
-    scope: group.id, budgetName: names.budget, amount: sizing.budget.amount, financeEmails: config.budget.financeEmails,
+    subscriptionId: client.subscriptionId, resourceGroups: budgetGroups, budgetName: names.budget, amount: sizing.budget.amount, financeEmails: config.budget.financeEmails,
     actionGroupId: alerts.actionGroup.id, startDate: config.budget.startDate ?? firstOfMonth(options.now ?? new Date()),
   });
 
-  const publicHost = route ? route.hostName : voiceApp.fqdn;
+  const publicHost = route ? route.hostName : host.fqdn;
   return {
     outputs: {
       wssUrl: pulumi.interpolate`wss://${publicHost}/voice-live/realtime`,
-      appFqdn: voiceApp.fqdn,
+      appFqdn: host.fqdn,
+      hosting: config.hosting,
       imageDigest: image.repoDigest,
       keyVaultName: vault.vault.name,
       budgetAmount: sizing.budget.amount,
+      budgetResourceGroups: budgetGroups,
+      dailySpendAlertUsd: sizing.dailySpendAlertUsd,
       sessionCapacity: sizing.sessionCapacity,
       frontDoorId: frontDoor?.frontDoorId,
     },

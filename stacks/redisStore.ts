@@ -12,12 +12,29 @@ export interface RedisStoreArgs {
 }
 
 /**
+ * The `rediss://` URL the service receives. Access keys are base64 and contain "/", "+" and "=": as a
+ * URL's password they must be percent-encoded ("/" would end the authority and "+"/"=" are not safe
+ * userinfo characters; WHATWG URL), and the `redis` client decodes them (decodeURIComponent in
+ * @redis/client's parseURL). The empty user name selects the default user.
+ */
+export function redisUrl(host: string, port: number, accessKey: string): string {
+  return `rediss://:${encodeURIComponent(accessKey)}@${host}:${port}`;
+}
+
+/** Azure Managed Redis listens for TLS on 10000 (learn.microsoft.com, Azure Managed Redis "TLS configuration"). */
+export const MANAGED_REDIS_PORT = 10000;
+
+/**
  * The session registry's Redis, TLS only. Azure Cache for Redis is retiring and new tenants can no
  * longer create it (Azure Cache for Redis retirement FAQ, learn.microsoft.com, 2025-10), so Azure Managed Redis is a stack choice with the same service
  * code; either way the app receives one `rediss://` URL (a secret: it carries the access key).
  */
 export class RedisStore extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
+  /** Host, TLS port and access key (secret), for the open-sessions scale rule. */
+  readonly host: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  readonly accessKey: pulumi.Output<string>;
   readonly resourceId: pulumi.Output<string>;
   readonly kind: "cache" | "managed";
 
@@ -40,13 +57,19 @@ export class RedisStore extends pulumi.ComponentResource {
         clusterName: cluster.name,
         databaseName: "default",
         clientProtocol: redisenterprise.Protocol.Encrypted,
-        port: 10000,
+        port: MANAGED_REDIS_PORT,
         // The registry's Lua scripts touch several keys: the Enterprise policy runs them in one proxy.
         clusteringPolicy: redisenterprise.ClusteringPolicy.EnterpriseCluster,
         evictionPolicy: redisenterprise.EvictionPolicy.NoEviction,
+        // API 2025-07-01 turned the default to Disabled (its release notes: "Updated the default value of
+        // AccessKeysAuthentication property for Database to 'Disabled'"); the service and the KEDA redis
+        // scaler (which has no Entra auth) both log in with the access key.
+        accessKeysAuthentication: redisenterprise.AccessKeysAuthentication.Enabled,
       }, { parent: this });
       const keys = redisenterprise.listDatabaseKeysOutput({ resourceGroupName: args.resourceGroupName, clusterName: cluster.name, databaseName: database.name }, { parent: this });
-      this.url = pulumi.secret(pulumi.interpolate`rediss://:${keys.primaryKey}@${cluster.hostName}:10000`);
+      this.host = cluster.hostName.apply((h) => h ?? "");
+      this.port = pulumi.output(MANAGED_REDIS_PORT);
+      this.accessKey = pulumi.secret(keys.primaryKey);
       this.resourceId = cluster.id;
     } else {
       this.kind = "cache";
@@ -61,9 +84,12 @@ export class RedisStore extends pulumi.ComponentResource {
         redisVersion: "6",
       }, { parent: this });
       const keys = redis.listRedisKeysOutput({ resourceGroupName: args.resourceGroupName, name: cache.name }, { parent: this });
-      this.url = pulumi.secret(pulumi.interpolate`rediss://:${keys.primaryKey}@${cache.hostName}:${cache.sslPort}`);
+      this.host = cache.hostName;
+      this.port = cache.sslPort;
+      this.accessKey = pulumi.secret(keys.primaryKey);
       this.resourceId = cache.id;
     }
+    this.url = pulumi.secret(pulumi.all([this.host, this.port, this.accessKey]).apply(([host, port, key]) => redisUrl(host, port, key)));
     this.registerOutputs({ resourceId: this.resourceId });
   }
 }

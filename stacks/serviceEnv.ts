@@ -2,7 +2,7 @@
  * The service's environment (the variables of contracts/env.ts), built from the stack config and its
  * sizing. Pure, so the exact variables the app receives are tested without the mock engine.
  */
-import { apiKeyEnvOf, Env, SERVICE_PORT, type Upstream } from "../contracts";
+import { apiKeyEnvOf, Env, OTEL_SERVICE_NAME_ENV, SERVICE_PORT, SERVICE_ROLE_NAME, type Upstream } from "../contracts";
 import type { StackConfig } from "./config";
 import type { StackSizing } from "./sizing";
 
@@ -12,6 +12,8 @@ export function apiKeySecretName(upstream: Pick<Upstream, "name">): string {
 }
 
 export const REDIS_URL_SECRET = "redis-url";
+/** The Redis access key alone: the open-sessions scale rule's password (KEDA's redis scaler takes no URL). */
+export const REDIS_KEY_SECRET = "redis-key";
 
 /** The UPSTREAMS variable: the stack's entries as they are (the same schema parses them); keys are only named. */
 export function upstreamsJson(upstreams: Upstream[]): string {
@@ -43,6 +45,8 @@ export function serviceEnvironment(
     { name: Env.maxSessionsPerUser, value: String(config.session.maxPerUser) },
     { name: Env.maxSessionsPerInstance, value: String(sizing.maxSessionsPerInstance) },
     { name: Env.appInsightsConnectionString, value: wired.appInsightsConnectionString },
+    // The exporter's cloud_RoleName (the OpenTelemetry resource's service.name); "unknown_service:..." otherwise.
+    { name: OTEL_SERVICE_NAME_ENV, value: SERVICE_ROLE_NAME },
   ];
   if (config.allowedOrigins.length > 0) env.push({ name: Env.allowedOrigins, value: config.allowedOrigins.join(",") });
   if (wired.frontDoorId) env.push({ name: Env.frontDoorId, value: wired.frontDoorId });

@@ -69,7 +69,7 @@ export class ServiceImage extends pulumi.ComponentResource {
     }, { parent: this });
     this.repoDigest = this.image.repoDigest;
     this.pullRole = assignRole(`${name}-acrpull`, {
-      scope: this.registry.id, principalId: args.pullerPrincipalId, principalType: "ServicePrincipal",
+      scope: this.registry.id, principalId: args.pullerPrincipalId,
       role: BuiltInRole.acrPull, subscriptionId: args.subscriptionId,
     }, { parent: this });
     this.registerOutputs({ loginServer: this.registry.loginServer, repoDigest: this.repoDigest });

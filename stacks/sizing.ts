@@ -9,12 +9,92 @@ import {
   type BudgetDerivation, type CapacityPlan, type Estimate, type EstimateInput, type Sizing,
 } from "../cost";
 import type { StackConfig } from "./config";
+import { compareScaleRules, DEFAULT_POLLING_SECONDS, volumeForPeakSessions, type ScaleSimulation } from "./scaleSimulation";
 
 /**
  * Replicas get SIGTERM, then SIGKILL after this long: enough to tell every client to reconnect and
  * finish the close handshakes (the proxy drains in seconds); Container Apps allows up to 600 s.
  */
 export const TERMINATION_GRACE_SECONDS = 60;
+
+/**
+ * How often KEDA reads the open-sessions count (its default, stated so the plan shows it). The Redis read
+ * is one EVAL on a small sorted set; every 30 s costs nothing.
+ */
+export const KEDA_POLLING_SECONDS = DEFAULT_POLLING_SECONDS;
+
+/** The scale rules: the HTTP rule (absorbs bursts of starts) and the open-sessions rule (follows what costs). */
+export interface ScaleSettings {
+  minReplicas: number;
+  maxReplicas: number;
+  /** HTTP rule: concurrentRequests (new upgrades per second over 15 s, per replica). */
+  httpConcurrentRequests: number;
+  /** Open-sessions rule: target sessions per replica (KEDA `listLength` over the registry's sorted set). */
+  sessionsPerReplica: number;
+  pollingSeconds: number;
+  /**
+   * KEDA cooldownPeriod, at least the session limit. It only delays the last scale-in to zero (KEDA: "only
+   * applies when scaling to 0"), so for stacks with minReplicas >= 1 the drain is what keeps interviews.
+   */
+  cooldownSeconds: number;
+}
+
+/**
+ * App Service hosting's autoscale (Azure Monitor autoscale on the plan). Its signals are the plan's own
+ * metrics (CpuPercentage, MemoryPercentage, HttpQueueLength, ... "Azure Monitor autoscale common
+ * metrics", learn.microsoft.com, 2024-11-01); custom App Insights metrics work only when published to the
+ * Standard / azure.applicationinsights namespaces, which is not established for OpenTelemetry metrics
+ * here, so it cannot see open sessions. CPU is the stand-in: each session relays audio both ways. The
+ * CPU thresholds are not derived from a measurement (the bench measures latency, not CPU per session on a
+ * Premium v3 core): tune them from the plan's CpuPercentage against voice.sessions.active once deployed.
+ * What the autoscaler cannot see is still bounded: MAX_SESSIONS_PER_INSTANCE refuses beyond the hard
+ * limit, and the capacity alert pages. Unlike Container Apps, the scale-in cooldown is ours to set: at
+ * least the session limit.
+ */
+export interface AppServiceAutoscale {
+  minimum: number;
+  maximum: number;
+  default: number;
+  scaleOutCpuPercent: number;
+  scaleInCpuPercent: number;
+  /** ISO 8601 durations. */
+  scaleOutWindow: string;
+  scaleInWindow: string;
+  scaleOutCooldown: string;
+  scaleInCooldown: string;
+}
+
+export const APP_SERVICE_CPU_SCALE = { outPercent: 70, inPercent: 30, outWindow: "PT5M", inWindow: "PT10M", outCooldown: "PT5M" } as const;
+
+export function appServiceAutoscale(config: Pick<StackConfig, "replicas" | "sessionsPerReplica" | "session">): AppServiceAutoscale {
+  const scale = scaleSettings(config);
+  return {
+    minimum: scale.minReplicas,
+    maximum: scale.maxReplicas,
+    default: scale.minReplicas,
+    scaleOutCpuPercent: APP_SERVICE_CPU_SCALE.outPercent,
+    scaleInCpuPercent: APP_SERVICE_CPU_SCALE.inPercent,
+    scaleOutWindow: APP_SERVICE_CPU_SCALE.outWindow,
+    scaleInWindow: APP_SERVICE_CPU_SCALE.inWindow,
+    scaleOutCooldown: APP_SERVICE_CPU_SCALE.outCooldown,
+    scaleInCooldown: `PT${Math.ceil(scale.cooldownSeconds / 60)}M`,
+  };
+}
+
+/** Summary of one simulated day (stacks/scaleSimulation.ts), per rule set. */
+export interface ScaleDaySummary {
+  interviewsPerDay: number;
+  minutesPerInterview: number;
+  httpOnly: ScaleOutcome;
+  bothRules: ScaleOutcome;
+}
+export interface ScaleOutcome {
+  peakReplicas: number;
+  peakOpenSessions: number;
+  refusedSessions: number;
+  movedByScaleIn: number;
+  replicaHours: number;
+}
 
 export interface StackSizing {
   /** Sessions the stack is sized for: replicas.max x sessionsPerReplica. */
@@ -23,7 +103,16 @@ export interface StackSizing {
   capacityAlertThreshold: number;
   /** MAX_SESSIONS_PER_INSTANCE. */
   maxSessionsPerInstance: number;
-  scale: { minReplicas: number; maxReplicas: number; httpConcurrentRequests: number };
+  scale: ScaleSettings;
+  /**
+   * A simulated day of autoscaling: at the stack's expected volume (when the budget gives one) and at the
+   * volume its capacity is sized for (the busiest moment filling replicas.max x sessionsPerReplica).
+   */
+  scaleDays?: { expected?: ScaleDaySummary; atCapacity: ScaleDaySummary };
+  /** App Service hosting: the plan's autoscale (it cannot see open sessions; see appServiceAutoscale). */
+  appServiceAutoscale?: AppServiceAutoscale;
+  /** The daily spend alert fires above this many USD of metered usage in 24 hours. */
+  dailySpendAlertUsd: number;
   terminationGraceSeconds: number;
   /** Upstream entries sharing the best priority: the resources new sessions spread over. */
   topPriorityUpstreams: number;
@@ -47,6 +136,7 @@ export function infrastructureSizing(config: StackConfig): Sizing {
   return {
     minReplicas: config.replicas.min, maxReplicas: config.replicas.max, sessionsPerReplica: config.sessionsPerReplica,
     cpu: config.cpu, memoryGiB: config.memoryGiB, redisSku: config.redis.sku, frontDoor: config.frontDoor.enabled,
+    ...(config.hosting === "appService" ? { appServiceSku: config.appService.sku } : {}),
   };
 }
 
@@ -70,16 +160,58 @@ export function estimateBaseFor(config: StackConfig, overrides: { catalogId?: st
   };
 }
 
+export function scaleSettings(config: Pick<StackConfig, "replicas" | "sessionsPerReplica" | "session">): ScaleSettings {
+  return {
+    minReplicas: config.replicas.min,
+    maxReplicas: config.replicas.max,
+    httpConcurrentRequests: config.sessionsPerReplica,
+    sessionsPerReplica: config.sessionsPerReplica,
+    pollingSeconds: KEDA_POLLING_SECONDS,
+    cooldownSeconds: Math.max(300, config.session.maxMinutes * 60),
+  };
+}
+
+const outcome = (s: ScaleSimulation): ScaleOutcome => ({
+  peakReplicas: s.peakReplicas,
+  peakOpenSessions: Math.round(s.peakOpenSessions),
+  refusedSessions: Math.round(s.refusedSessions),
+  movedByScaleIn: Math.round(s.movedByScaleIn),
+  replicaHours: Math.round(s.replicaHours * 10) / 10,
+});
+
+/** One simulated day of both rule sets at a volume. */
+export function scaleDay(config: StackConfig, interviewsPerDay: number, minutesPerInterview: number): ScaleDaySummary {
+  const scale = scaleSettings(config);
+  const { httpOnly, bothRules } = compareScaleRules({
+    day: { interviewsPerDay }, minutesPerInterview,
+    minReplicas: scale.minReplicas, maxReplicas: scale.maxReplicas,
+    httpConcurrentRequests: scale.httpConcurrentRequests, sessionsPerReplica: scale.sessionsPerReplica,
+    maxSessionsPerInstance: instanceSessionLimit(config.sessionsPerReplica), pollingSeconds: scale.pollingSeconds,
+  });
+  return { interviewsPerDay, minutesPerInterview, httpOnly: outcome(httpOnly), bothRules: outcome(bothRules) };
+}
+
+/** A day's share of the monthly budget, rounded up: the threshold of the daily spend alert. */
+export function dailySpendAlertUsd(monthlyBudget: number, daysPerMonth: number): number {
+  if (!(monthlyBudget > 0 && daysPerMonth > 0)) throw new RangeError(`monthly budget and days per month must be positive, got ${monthlyBudget}, ${daysPerMonth}`);
+  return Math.ceil(monthlyBudget / daysPerMonth);
+}
+
 export function sizeStack(config: StackConfig): StackSizing {
   const infrastructure = infrastructureSizing(config);
   const { interviewsPerDay, minutesPerInterview, ...base } = estimateBaseFor(config);
   const e = interviewsPerDay !== undefined && minutesPerInterview !== undefined ? estimate({ ...base, interviewsPerDay, minutesPerInterview }) : undefined;
   const derivation = e ? budgetFromEstimate(e, config.budget.headroomPercent) : undefined;
+  const budgetAmount = derivation ? derivation.amount : config.budget.amount!;
   return {
     sessionCapacity: sessionCapacity(infrastructure),
     capacityAlertThreshold: capacityAlertThreshold(config),
     maxSessionsPerInstance: instanceSessionLimit(config.sessionsPerReplica),
-    scale: { minReplicas: config.replicas.min, maxReplicas: config.replicas.max, httpConcurrentRequests: config.sessionsPerReplica },
+    scale: scaleSettings(config),
+    // The simulation models Container Apps' rules; App Service's autoscaler follows CPU instead.
+    scaleDays: config.hosting === "containerApps" ? scaleDaysFor(config) : undefined,
+    appServiceAutoscale: config.hosting === "appService" ? appServiceAutoscale(config) : undefined,
+    dailySpendAlertUsd: dailySpendAlertUsd(budgetAmount, base.catalog.daysPerMonth),
     terminationGraceSeconds: TERMINATION_GRACE_SECONDS,
     topPriorityUpstreams: topPriorityUpstreams(config),
     infrastructure,
@@ -87,5 +219,16 @@ export function sizeStack(config: StackConfig): StackSizing {
     capacityPlan: e?.capacity,
     budget: derivation ? { amount: derivation.amount, derivation } : { amount: config.budget.amount! },
     warnings: e?.capacity.warnings ?? [],
+  };
+}
+
+function scaleDaysFor(config: StackConfig): StackSizing["scaleDays"] {
+  const { interviewsPerDay, minutesPerInterview } = config.budget;
+  // Without a volume, interviews are taken to run to the session limit: the longest they can hold a replica.
+  const minutes = minutesPerInterview ?? config.session.maxMinutes;
+  const capacity = sessionCapacity({ maxReplicas: config.replicas.max, sessionsPerReplica: config.sessionsPerReplica });
+  return {
+    expected: interviewsPerDay !== undefined && minutesPerInterview !== undefined ? scaleDay(config, interviewsPerDay, minutesPerInterview) : undefined,
+    atCapacity: scaleDay(config, volumeForPeakSessions(capacity, minutes), minutes),
   };
 }

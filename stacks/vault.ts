@@ -11,20 +11,26 @@ export interface VaultArgs {
   vaultName: pulumi.Input<string>;
   tenantId: pulumi.Input<string>;
   subscriptionId: pulumi.Input<string>;
-  /** The principal running `pulumi up`: it writes the secrets (RBAC vaults grant nobody by default). */
-  deployerObjectId: pulumi.Input<string>;
   /** Purge protection cannot be turned off again: production only. */
   purgeProtection: boolean;
 }
 
 /**
  * The app's user-assigned identity and a Key Vault with RBAC authorization and soft delete; the
- * identity reads secrets (Key Vault Secrets User), the deployer writes them (Secrets Officer).
+ * identity reads secrets (Key Vault Secrets User).
+ *
+ * The deployer gets no data-plane role: `keyvault.Secret` is an ARM (management plane) PUT on
+ * Microsoft.KeyVault/vaults/secrets, authorized by ARM RBAC (Contributor or Owner on the group, which
+ * `pulumi up` needs anyway), not by Key Vault data-plane roles (Key Vault RBAC guide, learn.microsoft.com
+ * "Provide access to Key Vault keys, certificates, and secrets with Azure role-based access control",
+ * read 2026-11; the ARM API's own note: "intended for internal use in ARM deployments"). A role for the
+ * deployer would also need its principal type, which differs for users and for CI service principals.
  */
 export class Vault extends pulumi.ComponentResource {
   readonly identity: managedidentity.UserAssignedIdentity;
   readonly vault: keyvault.Vault;
-  private readonly deployerAccess: pulumi.Resource;
+  /** Key Vault Secrets User for the identity: the app's secret references resolve only once it exists. */
+  readonly readerRole: pulumi.Resource;
   private readonly args: VaultArgs;
 
   constructor(name: string, args: VaultArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -49,13 +55,9 @@ export class Vault extends pulumi.ComponentResource {
         ...(args.purgeProtection ? { enablePurgeProtection: true } : {}),
       },
     }, { parent: this });
-    assignRole(`${name}-secrets-user`, {
-      scope: this.vault.id, principalId: this.identity.principalId, principalType: "ServicePrincipal",
+    this.readerRole = assignRole(`${name}-secrets-user`, {
+      scope: this.vault.id, principalId: this.identity.principalId,
       role: BuiltInRole.keyVaultSecretsUser, subscriptionId: args.subscriptionId,
-    }, { parent: this });
-    this.deployerAccess = assignRole(`${name}-secrets-officer`, {
-      scope: this.vault.id, principalId: args.deployerObjectId, principalType: "User",
-      role: BuiltInRole.keyVaultSecretsOfficer, subscriptionId: args.subscriptionId,
     }, { parent: this });
     this.registerOutputs({ vaultName: this.vault.name, identityId: this.identity.id });
   }
@@ -67,7 +69,7 @@ export class Vault extends pulumi.ComponentResource {
       vaultName: this.vault.name,
       secretName,
       properties: { value: pulumi.secret(value) },
-    }, { parent: this, dependsOn: [this.deployerAccess] });
+    }, { parent: this });
     // The URI is not secret, but it derives from a resource holding one; unmarked, it would make the
     // whole container app configuration secret and unreadable in plans.
     return pulumi.unsecret(secret.properties.apply((p) => p.secretUri));

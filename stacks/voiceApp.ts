@@ -1,9 +1,45 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as app from "@pulumi/azure-native/app";
-import { HealthPath, SERVICE_PORT } from "../contracts";
+import type * as azureInputs from "@pulumi/azure-native/types/input";
+import { HealthPath, OPEN_SESSIONS_KEY, SERVICE_PORT } from "../contracts";
 import type { StackConfig } from "./config";
-import { apiKeySecretName, serviceEnvironment } from "./serviceEnv";
-import type { StackSizing } from "./sizing";
+import { apiKeySecretName, REDIS_KEY_SECRET, serviceEnvironment } from "./serviceEnv";
+import type { ScaleSettings, StackSizing } from "./sizing";
+
+/** Scale rule names (also what the plan and the alerts call them). */
+export const ScaleRuleName = { http: "http-starts", openSessions: "open-sessions" } as const;
+
+/**
+ * The container app's scale rules. KEDA takes the larger count any rule asks for
+ * (learn.microsoft.com/azure/container-apps/scale-app, read 2026-11):
+ * - HTTP: concurrentRequests = sessionsPerReplica. Container Apps counts requests in the last 15 s / 15
+ *   and a WebSocket once, at its upgrade, so this rule sees the rate of new sessions: it absorbs a burst
+ *   of starts, and on its own would leave a stack at minReplicas while sessions pile up.
+ * - custom `redis` (KEDA redis scaler, keda.sh/docs/2.15/scalers/redis-lists): the cardinality of the
+ *   registry's sorted set of open sessions (the scaler runs TYPE, then ZCARD for a zset), target
+ *   `listLength` = sessionsPerReplica per replica: replicas follow the sessions that are open, which is
+ *   what costs. Password from the Key Vault-backed secret `redis-key`; TLS on. The registry prunes
+ *   members one TTL (45 s) after their last heartbeat, so a crashed replica's sessions stop counting.
+ */
+export function scaleRules(scale: ScaleSettings, redis: { host: string; port: number }): azureInputs.app.ScaleRuleArgs[] {
+  return [
+    { name: ScaleRuleName.http, http: { metadata: { concurrentRequests: String(scale.httpConcurrentRequests) } } },
+    {
+      name: ScaleRuleName.openSessions,
+      custom: {
+        type: "redis",
+        metadata: {
+          address: `${redis.host}:${redis.port}`,
+          listName: OPEN_SESSIONS_KEY,
+          listLength: String(scale.sessionsPerReplica),
+          enableTLS: "true",
+          databaseIndex: "0",
+        },
+        auth: [{ secretRef: REDIS_KEY_SECRET, triggerParameter: "password" }],
+      },
+    },
+  ];
+}
 
 export interface VoiceAppArgs {
   resourceGroupName: pulumi.Input<string>;
@@ -21,12 +57,20 @@ export interface VoiceAppArgs {
   keyVaultSecrets: Record<string, pulumi.Input<string>>;
   appInsightsConnectionString: pulumi.Input<string>;
   frontDoorId?: pulumi.Input<string>;
+  /** Where the open-sessions rule reads the registry (its password is the `redis-key` secret). */
+  redisHost: pulumi.Input<string>;
+  redisPort: pulumi.Input<number>;
+  /**
+   * Role assignments the first revision needs (AcrPull to pull the image, Key Vault Secrets User to
+   * resolve the secret references): the app itself waits for them, not only its component.
+   */
+  requiredRoles: pulumi.Resource[];
 }
 
 /**
  * The Container Apps environment and the voice proxy app: external HTTP ingress on 3000 with sticky
- * sessions (single revision mode, which sticky sessions require), the HTTP scale rule at
- * sessionsPerReplica, probes on /healthz and /readyz, a drain-long grace period, secrets only as Key
+ * sessions (single revision mode, which sticky sessions require), two scale rules (new sessions and
+ * open sessions, see scaleRules), probes on /healthz and /readyz, a drain-long grace period, secrets only as Key
  * Vault references through the user-assigned identity, and the image pulled by that identity.
  */
 export class VoiceApp extends pulumi.ComponentResource {
@@ -40,6 +84,7 @@ export class VoiceApp extends pulumi.ComponentResource {
     for (const u of config.upstreams.filter((x) => x.auth === "key")) {
       if (!args.keyVaultSecrets[apiKeySecretName(u)]) throw new Error(`VoiceApp: no Key Vault secret for upstream "${u.name}"`);
     }
+    if (!args.keyVaultSecrets[REDIS_KEY_SECRET]) throw new Error(`VoiceApp: no Key Vault secret "${REDIS_KEY_SECRET}" for the open-sessions scale rule`);
     this.environment = new app.ManagedEnvironment(`${name}-env`, {
       resourceGroupName: args.resourceGroupName,
       location: args.location,
@@ -87,10 +132,12 @@ export class VoiceApp extends pulumi.ComponentResource {
         scale: {
           minReplicas: sizing.scale.minReplicas,
           maxReplicas: sizing.scale.maxReplicas,
-          rules: [{ name: "http-sessions", http: { metadata: { concurrentRequests: String(sizing.scale.httpConcurrentRequests) } } }],
+          pollingInterval: sizing.scale.pollingSeconds,
+          cooldownPeriod: sizing.scale.cooldownSeconds,
+          rules: pulumi.all([args.redisHost, args.redisPort]).apply(([host, port]) => scaleRules(sizing.scale, { host, port })),
         },
       },
-    }, { parent: this });
+    }, { parent: this, dependsOn: args.requiredRoles });
     this.fqdn = this.app.configuration.apply((c) => c?.ingress?.fqdn ?? "");
     this.registerOutputs({ fqdn: this.fqdn });
   }

@@ -14,6 +14,16 @@ describe("npm run plan, end to end", () => {
     const { stdout } = await run("npx", ["tsx", "plan/cli.ts", "--stack", "prod", "--out", out], { cwd: root });
     expect(stdout).toContain("sessionAffinityState=Enabled");
     expect(stdout).toContain("monthly total");
+    // Both scale rules, and the simulated day under each.
+    expect(stdout).toContain("rule http-starts: HTTP concurrentRequests=50");
+    expect(stdout).toMatch(/rule open-sessions: KEDA redis on voice:sessions at \S+:6380, target 50 open sessions per replica, password from secret redis-key/);
+    expect(stdout).toContain("cooldownPeriod 2700 s");
+    expect(stdout).toMatch(/simulated day, expected volume: 1000 interviews x 30 min\n {4}HTTP rule alone: peak 2 replicas, .*\n {4}both rules: {6}peak \d+ replicas/);
+    expect(stdout).toMatch(/simulated day, volume at capacity: \d+ interviews x 30 min\n {4}HTTP rule alone: peak 2 replicas, 150 open at most, \d+ sessions refused.*\n {4}both rules: {6}peak 50 replicas, 2500 open at most, 0 sessions refused/);
+    // What the budget covers, and the daily alert.
+    expect(stdout).toContain("on /subscriptions/00000000-0000-0000-0000-000000000000, ResourceGroupName In rg-voice-platform-prod, rg-voice-prod-au, rg-voice-prod-us");
+    expect(stdout).toMatch(/daily spend alert: ag-voice-platform-prod-daily-spend, .* over P1D, every PT1H, above \$\d+/);
+    expect(stdout).toContain("front door: origin group sessionAffinityState=Enabled, probe off");
     const manifest = JSON.parse(readFileSync(out, "utf8"));
     expect(Object.keys(manifest)).toEqual(["stack", "project", "resources", "outputs", "warnings", "policy"]);
     expect(manifest.stack).toBe("prod");
@@ -35,13 +45,29 @@ describe("npm run plan, end to end", () => {
     expect(types.filter((t: string) => t.startsWith("azure-native:cdn:"))).toEqual([]);
     expect(types).not.toContain("azure-native:redis:Redis");
     const db = manifest.resources.find((r: { type: string }) => r.type === "azure-native:redisenterprise:Database");
-    expect(db.inputs).toMatchObject({ clientProtocol: "Encrypted", port: 10000, clusteringPolicy: "EnterpriseCluster" });
+    expect(db.inputs).toMatchObject({ clientProtocol: "Encrypted", port: 10000, clusteringPolicy: "EnterpriseCluster", accessKeysAuthentication: "Enabled" });
+    expect(manifest.resources.find((r: { type: string }) => r.type === "azure-native:redisenterprise:RedisEnterprise").inputs).toMatchObject({ publicNetworkAccess: "Enabled", minimumTlsVersion: "1.2" });
+    const metricNames = manifest.resources.filter((r: { type: string }) => r.type === "azure-native:monitor:MetricAlert").map((r: { inputs: { criteria: { allOf: Array<{ metricName: string }> } } }) => r.inputs.criteria.allOf[0].metricName);
+    expect(metricNames.sort()).toEqual(["Replicas", "RestartCount", "percentProcessorTime"]); // Managed Redis: CPU; no Front Door
     const app = manifest.resources.find((r: { type: string }) => r.type === "azure-native:app:ContainerApp");
+    expect(app.inputs.template.scale.rules[1].custom.metadata.address).toMatch(/\.australiaeast\.redis\.azure\.net:10000$/);
     const env = app.inputs.template.containers[0].env.map((e: { name: string }) => e.name);
     expect(env).not.toContain("FRONT_DOOR_ID");
     expect(env).toContain("REDIS_URL");
     expect(manifest.outputs.wssUrl).toBe(`wss://${manifest.outputs.appFqdn}/voice-live/realtime`);
     expect(manifest.policy).toEqual([]);
+  }, 60_000);
+
+  test("App Service hosting (Pulumi.small.yaml): the plan shows the plan, the site, the autoscale and its price", async () => {
+    const { stdout } = await run("npx", ["tsx", "plan/cli.ts", "--stack", "small"], { cwd: root });
+    expect(stdout).toContain("hosting: App Service");
+    expect(stdout).toContain("plan P2v3 (PremiumV3, linux), instances 1..3");
+    expect(stdout).toMatch(/site: webSocketsEnabled=true, alwaysOn=true, ARR affinity=true, health check \/healthz, image \S+@sha256:[0-9a-f]{64} pulled by the identity/);
+    expect(stdout).toContain("autoscale: CpuPercentage GreaterThan 70% over PT5M -> Increase by 1 (cooldown PT5M)");
+    expect(stdout).toContain("autoscale: CpuPercentage LessThan 30% over PT10M -> Decrease by 1 (cooldown PT45M)");
+    expect(stdout).toContain("the autoscaler sees the plan's CPU, not open sessions");
+    expect(stdout).toMatch(/priced: App Service plan \$226\.3\d a month \(730 instance-hours\)/);
+    expect(stdout).not.toMatch(/^ {2}x /m); // no mandatory violation (the command also exited 0)
   }, 60_000);
 
   test("a stack file with several mistakes exits 1 listing all of them", async () => {

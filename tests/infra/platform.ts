@@ -1,19 +1,20 @@
 /**
  * The assertions every stack's plan must satisfy, written once and run per stack (one jest file per
- * stack: Pulumi's runtime state is per process).
+ * stack: Pulumi's runtime state is per process). Values are asserted as the literal strings the ARM API
+ * accepts (tests/infra/armValues.ts), never through the SDK enum that produced them.
  */
-import * as app from "@pulumi/azure-native/app";
-import * as cdn from "@pulumi/azure-native/cdn";
-import * as consumption from "@pulumi/azure-native/consumption";
-import * as monitor from "@pulumi/azure-native/monitor";
-import * as redis from "@pulumi/azure-native/redis";
-import { Metric } from "../../contracts";
+import { Metric, OPEN_SESSIONS_KEY, refusalsCausedBy } from "../../contracts";
 import { runProgram, SECRET_PLACEHOLDER, type PlanRun, type RecordedResource } from "../../plan/mockEngine";
 import { runPolicies } from "../../stacks/policies";
+import { roleAssignmentName } from "../../stacks/roles";
 import { sizeStack, TERMINATION_GRACE_SECONDS } from "../../stacks/sizing";
+import { ARM_VALUES, checkArmValues } from "./armValues";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- registered inputs are untyped
 type Loose = any;
+
+const KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
+const ACR_PULL = "7f951dca-d5c3-4a0a-9b4b-c1fe1f0d7e43";
 
 export function describePlatform(stack: string): void {
   let run: PlanRun;
@@ -28,6 +29,12 @@ export function describePlatform(stack: string): void {
     run = await runProgram(stack);
   }, 60_000);
 
+  test("every enum-valued property carries a value its ARM API accepts", () => {
+    const checked = checkArmValues(run.resources);
+    // The table covers what this stack registers: each rule for a registered type found its property.
+    for (const rule of ARM_VALUES.filter((x) => all(x.type).length > 0)) expect(checked).toContain(`${rule.type} ${rule.path}`);
+  });
+
   test("one resource group; every resource but the group and components sits under a component", () => {
     expect(one("azure-native:resources:ResourceGroup").resourceGroupName).toBe(`rg-voice-platform-${stack}`);
     for (const r of run.resources) {
@@ -36,18 +43,42 @@ export function describePlatform(stack: string): void {
     }
   });
 
-  test("container app: sticky single-revision HTTP ingress on 3000, scale rule, probes, grace period", () => {
+  test("container app: sticky single-revision HTTP ingress on 3000, probes, grace period", () => {
     const c = run.config;
     const a = one("azure-native:app:ContainerApp");
-    expect(a.configuration.ingress).toMatchObject({ external: true, targetPort: 3000, transport: app.IngressTransportMethod.Http, stickySessions: { affinity: app.Affinity.Sticky } });
-    expect(app.Affinity.Sticky).toBe("sticky");
-    expect(a.configuration.activeRevisionsMode).toBe(app.ActiveRevisionsMode.Single);
-    expect(a.template.scale).toEqual({ minReplicas: c.replicas.min, maxReplicas: c.replicas.max, rules: [{ name: "http-sessions", http: { metadata: { concurrentRequests: String(c.sessionsPerReplica) } } }] });
+    expect(a.configuration.ingress).toMatchObject({ external: true, targetPort: 3000, transport: "http", stickySessions: { affinity: "sticky" } });
+    expect(a.configuration.activeRevisionsMode).toBe("Single");
     const [container] = a.template.containers;
     expect(container.resources).toEqual({ cpu: c.cpu, memory: `${c.memoryGiB}Gi` });
     expect(container.probes.map((p: Loose) => [p.type, p.httpGet.path])).toEqual([["Liveness", "/healthz"], ["Readiness", "/readyz"], ["Startup", "/healthz"]]);
     expect(a.template.terminationGracePeriodSeconds).toBe(TERMINATION_GRACE_SECONDS);
-    expect(a.identity.type).toBe(app.ManagedServiceIdentityType.UserAssigned);
+    expect(a.identity.type).toBe("UserAssigned");
+  });
+
+  test("scaling: the HTTP rule plus a KEDA rule on the registry's open sessions, target sessionsPerReplica, cooldown >= the session limit", () => {
+    const c = run.config;
+    const a = one("azure-native:app:ContainerApp");
+    const redis = one("azure-native:redis:Redis");
+    expect(a.template.scale).toEqual({
+      minReplicas: c.replicas.min,
+      maxReplicas: c.replicas.max,
+      pollingInterval: 30,
+      cooldownPeriod: Math.max(300, c.session.maxMinutes * 60),
+      rules: [
+        { name: "http-starts", http: { metadata: { concurrentRequests: String(c.sessionsPerReplica) } } },
+        {
+          name: "open-sessions",
+          custom: {
+            type: "redis",
+            metadata: { address: `${redis.name}.redis.cache.windows.net:6380`, listName: OPEN_SESSIONS_KEY, listLength: String(c.sessionsPerReplica), enableTLS: "true", databaseIndex: "0" },
+            auth: [{ secretRef: "redis-key", triggerParameter: "password" }],
+          },
+        },
+      ],
+    });
+    expect(a.template.scale.cooldownPeriod).toBeGreaterThanOrEqual(c.session.maxMinutes * 60);
+    // The scaler's password is a Key Vault reference like every other secret.
+    expect(a.configuration.secrets).toContainEqual({ name: "redis-key", keyVaultUrl: expect.stringMatching(/\/secrets\/redis-key$/), identity: a.identity.userAssignedIdentities[0] });
   });
 
   test("image built from service/Dockerfile for linux/amd64, pushed to the admin-less registry, run by digest", () => {
@@ -72,91 +103,132 @@ export function describePlatform(stack: string): void {
       expect(env[name]).toEqual({ name, secretRef: `upstream-${u.name}-api-key` });
     }
     expect(env.REDIS_URL).toEqual({ name: "REDIS_URL", secretRef: "redis-url" });
-    // The stack's entries as they are: the service finds each key under the same derived name (apiKeyEnvOf).
     expect(JSON.parse(env.UPSTREAMS.value)).toEqual(c.upstreams);
     expect(env.MAX_SESSIONS_PER_INSTANCE.value).toBe(String(Math.ceil(c.sessionsPerReplica * 1.5)));
     expect(env.SESSION_MAX_MINUTES.value).toBe(String(c.session.maxMinutes));
     expect(env.FRONT_DOOR_ID.value).toBe(run.outputs.frontDoorId);
     expect(env.APPLICATIONINSIGHTS_CONNECTION_STRING.value).toMatch(/^InstrumentationKey=/);
+    expect(env.OTEL_SERVICE_NAME.value).toBe("voice-proxy");
     expect(env.AUTH_ISSUER.value).toBe(c.auth.issuer);
     expect(JSON.stringify(a)).not.toMatch(/plan-placeholder-key|mock-redis-key/); // no key anywhere in the app
     for (const s of a.configuration.secrets) {
       expect(s).toEqual({ name: s.name, keyVaultUrl: expect.stringMatching(/^https:\/\/.+\.vault\.azure\.net\/secrets\//), identity: a.identity.userAssignedIdentities[0] });
     }
-    // The Key Vault secrets hold the values, as secrets.
     for (const s of all("azure-native:keyvault:Secret")) expect(s.inputs.properties.value).toBe(SECRET_PLACEHOLDER);
   });
 
-  test("Key Vault: RBAC, soft delete, purge protection in prod; identity reads, deployer writes", () => {
+  test("Key Vault: RBAC, soft delete, purge protection in prod; secrets written through ARM, no role for the deployer", () => {
     const v = one("azure-native:keyvault:Vault");
-    expect(v.properties).toMatchObject({ enableRbacAuthorization: true, enableSoftDelete: true });
+    expect(v.properties).toMatchObject({ enableRbacAuthorization: true, enableSoftDelete: true, sku: { family: "A", name: "standard" } });
     expect(v.properties.enablePurgeProtection).toBe(stack === "prod" ? true : undefined);
-    const roles = all("azure-native:authorization:RoleAssignment").map((r) => r.inputs.roleDefinitionId.split("/").pop());
-    expect(roles.sort()).toEqual(["4633458b-17de-408a-b874-0445c86b69e6", "7f951dca-d5c3-4a0a-9b4b-c1fe1f0d7e43", "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"].sort());
-    expect(all("azure-native:keyvault:Secret").map((s) => s.inputs.secretName).sort()).toEqual([...run.config.upstreams.map((u) => `upstream-${u.name}-api-key`), "redis-url"].sort());
+    expect(all("azure-native:keyvault:Secret").map((s) => s.inputs.secretName).sort()).toEqual([...run.config.upstreams.map((u) => `upstream-${u.name}-api-key`), "redis-key", "redis-url"].sort());
+    // The secrets wait for nothing but the vault: no data-plane role is involved in an ARM write.
+    for (const s of all("azure-native:keyvault:Secret")) expect(s.dependsOn).not.toContainEqual(expect.stringContaining("RoleAssignment"));
   });
 
-  test("Redis: TLS only, minimum TLS 1.2, non-TLS port off", () => {
+  test("role assignments: the identity only, as a ServicePrincipal, under deterministic names (UUIDv5 of scope, principal, role)", () => {
+    const roles = all("azure-native:authorization:RoleAssignment").map((r) => r.inputs);
+    expect(roles.map((r) => r.roleDefinitionId.split("/").pop()).sort()).toEqual([KEY_VAULT_SECRETS_USER, ACR_PULL].sort());
+    for (const r of roles) {
+      expect(r.principalType).toBe("ServicePrincipal");
+      expect(r.principalId).toBe("principal-vault-identity"); // the user-assigned identity, never the deployer
+      expect(r.roleAssignmentName).toBe(roleAssignmentName(r.scope, r.principalId, r.roleDefinitionId));
+      expect(r.roleAssignmentName).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
+    expect(JSON.stringify(roles)).not.toContain("deployer-object");
+  });
+
+  test("the container app waits for AcrPull and Key Vault Secrets User, not only its component", () => {
+    const [app] = all("azure-native:app:ContainerApp");
+    const assignments = all("azure-native:authorization:RoleAssignment");
+    const urn = (r: RecordedResource) => expect.stringMatching(new RegExp(`azure-native:authorization:RoleAssignment::${r.name}$`));
+    expect(app.dependsOn).toEqual(expect.arrayContaining(assignments.map(urn)));
+    expect(assignments.map((r) => r.name).sort()).toEqual(["image-acrpull", "vault-secrets-user"]);
+  });
+
+  test("Redis: TLS only, minimum TLS 1.2, non-TLS port off; the URL's key is percent-encoded", () => {
     const r = one("azure-native:redis:Redis");
-    expect(r).toMatchObject({ enableNonSslPort: false, minimumTlsVersion: redis.TlsVersion.TlsVersion_1_2 });
-    expect(redis.TlsVersion.TlsVersion_1_2).toBe("1.2");
+    expect(r).toMatchObject({ enableNonSslPort: false, minimumTlsVersion: "1.2" });
     const [tier, size] = run.config.redis.sku.split("_");
     expect(r.sku).toEqual({ name: tier, family: size[0], capacity: Number(size.slice(1)) });
   });
 
-  test("Front Door Standard: affinity on the origin group, /healthz probe, app FQDN origin with name check, HTTPS-only route", () => {
-    expect(one("azure-native:cdn:Profile").sku.name).toBe(cdn.SkuName.Standard_AzureFrontDoor);
+  test("Front Door Standard: affinity on the origin group, no health probe on the single origin, app FQDN origin with name check, HTTPS-only route", () => {
+    expect(one("azure-native:cdn:Profile").sku.name).toBe("Standard_AzureFrontDoor");
     const group = one("azure-native:cdn:AFDOriginGroup");
-    expect(group.sessionAffinityState).toBe(cdn.EnabledState.Enabled);
-    expect(group.healthProbeSettings).toMatchObject({ probePath: "/healthz", probeProtocol: cdn.ProbeProtocol.Https, probeRequestType: cdn.HealthProbeRequestType.GET });
+    expect(group.sessionAffinityState).toBe("Enabled");
+    expect(group).not.toHaveProperty("healthProbeSettings");
+    expect(all("azure-native:cdn:AFDOrigin")).toHaveLength(1);
     const origin = one("azure-native:cdn:AFDOrigin");
     expect(origin).toMatchObject({ hostName: run.outputs.appFqdn, originHostHeader: run.outputs.appFqdn, enforceCertificateNameCheck: true });
     const route = one("azure-native:cdn:Route");
-    expect(route).toMatchObject({ supportedProtocols: [cdn.AFDEndpointProtocols.Https], forwardingProtocol: cdn.ForwardingProtocol.HttpsOnly });
+    expect(route).toMatchObject({ supportedProtocols: ["Https"], forwardingProtocol: "HttpsOnly" });
     expect(String(run.outputs.wssUrl)).toMatch(/^wss:\/\/.+\.azurefd\.net\/voice-live\/realtime$/);
   });
 
-  test("alerts: the seed's four on the service's metric names with derived thresholds, plus platform alerts", () => {
+  test("log alerts: literal ARM values, derived thresholds, the service's metric names", () => {
     const c = run.config;
+    const sizing = sizeStack(c);
     const rules = Object.fromEntries(all("azure-native:monitor:ScheduledQueryRule").map((r) => [r.name.replace("alerts-", ""), r.inputs]));
+    expect(Object.keys(rules).sort()).toEqual(["connect-failures", "daily-spend", "error-rate", "latency-p95", "sessions-near-capacity"]);
     const criterion = (name: string) => rules[name].criteria.allOf[0];
-    expect(criterion("sessions-near-capacity").threshold).toBe(sizeStack(c).capacityAlertThreshold);
-    expect(criterion("sessions-near-capacity").threshold).toBe(Math.floor(c.replicas.max * c.sessionsPerReplica * 0.9));
-    expect(criterion("sessions-near-capacity").query).toContain(`"${Metric.sessionsActive}"`);
-    expect(criterion("latency-p95")).toMatchObject({ threshold: c.alerts.latencyP95Ms, metricMeasureColumn: "p95" });
-    expect(criterion("latency-p95").query).toContain(`"${Metric.latencyMs}"`);
-    expect(criterion("error-rate").threshold).toBe(c.alerts.errorRatePercent);
-    expect(criterion("error-rate").query).toContain(`"${Metric.errors}"`);
-    expect(criterion("connect-failures").threshold).toBe(c.alerts.connectFailurePercent);
-    expect(criterion("connect-failures").query).toContain(`"${Metric.connectFailures}"`);
     for (const rule of Object.values(rules) as Loose[]) {
-      expect(rule.kind).toBe(monitor.Kind.LogAlert);
-      expect(rule.criteria.allOf[0].operator).toBe(monitor.ConditionOperator.GreaterThan);
+      expect(rule.kind).toBe("LogAlert");
+      // The ARM API's value. azure-native's monitor.ConditionOperator.GreaterThan would have sent "gt".
+      expect(rule.criteria.allOf[0].operator).toBe("GreaterThan");
+      expect(rule.criteria.allOf[0].timeAggregation).toBe("Maximum");
+      expect(rule.criteria.allOf[0].failingPeriods).toEqual({ numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 });
       expect(rule.actions.actionGroups).toHaveLength(1);
+      expect(rule.scopes).toHaveLength(1);
     }
-    const metrics = Object.fromEntries(all("azure-native:monitor:MetricAlert").map((r) => [r.inputs.criteria.allOf[0].metricName, r.inputs.criteria.allOf[0]]));
-    expect(metrics.Replicas).toMatchObject({ threshold: c.replicas.max, operator: monitor.Operator.GreaterThanOrEqual });
-    expect(Object.keys(metrics).sort()).toEqual(["OriginHealthPercentage", "Replicas", "RestartCount", "serverLoad"]);
+    expect(criterion("sessions-near-capacity").threshold).toBe(Math.floor(c.replicas.max * c.sessionsPerReplica * c.alerts.capacityPercent / 100));
+    expect(criterion("sessions-near-capacity").query).toContain(`"${Metric.sessionsActive}"`);
+    expect(criterion("latency-p95")).toMatchObject({ threshold: 5, metricMeasureColumn: "slowTurnsPercent" });
+    expect(criterion("latency-p95").query).toContain(`"${Metric.latencyTurns}"`);
+    expect(criterion("latency-p95").query).toContain(`let slowerThanMs = ${c.alerts.latencyP95Ms}.0;`);
+    expect(criterion("error-rate").threshold).toBe(c.alerts.errorRatePercent);
+    expect(criterion("connect-failures").threshold).toBe(c.alerts.connectFailurePercent);
+    expect(criterion("connect-failures").query).toContain(`tostring(customDimensions.stage) == "client"`);
+    for (const code of refusalsCausedBy("client")) expect(criterion("connect-failures").query).not.toContain(`"${code}"`);
+    expect(criterion("daily-spend").threshold).toBe(sizing.dailySpendAlertUsd);
+    expect(rules["daily-spend"]).toMatchObject({ windowSize: "P1D", evaluationFrequency: "PT1H" });
+  });
+
+  test("metric alerts: literal ARM values; no Front Door origin-health page for a single origin", () => {
+    const c = run.config;
+    const metrics = Object.fromEntries(all("azure-native:monitor:MetricAlert").map((r) => [r.inputs.criteria.allOf[0].metricName, r.inputs]));
+    expect(Object.keys(metrics).sort()).toEqual(["Percentage5XX", "Replicas", "RestartCount", "serverLoad"]);
+    expect(metrics.Replicas.criteria.allOf[0]).toMatchObject({ threshold: c.replicas.max, operator: "GreaterThanOrEqual", timeAggregation: "Maximum", criterionType: "StaticThresholdCriterion" });
+    expect(metrics.RestartCount.criteria.allOf[0]).toMatchObject({ threshold: 0, operator: "GreaterThan", timeAggregation: "Total" });
+    expect(metrics.Percentage5XX.criteria.allOf[0]).toMatchObject({ threshold: c.alerts.connectFailurePercent, operator: "GreaterThan", timeAggregation: "Average" });
+    for (const m of Object.values(metrics) as Loose[]) expect(m.criteria.odataType).toBe("Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria");
     const group = one("azure-native:monitor:ActionGroup");
     expect(group.emailReceivers.map((r: Loose) => r.emailAddress)).toEqual(c.alerts.emails);
     expect(group.webhookReceivers[0].serviceUri).toBe(SECRET_PLACEHOLDER);
   });
 
-  test("budget: monthly on the resource group, 50/80/100 actual and 100 forecast to finance and the action group", () => {
+  test("budget: on the subscription, filtered to the stack's and the upstreams' resource groups; 50/80/100 actual and 100 forecast", () => {
+    const c = run.config;
     const b = one("azure-native:consumption:Budget");
     expect(b.amount).toBe(run.outputs.budgetAmount);
-    expect(b.timeGrain).toBe(consumption.TimeGrainType.Monthly);
+    expect(b.scope).toBe("/subscriptions/00000000-0000-0000-0000-000000000000");
+    const groups = [`rg-voice-platform-${stack}`, ...c.upstreams.map((u) => c.upstreamResourceGroups[u.name])];
+    expect(b.filter).toEqual({ dimensions: { name: "ResourceGroupName", operator: "In", values: expect.arrayContaining(groups) } });
+    expect(b.filter.dimensions.values.map((v: string) => v.toLowerCase())).toEqual(expect.arrayContaining(groups.map((g) => g.toLowerCase())));
+    expect(run.outputs.budgetResourceGroups).toEqual(groups);
+    expect(b).toMatchObject({ category: "Cost", timeGrain: "Monthly" });
     expect(b.timePeriod.startDate).toMatch(/^\d{4}-\d{2}-01T00:00:00Z$/);
     const n = Object.values(b.notifications) as Loose[];
     expect(n.map((x) => [x.threshold, x.thresholdType]).sort()).toEqual([[100, "Actual"], [100, "Forecasted"], [50, "Actual"], [80, "Actual"]]);
     for (const x of n) {
-      expect(x.contactEmails).toEqual(run.config.budget.financeEmails);
+      expect(x.operator).toBe("GreaterThanOrEqualTo");
+      expect(x.contactEmails).toEqual(c.budget.financeEmails);
       expect(x.contactGroups).toHaveLength(1);
     }
   });
 
-  test("outputs: wss URL, app FQDN, image digest, Key Vault name, budget amount", () => {
-    for (const key of ["wssUrl", "appFqdn", "imageDigest", "keyVaultName", "budgetAmount"]) expect(run.outputs[key]).toBeTruthy();
+  test("outputs: wss URL, app FQDN, image digest, Key Vault name, budget amount and scope, simulated days", () => {
+    for (const key of ["wssUrl", "appFqdn", "imageDigest", "keyVaultName", "budgetAmount", "budgetResourceGroups", "dailySpendAlertUsd", "scaleDays"]) expect(run.outputs[key]).toBeTruthy();
   });
 
   test("no mandatory policy is violated", () => {

@@ -24,6 +24,7 @@
  */
 import { createHash } from "node:crypto";
 import { createClient } from "redis";
+import { OPEN_SESSIONS_KEY } from "../../../contracts";
 import { DEFAULT_CONVERSATION_LIMITS, itemChars, type ConversationItem, type ConversationLimits } from "../session/conversation";
 import { DEFAULT_RESUME_TTL_SECONDS } from "./memory";
 import {
@@ -78,6 +79,8 @@ return {1, active}
 // startedAt_i. Writes every membership again (ZADD without XX): a server that lost them gets them back.
 const HEARTBEAT = `${NOW}
 local ttl = tonumber(ARGV[1])
+-- The open-sessions set is what the scale rule counts: crashed instances' members leave it here too.
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
 for i = 0, (#KEYS - 1) / 2 - 1 do
   local id = ARGV[2 + i * 4]
   local user, hash = KEYS[2 + i * 2], KEYS[3 + i * 2]
@@ -215,7 +218,8 @@ const scripts = {
 export async function createRedisState(url: string, options: RedisStateOptions = {}): Promise<SharedState> {
   const ttlMs = (options.ttlSeconds ?? DEFAULT_REGISTRY_TTL_SECONDS) * 1000;
   const resumeTtlMs = (options.resumeTtlSeconds ?? DEFAULT_RESUME_TTL_SECONDS) * 1000;
-  const prefix = options.prefix ?? "voice:";
+  // The default prefix puts the open-sessions set where the scale rule counts it (OPEN_SESSIONS_KEY).
+  const prefix = options.prefix ?? OPEN_SESSIONS_KEY.slice(0, -"sessions".length);
   const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
   const coolDownMs = options.coolDownMs ?? 2000;
   const limits = options.conversation ?? DEFAULT_CONVERSATION_LIMITS;
@@ -298,8 +302,8 @@ export async function createRedisState(url: string, options: RedisStateOptions =
     },
     async heartbeat() {
       if (held.size === 0) {
-        // Still a round trip, so health comes back when Redis does even on an idle instance.
-        await guarded(() => client.ping());
+        // Still a round trip (pruning the open-sessions set), so health comes back when Redis does even on an idle instance.
+        await guarded(() => scripts.count.run(client, [keys.all], [String(ttlMs)]));
         return;
       }
       const records = [...held.values()];

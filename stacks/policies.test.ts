@@ -1,0 +1,42 @@
+/** The policies catch the defects they exist for, on resources shaped like what the program registers. */
+import { runPolicies, type RegisteredResource } from "./policies";
+
+const resource = (type: string, inputs: Record<string, unknown>): RegisteredResource => ({ type, name: "r", parent: null, inputs });
+const names = (resources: RegisteredResource[]) => runPolicies("prod", resources).map((p) => p.policy);
+
+test("an alert operator the API rejects ('gt', what monitor.ConditionOperator.GreaterThan sends) is a mandatory violation", () => {
+  const rule = (operator: string) => resource("azure-native:monitor:ScheduledQueryRule", { criteria: { allOf: [{ operator }] } });
+  expect(names([rule("gt")])).toEqual(["alert-operators-are-arm-values"]);
+  expect(names([rule("GreaterThan")])).toEqual([]);
+  expect(names([resource("azure-native:monitor:MetricAlert", { criteria: { allOf: [{ operator: "gte" }] } })])).toEqual(["alert-operators-are-arm-values"]);
+});
+
+test("a container app scaling on the HTTP rule alone is a violation", () => {
+  const app = (rules: unknown[]) => resource("azure-native:app:ContainerApp", {
+    configuration: { activeRevisionsMode: "Single", ingress: { stickySessions: { affinity: "sticky" } }, secrets: [] },
+    template: { containers: [{ name: "c", image: "x@sha256:1", env: [] }], scale: { rules } },
+  });
+  expect(names([app([{ name: "http", http: { metadata: { concurrentRequests: "50" } } }])])).toEqual(["scale-on-open-sessions"]);
+  expect(names([app([{ name: "http", http: {} }, { name: "open", custom: { type: "redis" } }])])).toEqual([]);
+});
+
+test("a role assignment without a deterministic name is a violation", () => {
+  expect(names([resource("azure-native:authorization:RoleAssignment", { principalType: "ServicePrincipal" })])).toEqual(["role-assignments-have-stable-names"]);
+  expect(names([resource("azure-native:authorization:RoleAssignment", { roleAssignmentName: "0b6f...", principalType: "ServicePrincipal" })])).toEqual([]);
+});
+
+test("an App Service site without WebSockets, always on or ARR affinity, or with a plain credential, is a violation", () => {
+  const site = (siteConfig: Record<string, unknown>, affinity = true) => resource("azure-native:web:WebApp", {
+    clientAffinityEnabled: affinity,
+    siteConfig: { linuxFxVersion: "DOCKER|acr.azurecr.io/voice-proxy@sha256:1", webSocketsEnabled: true, alwaysOn: true, appSettings: [], ...siteConfig },
+  });
+  expect(names([site({})])).toEqual([]);
+  expect(runPolicies("prod", [site({ webSocketsEnabled: false, alwaysOn: false }, false)]).map((p) => p.message)).toEqual([
+    "siteConfig.webSocketsEnabled must be true",
+    "siteConfig.alwaysOn must be true (an idle site is unloaded)",
+    "clientAffinityEnabled (ARR affinity) must be true: it is the sticky session on App Service",
+  ]);
+  expect(names([site({ appSettings: [{ name: "REDIS_URL", value: "rediss://:k@h:6380" }, { name: "UPSTREAM_AU_API_KEY", value: "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x)" }] })]))
+    .toEqual(["web-app-secrets-are-key-vault-references"]);
+  expect(names([site({ linuxFxVersion: "DOCKER|acr.azurecr.io/voice-proxy:latest" })])).toEqual(["web-app-serves-websockets-with-affinity"]);
+});
