@@ -111,7 +111,29 @@ export function estimateRange(base: EstimateInput, ranges: ParameterRanges): Ran
     };
   });
   sensitivity.sort((a, b) => b.swing - a.swing);
-  return { low: estimate(apply(base, ranges, cheaper)), expected, high: estimate(apply(base, ranges, dearer)), sensitivity, ranges };
+  const order = sensitivity.map((x) => x.parameter);
+  return { low: envelope(base, ranges, cheaper, order, -1), expected, high: envelope(base, ranges, dearer, order, 1), sensitivity, ranges };
+}
+
+/**
+ * Parameters interact (truncation costs nothing until long, talkative interviews reach the input
+ * limit), so the one-at-a-time ends are only a start: one pass over the parameters, largest swing
+ * first, keeps for each the end that moves the total furthest given the others' ends.
+ */
+function envelope(base: EstimateInput, ranges: ParameterRanges, start: Partial<Record<ParameterName, End>>, order: ParameterName[], sign: 1 | -1): Estimate {
+  const choice = { ...start };
+  let best = estimate(apply(base, ranges, choice));
+  for (const name of order) {
+    for (const end of ["low", "expected", "high"] as End[]) {
+      if (end === choice[name]) continue;
+      const trial = estimate(apply(base, ranges, { ...choice, [name]: end }));
+      if (sign * (trial.monthly.total - best.monthly.total) > 1e-9) {
+        best = trial;
+        choice[name] = end;
+      }
+    }
+  }
+  return best;
 }
 
 /** The input the expected estimate is computed from (the ranges' expected values applied). */
