@@ -4,6 +4,7 @@
  * every parameter at its cheaper end together ("low") and at its dearer end together ("high"). The
  * envelope is not a percentile: it is what the stated ranges allow at their extremes.
  */
+import type { Catalog } from "./catalog";
 import { estimate, type Estimate, type EstimateInput } from "./estimate";
 import { describeTruncation, INTERVIEW_RANGES, type Range, type SpeakingShares, type Truncation } from "./interview";
 import type { DurationShare } from "./traffic";
@@ -40,14 +41,19 @@ export interface RangeEstimate {
   ranges: ParameterRanges;
 }
 
-/** The default ranges around an input's own lengths: from the shortest length alone to the limit alone. */
-export function defaultRanges(durations: DurationShare[], maxMinutes: number, truncation: Truncation = { type: "auto" }): ParameterRanges {
+const fixed = <T>(value: T): Range<T> => ({ low: value, expected: value, high: value });
+
+/**
+ * The default ranges around an input's own lengths: from the shortest length alone to the limit alone.
+ * A catalog that models someone else's sheet (the seed) keeps its own interview shape (`pinned`).
+ */
+export function defaultRanges(durations: DurationShare[], maxMinutes: number, truncation: Truncation = { type: "auto" }, pinned?: Catalog["sessionDefaults"]): ParameterRanges {
   const shortest = Math.min(...durations.map((d) => d.minutes));
   const longest = Math.max(maxMinutes, ...durations.map((d) => d.minutes));
   return {
     cacheHitRate: INTERVIEW_RANGES.cacheHitRate,
-    speakingShares: INTERVIEW_RANGES.speakingShares,
-    turnsPerMinute: INTERVIEW_RANGES.turnsPerMinute,
+    speakingShares: pinned ? fixed({ user: pinned.userSpeakingShare, model: pinned.modelSpeakingShare }) : INTERVIEW_RANGES.speakingShares,
+    turnsPerMinute: pinned ? fixed(pinned.turnsPerMinute) : INTERVIEW_RANGES.turnsPerMinute,
     durations: { low: [{ minutes: shortest, share: 1 }], expected: durations, high: [{ minutes: longest, share: 1 }] },
     truncation: { low: { type: "retention_ratio", retentionRatio: 0.8 }, expected: truncation, high: { type: "auto" } },
   };

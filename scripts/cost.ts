@@ -214,7 +214,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const durations = base.durations ?? [{ minutes: 30, share: 1 }];
-  const ranges: ParameterRanges = args.stack ? stackRanges(base, durations) : defaultRanges(durations, Math.max(base.maxMinutes, ...durations.map((d) => d.minutes)));
+  const ranges: ParameterRanges = args.stack ? stackRanges(base, durations) : defaultRanges(durations, Math.max(base.maxMinutes, ...durations.map((d) => d.minutes)), undefined, base.catalog.sessionDefaults);
   const perDay = base.interviewsPerDay;
   const volumes = perDay !== undefined ? [perDay] : SEED_PRINTED.table.map((r) => r.interviewsPerDay);
   const input = { ...base, durations };

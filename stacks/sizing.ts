@@ -125,7 +125,7 @@ export function estimateBaseFor(config: StackConfig, overrides: { catalogId?: st
 
 /** The parameter ranges for a stack's estimate: the defaults, the stack's stated cache hit range, failover. */
 export function stackRanges(base: EstimateBase, durations: DurationShare[]): ParameterRanges {
-  const ranges = defaultRanges(durations, base.maxMinutes, base.session?.truncation);
+  const ranges = defaultRanges(durations, base.maxMinutes, base.session?.truncation, base.catalog.sessionDefaults);
   if (base.cacheHitRate) ranges.cacheHitRate = base.cacheHitRate;
   if (base.failover && base.mix) ranges.mix = { low: base.mix, expected: base.mix, high: base.failover };
   return ranges;
