@@ -65,7 +65,7 @@ export async function renderChartSvg(input: ChartInput): Promise<string> {
   const x = { field: "interviewsPerDay", type: "quantitative", title: "interviews per day" };
   const y = { type: "quantitative", title: "USD per month", axis: { format: "$,.0f" } };
   const colors = { domain: [SERIES.expected, SERIES.band, ...(ptu.available ? [SERIES.ptu] : [])], range: ["#1f5fa8", "#9ec3ea", ...(ptu.available ? ["#c0392b"] : [])] };
-  const legend = { orient: "top-left", direction: "vertical", title: null, labelLimit: 520, labelFontSize: 12, symbolType: "square", symbolSize: 160, fillColor: "rgba(255,255,255,0.85)", padding: 6 };
+  const legend = { orient: "bottom", direction: "vertical", title: null, labelLimit: 520, labelFontSize: 12, symbolType: "square", symbolSize: 160 };
   const layers: object[] = [
     {
       mark: { type: "area", opacity: 0.55 },
