@@ -110,9 +110,12 @@ describe("the budget's interview lengths, cache hit range and truncation", () =>
     expect(problems("prod", raw)).toEqual([]);
     raw.budget.catalog = "voice-live-gpt-9";
     expect(problems("prod", raw)).toEqual([expect.stringMatching(/^prod: budget\.catalog: unknown catalog "voice-live-gpt-9" \(expected one of .*voice-live-gpt-realtime/)]);
-    // A fixed amount needs no catalog.
+    // A fixed amount needs no catalog, and the stack sizes without one.
     raw.budget = { amount: 1000, financeEmails: ["f@example.com"] };
     expect(problems("prod", raw)).toEqual([]);
+    const fixed = sizeStack(parseStackConfig("prod", raw));
+    expect(fixed.budget).toEqual({ amount: 1000 });
+    expect(fixed.estimate).toBeUndefined();
   });
 });
 

@@ -144,12 +144,14 @@ function lengthWarning(base: EstimateBase, e: Estimate): string[] {
 
 export function sizeStack(config: StackConfig): StackSizing {
   const infrastructure = infrastructureSizing(config);
-  // The budget follows from ONE estimate: the expected end of the stack's range.
-  const base = estimateBaseFor(config);
-  const { interviewsPerDay, durations } = base;
-  const range = interviewsPerDay !== undefined && durations ? estimateRange({ ...base, interviewsPerDay, durations }, stackRanges(base, durations)) : undefined;
+  // The budget follows from ONE estimate: the expected end of the stack's range. A fixed amount needs
+  // none (and its upstreams need no catalog).
+  const base = config.budget.amount === undefined ? estimateBaseFor(config) : undefined;
+  const interviewsPerDay = base?.interviewsPerDay;
+  const durations = base?.durations;
+  const range = base && interviewsPerDay !== undefined && durations ? estimateRange({ ...base, interviewsPerDay, durations }, stackRanges(base, durations)) : undefined;
   const e = range?.expected;
-  const derivation = e ? budgetFromEstimate(e, config.budget.headroomPercent, { range, pricing: base.pricing, maxMinutes: base.maxMinutes }) : undefined;
+  const derivation = e && base ? budgetFromEstimate(e, config.budget.headroomPercent, { range, pricing: base.pricing, maxMinutes: base.maxMinutes }) : undefined;
   return {
     sessionCapacity: sessionCapacity(infrastructure),
     capacityAlertThreshold: capacityAlertThreshold(config),
@@ -162,6 +164,6 @@ export function sizeStack(config: StackConfig): StackSizing {
     range,
     capacityPlan: e?.capacity,
     budget: derivation ? { amount: derivation.amount, derivation } : { amount: config.budget.amount! },
-    warnings: e ? [...lengthWarning(base, e), ...e.capacity.warnings] : [],
+    warnings: e && base ? [...lengthWarning(base, e), ...e.capacity.warnings] : [],
   };
 }
