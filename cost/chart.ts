@@ -1,70 +1,130 @@
 /**
- * Monthly cost against daily volume, pay-as-you-go (API + infrastructure) and the PTU line, with the
- * break-even point: a vega-lite spec rendered to SVG by vega (headless, no canvas needed).
+ * Monthly cost against daily volume: the expected pay-as-you-go total (API + infrastructure), the band
+ * between the range's low and high ends, and the PTU line with its break-even only where the catalog
+ * says the model can be provisioned. A vega-lite spec rendered to SVG by vega (headless, no canvas).
  *
  * vega and vega-lite are ES modules with top-level await, so they are loaded with import(); this runs
  * under tsx (the CLI), not inside jest's CommonJS sandbox, and the tests drive it through the CLI.
  */
 interface VegaLite { compile(spec: object): { spec: object } }
+interface TextItem { fontSize?: number; fontWeight?: string | number; limit?: number }
 interface Vega {
   parse(spec: object): unknown;
+  textMetrics: { width: (item: TextItem, text: string) => number };
   View: new (runtime: unknown, options: { renderer: "none" }) => { toSVG(): Promise<string> };
 }
 const load = <T>(name: string): Promise<T> => import(name) as Promise<T>;
-import type { Catalog } from "./catalog";
-import { estimate, type Sizing } from "./estimate";
+import type { EstimateInput } from "./estimate";
+import { estimateRange, type ParameterRanges } from "./ranges";
 
 export interface ChartInput {
-  catalog: Catalog;
-  minutesPerInterview: number;
-  sizing: Sizing;
+  /** The estimate input at any volume (the chart sets interviewsPerDay). */
+  base: Omit<EstimateInput, "interviewsPerDay">;
+  /** The volume to mark (the stack's expected volume). */
+  markInterviewsPerDay?: number;
+  ranges: ParameterRanges;
   maxInterviewsPerDay: number;
-  ptus?: number;
+  title: string;
+  subtitle: string;
 }
 
-export function chartData(input: ChartInput): Array<{ interviewsPerDay: number; series: string; monthlyUsd: number }> {
-  const points = 24;
-  const rows: Array<{ interviewsPerDay: number; series: string; monthlyUsd: number }> = [];
+export interface ChartRow {
+  interviewsPerDay: number;
+  low: number;
+  expected: number;
+  high: number;
+  /** PTUs + infrastructure, where PTU exists. */
+  ptu?: number;
+}
+
+export const SERIES = {
+  expected: "expected: pay-as-you-go API + infrastructure",
+  band: "range: every parameter at its cheaper / dearer end",
+  ptu: "PTU + infrastructure",
+} as const;
+
+export function chartData(input: ChartInput, points = 20): { rows: ChartRow[]; ptu: { available: boolean; reason?: string; breakEven?: number } } {
+  const rows: ChartRow[] = [];
+  let ptu: { available: boolean; reason?: string; breakEven?: number } = { available: false };
   for (let i = 0; i <= points; i++) {
     const perDay = Math.round((input.maxInterviewsPerDay * i) / points);
-    const e = estimate({ catalog: input.catalog, interviewsPerDay: perDay, minutesPerInterview: input.minutesPerInterview, sizing: input.sizing, ptus: input.ptus });
-    rows.push({ interviewsPerDay: perDay, series: "pay-as-you-go (API + infrastructure)", monthlyUsd: e.monthly.total });
-    rows.push({ interviewsPerDay: perDay, series: `PTU (${e.ptu.ptus}) + infrastructure`, monthlyUsd: e.ptu.monthlyCost + e.monthly.infrastructure });
+    const r = estimateRange({ ...input.base, interviewsPerDay: perDay }, input.ranges);
+    const e = r.expected;
+    const row: ChartRow = { interviewsPerDay: perDay, low: r.low.monthly.total, expected: e.monthly.total, high: r.high.monthly.total };
+    if (e.ptu.available) {
+      row.ptu = e.ptu.monthlyCost + e.monthly.infrastructure;
+      ptu = { available: true, breakEven: e.ptu.breakEvenInterviewsPerDay };
+    } else ptu = { available: false, reason: e.ptu.reason };
+    rows.push(row);
   }
-  return rows;
+  return { rows, ptu };
 }
 
 export async function renderChartSvg(input: ChartInput): Promise<string> {
-  const e = estimate({ catalog: input.catalog, interviewsPerDay: 1, minutesPerInterview: input.minutesPerInterview, sizing: input.sizing, ptus: input.ptus });
-  const breakEven = e.ptu.breakEvenInterviewsPerDay;
+  const { rows, ptu } = chartData(input);
+  const x = { field: "interviewsPerDay", type: "quantitative", title: "interviews per day" };
+  const y = { type: "quantitative", title: "USD per month", axis: { format: "$,.0f" } };
+  const colors = { domain: [SERIES.expected, SERIES.band, ...(ptu.available ? [SERIES.ptu] : [])], range: ["#1f5fa8", "#9ec3ea", ...(ptu.available ? ["#c0392b"] : [])] };
+  const legend = { orient: "bottom", direction: "vertical", title: null, labelLimit: 520, labelFontSize: 12, symbolType: "square", symbolSize: 160 };
+  const layers: object[] = [
+    {
+      mark: { type: "area", opacity: 0.55 },
+      encoding: { x, y: { ...y, field: "low" }, y2: { field: "high" }, color: { datum: SERIES.band, scale: colors, legend } },
+    },
+    {
+      mark: { type: "line", strokeWidth: 2.5 },
+      encoding: { x, y: { ...y, field: "expected" }, color: { datum: SERIES.expected } },
+    },
+  ];
+  if (ptu.available) {
+    layers.push({ mark: { type: "line", strokeWidth: 2, strokeDash: [6, 3], interpolate: "step-after" }, encoding: { x, y: { ...y, field: "ptu" }, color: { datum: SERIES.ptu } } });
+    if (ptu.breakEven !== undefined) {
+      const label = `PTU break-even ≈ ${Math.round(ptu.breakEven).toLocaleString("en-US")} interviews/day`;
+      layers.push({ data: { values: [{ breakEven: ptu.breakEven, label }] }, mark: { type: "rule", strokeDash: [4, 4], color: "#666" }, encoding: { x: { field: "breakEven", type: "quantitative" } } });
+      layers.push({ data: { values: [{ breakEven: ptu.breakEven, label }] }, mark: { type: "text", align: "left", dx: 4, y: 12, color: "#333", fontSize: 12 }, encoding: { x: { field: "breakEven", type: "quantitative" }, text: { field: "label" } } });
+    }
+  }
+  if (input.markInterviewsPerDay !== undefined) {
+    const at = estimateRange({ ...input.base, interviewsPerDay: input.markInterviewsPerDay }, input.ranges).expected;
+    const mark = [{ x: input.markInterviewsPerDay, y: at.monthly.total, label: `${input.markInterviewsPerDay.toLocaleString("en-US")}/day: $${Math.round(at.monthly.total).toLocaleString("en-US")}/month expected` }];
+    layers.push({ data: { values: mark }, mark: { type: "rule", strokeDash: [2, 3], color: "#444" }, encoding: { x: { field: "x", type: "quantitative" } } });
+    layers.push({ data: { values: mark }, mark: { type: "point", filled: true, color: "#1f5fa8", size: 60 }, encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } });
+    layers.push({ data: { values: mark }, mark: { type: "text", align: "right", dx: -8, dy: -12, fontSize: 12, color: "#222" }, encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, text: { field: "label" } } });
+  }
+  const subtitle = [input.subtitle, ptu.available ? "PTU: where its line crosses the expected line, PTUs cost less" : `PTU: not available for this model (${shorten(ptu.reason ?? "")})`];
   const spec = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: `Monthly cost by daily volume: ${input.catalog.name}, ${input.minutesPerInterview}-minute interviews`,
-    width: 640,
-    height: 360,
-    layer: [
-      {
-        data: { values: chartData(input) },
-        mark: { type: "line", point: false },
-        encoding: {
-          x: { field: "interviewsPerDay", type: "quantitative", title: "interviews per day" },
-          y: { field: "monthlyUsd", type: "quantitative", title: "USD per month" },
-          color: { field: "series", type: "nominal", title: null, legend: { orient: "top-left" } },
-        },
-      },
-      {
-        data: { values: [{ breakEven, label: `PTU break-even ≈ ${Math.round(breakEven)} interviews/day` }] },
-        mark: { type: "rule", strokeDash: [4, 4], color: "#888" },
-        encoding: { x: { field: "breakEven", type: "quantitative" } },
-      },
-      {
-        data: { values: [{ breakEven, label: `PTU break-even ≈ ${Math.round(breakEven)} interviews/day` }] },
-        mark: { type: "text", align: "left", dx: 4, dy: -150, color: "#444" },
-        encoding: { x: { field: "breakEven", type: "quantitative" }, text: { field: "label" } },
-      },
-    ],
+    title: { text: input.title, subtitle, anchor: "start", fontSize: 15, subtitleFontSize: 11, subtitleColor: "#555" },
+    width: 720,
+    height: 380,
+    padding: 12,
+    background: "white",
+    data: { values: rows },
+    config: { axis: { labelFontSize: 12, titleFontSize: 13 }, font: "DejaVu Sans, Arial, sans-serif" },
+    layer: layers,
   };
   const [vegaLite, vega] = await Promise.all([load<VegaLite>("vega-lite"), load<Vega>("vega")]);
+  vega.textMetrics.width = textWidth;
   const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: "none" });
   return view.toSVG();
+}
+
+/**
+ * Vega measures text with a canvas when the optional `canvas` package is installed; without it (here)
+ * it estimates 0.8 em a character, ~1.4x what DejaVu Sans (the font the SVG names, and the one
+ * rsvg-convert and browsers on this machine draw) takes, so legends get cut short and the canvas too
+ * wide. This estimate uses DejaVu Sans' advance widths (em) for the characters the chart prints.
+ */
+const ADVANCE: Record<string, number> = { " ": 0.318, ".": 0.318, ",": 0.318, ":": 0.337, ";": 0.337, "'": 0.275, "(": 0.39, ")": 0.39, "/": 0.337, "-": 0.361, "%": 0.95, $: 0.636, "≈": 0.838, i: 0.278, j: 0.278, l: 0.278, f: 0.352, t: 0.392, r: 0.411, s: 0.521, c: 0.55, z: 0.525, m: 0.974, w: 0.818, I: 0.295, M: 0.863, W: 0.989 };
+function textWidth(item: TextItem, text: string): number {
+  const size = item.fontSize ?? 11;
+  const bold = item.fontWeight === "bold" || Number(item.fontWeight) >= 600 ? 1.15 : 1;
+  let em = 0;
+  for (const ch of String(text ?? "")) em += ADVANCE[ch] ?? (/[0-9]/.test(ch) ? 0.636 : /[A-Z]/.test(ch) ? 0.72 : 0.61);
+  return em * size * bold;
+}
+
+function shorten(text: string): string {
+  const plain = text.replace(/^not available for this model: /, "");
+  return plain.length > 110 ? `${plain.slice(0, 107)}...` : plain;
 }

@@ -13,6 +13,8 @@ export const SEED_PRINTED = {
   perHour: 0.34,
   perMinuteAudioIn: 0.06,
   perMinuteAudioOut: 0.12,
+  /** "1 PTU for GPT-4o Realtime, 1-month commitment": no realtime model can be provisioned (PTU-DOC, 2026-03-20). */
+  ptuMonthly: 2160,
   table: [
     { interviewsPerDay: 100, daily: 1.7, monthly: 51 },
     { interviewsPerDay: 500, daily: 8.5, monthly: 255 },
@@ -48,6 +50,6 @@ export function seedDiscrepancies(catalog: Catalog): string[] {
     notes.push(`seed: total at ${row.interviewsPerDay}/day printed $${row.total} ($${row.perInterview}/interview); with its own API method ${usd(total)} (${usd(perInterview)}/interview)`);
   }
   notes.push("seed: infrastructure doubles from $225 to $450 at 5,000/day with no sizing behind it; 5,000 x 30 min in 10 busy hours at a peak factor of 2 is ~500 concurrent sessions = 10 replicas at 50 each");
-  notes.push(`seed: "At 1,000 interviews/day, PTU breaks even": with its own method 1,000/day costs ${usd(half.total * 1000 * catalog.daysPerMonth)}/month of API, so 1 PTU at $2,160 breaks even at ${Math.round(2160 / half.total / catalog.daysPerMonth)} interviews/day`);
+  notes.push(`seed: "At 1,000 interviews/day, PTU breaks even": with its own method 1,000/day costs ${usd(half.total * 1000 * catalog.daysPerMonth)}/month of API, so 1 PTU at $${SEED_PRINTED.ptuMonthly.toLocaleString("en-US")} would break even at ${Math.round(SEED_PRINTED.ptuMonthly / half.total / catalog.daysPerMonth)} interviews/day; but no realtime model can be provisioned (Microsoft's PTU model list, 2026-03-20), so there is no PTU to buy`);
   return notes;
 }

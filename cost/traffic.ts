@@ -57,8 +57,21 @@ function hourPeakRatio(window: number, exponent: number): number {
   return best / mean;
 }
 
+/** Shape exponents already found, by window and factor: the bisection is the costly part of a curve. */
+const exponents = new Map<string, number>();
+
 function shapeExponent(window: number, peakFactor: number): number {
   if (peakFactor <= 1) return 0;
+  const key = `${window}:${peakFactor}`;
+  const known = exponents.get(key);
+  if (known !== undefined) return known;
+  const found = bisectExponent(window, peakFactor);
+  if (exponents.size >= 64) exponents.clear(); // bounded: a handful of profiles are ever used
+  exponents.set(key, found);
+  return found;
+}
+
+function bisectExponent(window: number, peakFactor: number): number {
   let low = 0;
   let high = 1;
   while (hourPeakRatio(window, high) < peakFactor && high < 1e4) high *= 2;
@@ -114,6 +127,31 @@ export interface PeakConcurrency {
 /** Open sessions at the day's busiest moment: its mean and a percentile of the Poisson spread around it. */
 export function peakConcurrency(profile: DayProfile, minutesPerInterview: number, percentile = 99): PeakConcurrency {
   const open = meanOpenSessions(arrivalsPerMinute(profile), minutesPerInterview);
+  let minuteOfDay = 0;
+  for (let t = 1; t < open.length; t++) if (open[t] > open[minuteOfDay]) minuteOfDay = t;
+  const mean = open[minuteOfDay];
+  return { mean, atPercentile: poissonQuantile(mean, percentile / 100), percentile, minuteOfDay };
+}
+
+/** One interview length and the share of interviews that run that long. */
+export interface DurationShare {
+  minutes: number;
+  share: number;
+}
+
+/**
+ * Peak concurrency when interviews run different lengths: open sessions are the sum of each length's
+ * open sessions (an M/G/infinity queue: still Poisson, with the mixture's mean), so the percentile is
+ * taken of the summed mean at its busiest minute.
+ */
+export function peakConcurrencyForDurations(profile: DayProfile, durations: DurationShare[], percentile = 99): PeakConcurrency {
+  if (durations.length === 0) throw new RangeError("at least one interview length is needed");
+  const arrivals = arrivalsPerMinute(profile);
+  const open = new Array<number>(arrivals.length).fill(0);
+  for (const d of durations) {
+    if (!(d.minutes > 0) || !(d.share >= 0)) throw new RangeError(`bad interview length ${JSON.stringify(d)}`);
+    meanOpenSessions(arrivals, d.minutes).forEach((x, t) => (open[t] += d.share * x));
+  }
   let minuteOfDay = 0;
   for (let t = 1; t < open.length; t++) if (open[t] > open[minuteOfDay]) minuteOfDay = t;
   const mean = open[minuteOfDay];

@@ -1,13 +1,19 @@
 /**
  * `npm run cost -- [--stack NAME] [--catalog ID] [--interviews-per-day N] [--minutes M]
  *                  [--format table|json|csv] [--chart FILE.svg]`
- * The stack gives expected volume and sizing; the flags override. Exit 2 on bad arguments.
+ * The stack gives its upstreams' catalogs, volume, interview lengths, stated ranges and sizing (exactly
+ * what its budget is derived from); the flags override. Exit 2 on bad arguments.
  */
 import { writeFileSync } from "node:fs";
-import { catalogById, catalogIds, DEFAULT_CATALOG_ID, estimate, SEED_PRINTED, SEED_SIZING, type Estimate } from "../cost";
+import { SESSION_DEFAULTS } from "../contracts";
+import {
+  catalogById, catalogIds, DEFAULT_CATALOG_ID, defaultRanges, describeTruncation, estimateRange, figuresOf, RETENTION_TRUNCATION, SEED_PRINTED, SEED_SIZING,
+  sessionCost, sessionParams, weightedCost, INTERVIEW_RANGES,
+  type Catalog, type DurationShare, type Estimate, type ParameterRanges, type RangeEstimate,
+} from "../cost";
 import { renderChartSvg } from "../cost/chart";
 import { loadStackConfigFile, StackConfigError } from "../stacks/config";
-import { estimateBaseFor, type EstimateBase } from "../stacks/sizing";
+import { estimateBaseFor, sizeStack, stackRanges, type EstimateBase } from "../stacks/sizing";
 
 interface Args {
   stack?: string;
@@ -49,6 +55,9 @@ function parseArgs(argv: string[]): Args {
 
 const money = (x: number) => `$${x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const money4 = (x: number) => `$${x.toFixed(4)}`;
+const int = (x: number) => Math.round(x).toLocaleString("en-US");
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+const lengths = (d: DurationShare[]) => d.map((x) => (d.length > 1 ? `${x.minutes} min x ${pct(x.share)}` : `${x.minutes} min`)).join(", ");
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -56,46 +65,124 @@ function table(rows: string[][]): string {
   return [line(rows[0]), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.slice(1).map(line)].join("\n");
 }
 
-function render(e: Estimate, volumes: number[], byVolume: Estimate[]): string {
+/** Per-interview cost at each length under both truncation modes, at the expected interview and at a talkative one. */
+function truncationTable(base: EstimateBase, durations: DurationShare[]): string[][] {
+  const mix = base.mix ?? [{ catalog: base.catalog, share: 1, upstreams: [] }];
+  const talkative = { userSpeakingShare: INTERVIEW_RANGES.speakingShares.high.user, modelSpeakingShare: INTERVIEW_RANGES.speakingShares.high.model, turnsPerMinute: INTERVIEW_RANGES.turnsPerMinute.high };
+  const cost = (minutes: number, session: object) => weightedCost(mix.map((m) => ({ share: m.share, cost: sessionCost(m.catalog, sessionParams(m.catalog, minutes, { ...base.session, ...session })) })));
+  const all = [...new Set([...durations.map((d) => d.minutes), base.maxMinutes])].sort((a, b) => a - b);
+  const rows = [["length", "expected interview: auto", `retention ${RETENTION_TRUNCATION.type === "retention_ratio" ? RETENTION_TRUNCATION.retentionRatio : ""}`, "talkative interview: auto", "retention"]];
+  for (const minutes of all) {
+    const cells = [{}, talkative].flatMap((extra) => [{ truncation: { type: "auto" } }, { truncation: RETENTION_TRUNCATION }].map((t) => {
+      const c = cost(minutes, { ...extra, ...t });
+      return `${money4(c.total)}${c.truncatedResponses > 0 ? ` (${Math.round(c.truncatedResponses)} cut)` : ""}`;
+    }));
+    rows.push([`${minutes} min`, ...cells]);
+  }
+  return rows;
+}
+
+function sources(catalogs: Catalog[]): string[] {
+  const lines: string[] = [];
+  for (const catalog of catalogs) {
+    lines.push(`${catalog.id} (${catalog.name}):`);
+    lines.push(`  - model.inputLimitTokens = ${catalog.model.inputLimitTokens}: ${catalog.model.inputLimitSource}`);
+    lines.push(`  - model token rates ${catalog.model.audioInputTokensPerMinute}/${catalog.model.audioOutputTokensPerMinute} a minute: ${catalog.model.tokenRateSource}`);
+    if (catalog.model.cache) lines.push(`  - prompt cache from ${catalog.model.cache.minimumTokens} tokens in ${catalog.model.cache.incrementTokens}-token steps: ${catalog.model.cache.source}`);
+    for (const f of figuresOf(catalog)) {
+      const flag = f.assumption ? ", ASSUMPTION" : "";
+      lines.push(`  - ${f.path} = ${f.value} ${f.unit}: ${f.source} (${f.asOf}, ${f.confidence} confidence${flag})`);
+    }
+    if (!catalog.ptu.available) lines.push(`  - ptu: not available for this model: ${catalog.ptu.source}`);
+  }
+  return lines;
+}
+
+function render(base: EstimateBase, r: RangeEstimate, byVolume: RangeEstimate[], budget: string[] | undefined): string {
+  const e = r.expected;
   const p = e.perInterview;
   const i = e.monthly.infrastructureBreakdown;
+  const c = e.capacity;
+  const q = c.upstream;
+  const mix = base.mix ?? [{ catalog: base.catalog, share: 1, upstreams: [] }];
   return [
-    `Catalog: ${e.catalog.name} (${e.catalog.id}, as of ${e.catalog.asOf})`,
+    `Pricing: ${e.catalogs.map((x) => `${x.name} [${x.id}]${e.catalogs.length > 1 ? ` x ${pct(x.share)}` : ""}`).join(" + ")}`,
+    ...base.pricing.map((l) => `  ${l}`),
+    `Interview: ${lengths(e.input.durations)} (session limit ${base.maxMinutes} min); candidate ${pct(e.input.session.userSpeakingShare)}, model ${pct(e.input.session.modelSpeakingShare)}, ${e.input.session.turnsPerMinute} turns/min, ${e.input.session.instructionsTokens} instruction tokens, ${pct(e.input.session.cacheHitRate)} cache hits, truncation ${describeTruncation(e.input.session.truncation)}, transcription ${e.input.session.transcription ? "on" : "off"}`,
     "",
-    `Per interview (${e.input.minutesPerInterview} min)`,
+    "Per interview (expected; lengths priced one by one and weighted)",
     table([
       ["part", "tokens", "cost"],
-      ["audio input (uncached)", p.tokens.audioInput.toFixed(0), money4(p.audioInput)],
-      ["audio output", p.tokens.audioOutput.toFixed(0), money4(p.audioOutput)],
-      ["text (input + output)", (p.tokens.textInput + p.tokens.textOutput).toFixed(0), money4(p.text)],
-      ["cached input (audio + text)", (p.tokens.audioCachedInput + p.tokens.textCachedInput).toFixed(0), money4(p.cached)],
+      ["audio input (uncached)", int(p.tokens.audioInput), money4(p.audioInput)],
+      ["audio output", int(p.tokens.audioOutput), money4(p.audioOutput)],
+      ["text (input + output, uncached)", int(p.tokens.textInput + p.tokens.textOutput), money4(p.text)],
+      ["cached input (audio + text)", int(p.tokens.audioCachedInput + p.tokens.textCachedInput), money4(p.cached)],
+      ["input transcription", int(p.tokens.transcriptionAudio + p.tokens.transcriptionText), money4(p.transcription)],
       ["total", "", money4(p.total)],
+      ...e.byDuration.map((d) => [`  of which ${d.minutes} min (${pct(d.share)})`, `${Math.round(d.cost.responses)} responses`, money4(d.cost.total)]),
     ]),
     "",
-    "Cost estimator by daily volume",
-    table([["daily volume", "avg duration", "daily cost", "monthly cost"],
-      ...byVolume.map((x) => [`${x.daily.interviews.toLocaleString("en-US")} interviews`, `${x.input.minutesPerInterview} min`, money(x.daily.api), money(x.monthly.api)])]),
+    `Range at ${e.input.interviewsPerDay.toLocaleString("en-US")} interviews/day`,
+    table([
+      ["", "low", "expected", "high"],
+      ["per interview (API)", money4(r.low.perInterview.total), money4(p.total), money4(r.high.perInterview.total)],
+      ["per month (API + infrastructure)", money(r.low.monthly.total), money(e.monthly.total), money(r.high.monthly.total)],
+    ]),
+    "  low / high: every parameter below at its cheaper / dearer end together (an envelope, not a percentile)",
     "",
-    `Infrastructure (${e.input.sizing.minReplicas}-${e.input.sizing.maxReplicas} replicas of ${e.input.sizing.cpu} vCPU / ${e.input.sizing.memoryGiB} GiB, Redis ${e.input.sizing.redisSku})`,
-    table([["component", "cost/month"], ["Container Apps", money(i.containerApps)], ["Front Door", money(i.frontDoor)], ["Redis", money(i.redis)], ["Monitoring (logs)", money(i.monitoring)], ["total infrastructure", money(i.total)]]),
+    "Which parameter moves the total most (each alone, the others expected)",
+    table([
+      ["parameter", "low value", "expected", "high value", "per interview", "per month", "swing/month"],
+      ...r.sensitivity.map((s) => [s.parameter, s.values.low, s.values.expected, s.values.high, `${money4(s.perInterview.low)} / ${money4(s.perInterview.high)}`, `${money(s.monthly.low)} / ${money(s.monthly.high)}`, money(s.swing)]),
+    ]),
     "",
-    "Total monthly cost estimate",
-    table([["scale", "API", "infrastructure", "total", "per interview"],
-      ...byVolume.map((x) => [`${x.daily.interviews.toLocaleString("en-US")}/day`, money(x.monthly.api), money(x.monthly.infrastructure), money(x.monthly.total), money4(x.monthly.perInterview)])]),
+    `Past the input limit (${mix.map((m) => `${m.catalog.model.name}: ${m.catalog.model.inputLimitTokens.toLocaleString("en-US")} tokens`).join(", ")}): per interview by truncation mode`,
+    table(truncationTable(base, e.input.durations)),
+    `  talkative: candidate ${pct(INTERVIEW_RANGES.speakingShares.high.user)}, model ${pct(INTERVIEW_RANGES.speakingShares.high.model)}, ${INTERVIEW_RANGES.turnsPerMinute.high} turns/min; "cut": responses whose history was truncated`,
     "",
-    `PTU: ${e.ptu.ptus} PTU = ${money(e.ptu.monthlyCost)}/month; breaks even at ${Math.round(e.ptu.breakEvenInterviewsPerDay).toLocaleString("en-US")} interviews/day (${Math.round(e.ptu.breakEvenInterviewsPerMonth).toLocaleString("en-US")}/month)`,
-    ...e.ptu.assumptions.map((a) => `  - ${a}`),
+    "Cost by daily volume",
+    table([["daily volume", "per interview", "monthly low", "monthly expected", "monthly high"],
+      ...byVolume.map((x) => [`${x.expected.daily.interviews.toLocaleString("en-US")} interviews`, money4(x.expected.perInterview.total), money(x.low.monthly.total), money(x.expected.monthly.total), money(x.high.monthly.total)])]),
     "",
-    `Capacity at ${e.input.interviewsPerDay}/day: peak ${e.capacity.peakConcurrentSessions} concurrent sessions, ${e.capacity.replicasNeeded} replicas, ${e.capacity.newConnectionsPerMinute} new upstream connections/min, ${e.capacity.upstreamResourcesNeeded} upstream resource(s) per region`,
+    `Infrastructure (expected; ${e.input.sizing.minReplicas}-${e.input.sizing.maxReplicas} replicas of ${e.input.sizing.cpu} vCPU / ${e.input.sizing.memoryGiB} GiB, Redis ${e.input.sizing.redisSku}${e.input.sizing.frontDoor ? ", Front Door" : ""})`,
+    table([["component", "cost/month"],
+      ["Container Apps", money(i.containerApps)],
+      ["Front Door base", money(i.frontDoorBase)],
+      [`Front Door data transfer (${int(i.frontDoorGB.toClient)} GB to clients, ${int(i.frontDoorGB.toOrigin)} GB to origin)`, money(i.frontDoorTransfer)],
+      ["Front Door requests", money(i.frontDoorRequests)],
+      ["Redis", money(i.redis)], ["Container Registry", money(i.containerRegistry)], ["Key Vault operations", money(i.keyVault)], ["Monitoring (logs)", money(i.monitoring)],
+      ["total infrastructure", money(i.total)]]),
+    "",
+    `Capacity at ${e.input.interviewsPerDay.toLocaleString("en-US")}/day (the day's arrival curve, Poisson around it; p${c.percentile})`,
+    `  open sessions at the busiest minute: mean ${c.peakMeanSessions.toFixed(1)}, p${c.percentile} ${c.peakConcurrentSessions}; replicas ${c.replicasNeeded}`,
+    `  new upstream connections a minute: mean ${c.startsPerMinuteMean.toFixed(2)} starts, p${c.percentile} ${c.startsPerMinuteAtPercentile}${c.rotationsPerMinute > 0 ? ` + ${c.rotationsPerMinute.toFixed(1)} rotations` : " (rotations not counted: the service does not rotate upstream connections yet)"}`,
+    `  tokens a minute at p${c.percentile}: ${int(c.spokenTokensPerMinute)} spoken (speech and transcript, ${int(c.spokenTokensPerMinute / Math.max(1, c.peakConcurrentSessions))} per session); ${int(c.billedTokensPerMinute)} counting re-sent input (${int(c.billedTokensPerMinute / Math.max(1, c.peakConcurrentSessions))} per session)`,
+    q.tokensPerMinute || q.newConnectionsPerMinute
+      ? `  quota per upstream resource: ${q.newConnectionsPerMinute ? `${q.newConnectionsPerMinute.value} new connections/min (${q.newConnectionsPerMinute.source}, ${q.newConnectionsPerMinute.asOf})` : "connections: not known"}; ${q.tokensPerMinute ? `${q.tokensPerMinute.value.toLocaleString("en-US")} tokens/min (${q.tokensPerMinute.source}, ${q.tokensPerMinute.asOf})` : "tokens: not known"}`
+      : "  quota per upstream resource: not known for this catalog",
+    `  upstream resources per region: ${q.neededAtLeast} if cached input does not count against the token quota, ${q.neededAtMost} if it does (not documented); the stack has ${base.upstreamResources ?? 1} at the top priority`,
+    "",
+    e.ptu.available
+      ? `PTU: ${e.ptu.ptus} PTU = ${money(e.ptu.monthlyCost)}/month, carrying ${int(e.ptu.capacityInterviewsPerDay)} interviews/day; ${e.ptu.breakEvenInterviewsPerDay !== undefined ? `cheaper than pay-as-you-go from ${int(e.ptu.breakEvenInterviewsPerDay)} interviews/day` : "never cheaper than pay-as-you-go"}\n${e.ptu.assumptions.map((a) => `  - ${a}`).join("\n")}`
+      : `PTU: ${e.ptu.reason}`,
+    ...(budget ? ["", "Budget (what `npm run plan` derives)", ...budget.map((l) => `  ${l}`)] : []),
     "",
     "Notes",
     ...e.notes.map((n) => `  - ${n}`),
+    "",
+    "Sources (every figure the estimate uses: value, unit, source, date, confidence)",
+    ...sources(mix.map((m) => m.catalog).concat(base.failover?.map((f) => f.catalog) ?? []).filter((x, k, all) => all.findIndex((y) => y.id === x.id) === k)),
   ].join("\n");
 }
 
-function csv(byVolume: Estimate[]): string {
-  const header = ["catalog", "interviews_per_day", "minutes", "per_interview_audio_input", "per_interview_audio_output", "per_interview_text", "per_interview_cached", "per_interview_total", "daily_api", "monthly_api", "monthly_infrastructure", "monthly_total", "monthly_per_interview"];
-  const rows = byVolume.map((e) => [e.catalog.id, e.daily.interviews, e.input.minutesPerInterview, e.perInterview.audioInput, e.perInterview.audioOutput, e.perInterview.text, e.perInterview.cached, e.perInterview.total, e.daily.api, e.monthly.api, e.monthly.infrastructure, e.monthly.total, e.monthly.perInterview].join(","));
+function summary(r: RangeEstimate) {
+  const part = (e: Estimate) => ({ perInterview: e.perInterview.total, monthly: e.monthly.total });
+  return { low: part(r.low), expected: part(r.expected), high: part(r.high), sensitivity: r.sensitivity };
+}
+
+function csv(byVolume: RangeEstimate[]): string {
+  const header = ["catalog", "interviews_per_day", "mean_minutes", "per_interview_audio_input", "per_interview_audio_output", "per_interview_text", "per_interview_cached", "per_interview_transcription", "per_interview_total", "per_interview_low", "per_interview_high", "daily_api", "monthly_api", "monthly_infrastructure", "monthly_total", "monthly_low", "monthly_high", "monthly_per_interview"];
+  const rows = byVolume.map(({ low, expected: e, high }) => [e.catalogs.map((c) => c.id).join("+"), e.daily.interviews, e.input.minutesPerInterview, e.perInterview.audioInput, e.perInterview.audioOutput, e.perInterview.text, e.perInterview.cached, e.perInterview.transcription, e.perInterview.total, low.perInterview.total, high.perInterview.total, e.daily.api, e.monthly.api, e.monthly.infrastructure, e.monthly.total, low.monthly.total, high.monthly.total, e.monthly.perInterview].join(","));
   return [header.join(","), ...rows].join("\n");
 }
 
@@ -108,28 +195,47 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   let base: EstimateBase;
+  let budget: string[] | undefined;
   try {
-    // With a stack: its catalog, volume and sizing, exactly what its budget is derived from; flags override.
-    base = args.stack
-      ? estimateBaseFor(loadStackConfigFile(args.stack), { catalogId: args.catalog, interviewsPerDay: args.interviewsPerDay, minutesPerInterview: args.minutes })
-      : { catalog: catalogById(args.catalog ?? DEFAULT_CATALOG_ID), sizing: SEED_SIZING, interviewsPerDay: args.interviewsPerDay, minutesPerInterview: args.minutes };
+    if (args.stack) {
+      const config = loadStackConfigFile(args.stack);
+      base = estimateBaseFor(config, { catalogId: args.catalog, interviewsPerDay: args.interviewsPerDay, minutesPerInterview: args.minutes });
+      // The budget as the plan derives it (from the stack file alone, flags ignored).
+      budget = sizeStack(config).budget.derivation?.lines;
+    } else {
+      const catalog = catalogById(args.catalog ?? DEFAULT_CATALOG_ID);
+      base = {
+        catalog, sizing: SEED_SIZING, interviewsPerDay: args.interviewsPerDay, durations: args.minutes !== undefined ? [{ minutes: args.minutes, share: 1 }] : undefined,
+        pricing: [`catalog ${catalog.id} (${args.catalog ? "--catalog" : "default"}); sizing: the seed's (2-50 replicas of 2 vCPU / 4 GiB)`], maxMinutes: SESSION_DEFAULTS.maxMinutes,
+      };
+    }
   } catch (error) {
     console.error(error instanceof StackConfigError ? error.message : `cost: ${(error as Error).message}`);
     process.exit(2);
   }
-  const catalog = base.catalog;
-  const minutes = base.minutesPerInterview ?? 30;
+  const durations = base.durations ?? [{ minutes: 30, share: 1 }];
+  const ranges: ParameterRanges = args.stack ? stackRanges(base, durations) : defaultRanges(durations, Math.max(base.maxMinutes, ...durations.map((d) => d.minutes)), undefined, base.catalog.sessionDefaults);
   const perDay = base.interviewsPerDay;
   const volumes = perDay !== undefined ? [perDay] : SEED_PRINTED.table.map((r) => r.interviewsPerDay);
-  const byVolume = volumes.map((v) => estimate({ ...base, interviewsPerDay: v, minutesPerInterview: minutes }));
+  const input = { ...base, durations };
+  const byVolume = volumes.map((v) => estimateRange({ ...input, interviewsPerDay: v }, ranges));
   const main = byVolume[byVolume.length - 1];
+  const catalogs = (base.mix ?? [{ catalog: base.catalog }]).map((m) => m.catalog);
+  const sourceList = catalogs.map((c) => ({ id: c.id, figures: figuresOf(c), inputLimit: { tokens: c.model.inputLimitTokens, source: c.model.inputLimitSource }, ptu: c.ptu }));
 
-  if (args.format === "json") console.log(JSON.stringify(perDay !== undefined ? main : { ...main, byVolume }, null, 2));
-  else if (args.format === "csv") console.log(csv(byVolume));
-  else console.log(render(main, volumes, byVolume));
+  if (args.format === "json") {
+    const one = { ...main.expected, range: summary(main), budget, sources: sourceList };
+    console.log(JSON.stringify(perDay !== undefined ? one : { ...one, byVolume: byVolume.map((r) => ({ ...r.expected, range: summary(r) })) }, null, 2));
+  } else if (args.format === "csv") console.log(csv(byVolume));
+  else console.log(render(base, main, byVolume, budget));
 
   if (args.chart) {
-    const svg = await renderChartSvg({ catalog, minutesPerInterview: minutes, sizing: base.sizing ?? SEED_SIZING, maxInterviewsPerDay: Math.max(2 * (perDay ?? 5000), Math.ceil(main.ptu.breakEvenInterviewsPerDay * 1.5)) });
+    const top = main.expected.ptu.available && main.expected.ptu.breakEvenInterviewsPerDay !== undefined ? main.expected.ptu.breakEvenInterviewsPerDay * 1.5 : 0;
+    const svg = await renderChartSvg({
+      base: input, ranges, markInterviewsPerDay: perDay, maxInterviewsPerDay: Math.max(2 * (perDay ?? 2500), Math.ceil(top)),
+      title: "Monthly cost by daily volume",
+      subtitle: `${main.expected.catalogs.map((c) => c.name).join(" + ")}; interviews of ${lengths(durations)}`,
+    });
     writeFileSync(args.chart, svg);
     console.error(`chart: ${args.chart}`);
   }

@@ -66,9 +66,87 @@ test("staging may run one replica; the production rule applies to prod only", ()
 test("budget needs an amount or an expected volume, not both, not half", () => {
   const raw = prodRaw();
   raw.budget = { amount: 500, interviewsPerDay: 10, minutesPerInterview: 30, financeEmails: ["f@example.com"] };
-  expect(problems("prod", raw)).toEqual(["prod: budget: give either amount, or interviewsPerDay and minutesPerInterview, not both"]);
+  expect(problems("prod", raw)).toEqual(["prod: budget: give either amount, or interviewsPerDay and minutesPerInterview (or sessionMinutes), not both"]);
   raw.budget = { interviewsPerDay: 10, financeEmails: ["f@example.com"] };
-  expect(problems("prod", raw)).toEqual(["prod: budget: interviewsPerDay and minutesPerInterview go together"]);
+  expect(problems("prod", raw)).toEqual(["prod: budget: interviewsPerDay and minutesPerInterview (or sessionMinutes) go together"]);
+});
+
+describe("the budget's interview lengths, cache hit range and truncation", () => {
+  const budget = (extra: Record<string, unknown>) => ({ interviewsPerDay: 100, financeEmails: ["f@example.com"], ...extra });
+  test("prod states a length mix up to its session limit, a cache hit range and the truncation", () => {
+    expect(loadStackConfigFile("prod", root).budget).toMatchObject({
+      sessionMinutes: [{ minutes: 30, share: 0.7 }, { minutes: 45, share: 0.3 }],
+      cacheHitRate: { low: 0.6, expected: 0.95, high: 1 },
+      truncation: { type: "auto" },
+    });
+  });
+  test("every mistake in them at once", () => {
+    const raw = prodRaw();
+    raw.budget = budget({
+      sessionMinutes: [{ minutes: 30, share: 0.5 }, { minutes: 60, share: 0.3 }, { minutes: 30, share: 0.1 }],
+      cacheHitRate: { low: 0.9, expected: 0.8, high: 1 },
+      truncation: { type: "retention_ratio", retentionRatio: 0.8 },
+    });
+    expect(problems("prod", raw)).toEqual([
+      "prod: budget.sessionMinutes.1.minutes: longer than session.maxMinutes (45): no session runs that long",
+      "prod: budget.sessionMinutes.2.minutes: 30 is listed twice",
+      "prod: budget.sessionMinutes: shares must sum to 1, got 0.9",
+      "prod: budget.cacheHitRate: must satisfy low <= expected <= high",
+    ]);
+    raw.budget = budget({ minutesPerInterview: 50, sessionMinutes: [{ minutes: 30, share: 1 }], truncation: { type: "retention_ratio", retentionRatio: 0 } });
+    expect(problems("prod", raw)).toEqual(expect.arrayContaining([
+      "prod: budget.truncation.retentionRatio: Too small: expected number to be >0",
+    ]));
+    raw.budget = budget({ minutesPerInterview: 50, sessionMinutes: [{ minutes: 30, share: 1 }] });
+    expect(problems("prod", raw)).toEqual([
+      "prod: budget: give minutesPerInterview or sessionMinutes, not both",
+      "prod: budget.minutesPerInterview: longer than session.maxMinutes (45): no session runs that long",
+    ]);
+  });
+  test("a budget derived from volume needs a catalog for every upstream, or budget.catalog", () => {
+    const raw = prodRaw();
+    raw.upstreams[1].model = "gpt-9-realtime";
+    expect(problems("prod", raw)).toEqual([`prod: upstreams.1.model: no pricing catalog for voice-live model "gpt-9-realtime": set budget.catalog to price it as a known model, or give budget.amount`]);
+    raw.budget.catalog = "voice-live-gpt-realtime";
+    expect(problems("prod", raw)).toEqual([]);
+    raw.budget.catalog = "voice-live-gpt-9";
+    expect(problems("prod", raw)).toEqual([expect.stringMatching(/^prod: budget\.catalog: unknown catalog "voice-live-gpt-9" \(expected one of .*voice-live-gpt-realtime/)]);
+    // A fixed amount needs no catalog, and the stack sizes without one.
+    raw.budget = { amount: 1000, financeEmails: ["f@example.com"] };
+    expect(problems("prod", raw)).toEqual([]);
+    const fixed = sizeStack(parseStackConfig("prod", raw));
+    expect(fixed.budget).toEqual({ amount: 1000 });
+    expect(fixed.estimate).toBeUndefined();
+  });
+});
+
+describe("the budget follows from one estimate of the upstreams' own catalog", () => {
+  const config = loadStackConfigFile("prod", root);
+  const sizing = sizeStack(config);
+  test("prod: Voice Live gpt-realtime (Pro), its lengths, expected total plus 20%", () => {
+    const e = sizing.estimate!;
+    expect(e.catalogs.map((c) => [c.id, c.share])).toEqual([["voice-live-gpt-realtime", 1]]);
+    expect(e.input.durations).toEqual([{ minutes: 30, share: 0.7 }, { minutes: 45, share: 0.3 }]);
+    expect(sizing.range!.expected).toBe(e);
+    expect(sizing.budget.amount).toBe(Math.ceil(e.monthly.total * 1.2));
+    expect(sizing.budget.derivation!.range!.low).toBeLessThan(e.monthly.total);
+    expect(sizing.budget.derivation!.range!.high).toBeGreaterThan(e.monthly.total);
+    expect(sizing.budget.derivation!.lines[0]).toBe("upstream au (voice-live gpt-realtime, priority 1, 100% of new sessions): catalog voice-live-gpt-realtime");
+    expect(sizing.warnings.filter((w) => w.startsWith("budget:"))).toEqual([]); // its lengths reach the 45-minute limit
+  });
+  test("a budget that prices shorter interviews than the limit allows warns loudly", () => {
+    const short = sizeStack({ ...config, budget: { ...config.budget, sessionMinutes: undefined, minutesPerInterview: 30 } });
+    expect(short.warnings[0]).toMatch(/^budget: assumes no interview runs past 30 min, but session\.maxMinutes lets it run 45: a 45-minute interview costs \$\d+\.\d\d against \$\d+\.\d\d at 30 min \(\d\.\dx\)/);
+  });
+  test("budget.catalog prices every upstream with that catalog", () => {
+    const mini = sizeStack({ ...config, budget: { ...config.budget, catalog: "voice-live-gpt-realtime-mini" } });
+    expect(mini.estimate!.catalogs.map((c) => c.id)).toEqual(["voice-live-gpt-realtime-mini"]);
+    expect(mini.budget.amount).toBeLessThan(sizing.budget.amount);
+  });
+  test("Azure Managed Redis Balanced_B1 is priced (it crashed the estimator before)", () => {
+    const b1 = sizeStack({ ...config, redis: { sku: "Balanced_B1" } });
+    expect(b1.estimate!.monthly.infrastructureBreakdown.redis).toBe(51);
+  });
 });
 
 test("memory must match Container Apps' CPU pairing; voice-live upstreams need a model", () => {

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { DEFAULT_SESSIONS_PER_REPLICA, LATENCY_BUCKETS_MS, SESSION_DEFAULTS, UpstreamListSchema } from "../contracts";
+import { catalogIds, findCatalogForUpstream } from "../cost";
 
 export const PROJECT = "voice-platform";
 
@@ -99,6 +100,18 @@ export const StackConfigSchema = z
       amount: z.number().positive("must be positive").optional(),
       interviewsPerDay: z.number().positive("must be positive").optional(),
       minutesPerInterview: z.number().positive("must be positive").optional(),
+      /**
+       * Interview lengths and the share of interviews that run each long (shares sum to 1), instead of
+       * one minutesPerInterview: the cost grows faster than the length, so it is priced length by length.
+       */
+      sessionMinutes: z.array(z.object({ minutes: z.number().positive("must be positive"), share: z.number().gt(0, "must be positive").max(1) })).min(1).max(12).optional(),
+      /** The prompt cache hit rate the budget assumes (share of the re-sent prefix served from cache): a stated range. */
+      cacheHitRate: z.object({ low: z.number().min(0).max(1), expected: z.number().min(0).max(1), high: z.number().min(0).max(1) }).optional(),
+      /** The truncation the sessions use once the conversation outgrows the model's input limit (the API's default is auto). */
+      truncation: z.discriminatedUnion("type", [
+        z.object({ type: z.literal("auto") }),
+        z.object({ type: z.literal("retention_ratio"), retentionRatio: z.number().gt(0).max(1) }),
+      ]).optional(),
       headroomPercent: z.number().min(0, "must be >= 0").max(500).default(20),
       catalog: z.string().min(1).optional(),
       financeEmails: z.array(Email).min(1, "at least one finance e-mail"),
@@ -135,11 +148,40 @@ export const StackConfigSchema = z
     for (const name of Object.keys(c.upstreamResourceGroups)) {
       if (!names.has(name)) problem(["upstreamResourceGroups", name], `no upstream is named "${name}"`);
     }
-    const volume = c.budget.interviewsPerDay !== undefined || c.budget.minutesPerInterview !== undefined;
-    if (c.budget.amount !== undefined && volume) problem(["budget"], "give either amount, or interviewsPerDay and minutesPerInterview, not both");
-    if (c.budget.amount === undefined && !volume) problem(["budget"], "give amount, or interviewsPerDay and minutesPerInterview");
-    if (volume && (c.budget.interviewsPerDay === undefined || c.budget.minutesPerInterview === undefined)) {
-      problem(["budget"], "interviewsPerDay and minutesPerInterview go together");
+    const b = c.budget;
+    const lengths = b.minutesPerInterview !== undefined || b.sessionMinutes !== undefined;
+    const volume = b.interviewsPerDay !== undefined || lengths;
+    if (b.amount !== undefined && volume) problem(["budget"], "give either amount, or interviewsPerDay and minutesPerInterview (or sessionMinutes), not both");
+    if (b.amount === undefined && !volume) problem(["budget"], "give amount, or interviewsPerDay and minutesPerInterview (or sessionMinutes)");
+    if (volume && (b.interviewsPerDay === undefined || !lengths)) problem(["budget"], "interviewsPerDay and minutesPerInterview (or sessionMinutes) go together");
+    if (b.minutesPerInterview !== undefined && b.sessionMinutes !== undefined) problem(["budget"], "give minutesPerInterview or sessionMinutes, not both");
+    // No session runs past the limit, so the budget cannot price one that does.
+    if (b.minutesPerInterview !== undefined && b.minutesPerInterview > c.session.maxMinutes) {
+      problem(["budget", "minutesPerInterview"], `longer than session.maxMinutes (${c.session.maxMinutes}): no session runs that long`);
+    }
+    if (b.sessionMinutes) {
+      const seen = new Set<number>();
+      b.sessionMinutes.forEach((d, i) => {
+        if (d.minutes > c.session.maxMinutes) problem(["budget", "sessionMinutes", i, "minutes"], `longer than session.maxMinutes (${c.session.maxMinutes}): no session runs that long`);
+        if (seen.has(d.minutes)) problem(["budget", "sessionMinutes", i, "minutes"], `${d.minutes} is listed twice`);
+        seen.add(d.minutes);
+      });
+      const total = b.sessionMinutes.reduce((a, d) => a + d.share, 0);
+      if (Math.abs(total - 1) > 1e-6) problem(["budget", "sessionMinutes"], `shares must sum to 1, got ${Number(total.toFixed(6))}`);
+    }
+    if (b.cacheHitRate && !(b.cacheHitRate.low <= b.cacheHitRate.expected && b.cacheHitRate.expected <= b.cacheHitRate.high)) {
+      problem(["budget", "cacheHitRate"], "must satisfy low <= expected <= high");
+    }
+    // A budget derived from volume prices every upstream with its catalog (cost/upstreams.ts), unless
+    // budget.catalog names one for all of them.
+    if (b.catalog !== undefined && !catalogIds().includes(b.catalog)) problem(["budget", "catalog"], `unknown catalog "${b.catalog}" (expected one of ${catalogIds().join(", ")})`);
+    if (volume && b.catalog === undefined) {
+      c.upstreams.forEach((u, i) => {
+        if ((u.kind === "voice-live" ? u.model : u.deployment) && !findCatalogForUpstream(u)) {
+          const field = u.kind === "voice-live" ? "model" : "deployment";
+          problem(["upstreams", i, field], `no pricing catalog for ${u.kind} ${field} "${u.kind === "voice-live" ? u.model : u.deployment}": set budget.catalog to price it as a known model, or give budget.amount`);
+        }
+      });
     }
     if (c.budget.startDate && !c.budget.startDate.endsWith("-01")) problem(["budget", "startDate"], "must be the first day of a month");
   });

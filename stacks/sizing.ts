@@ -5,8 +5,9 @@
  */
 import { instanceSessionLimit } from "../contracts";
 import {
-  budgetFromEstimate, catalogById, DEFAULT_CATALOG_ID, estimate, sessionCapacity,
-  type BudgetDerivation, type CapacityPlan, type Estimate, type EstimateInput, type Sizing,
+  budgetFromEstimate, catalogById, DEFAULT_CATALOG_ID, defaultRanges, estimateRange, sessionCapacity, sessionCost, sessionParams, upstreamPricing, weightedCost,
+  type BudgetDerivation, type CapacityPlan, type Catalog, type CatalogShare, type DurationShare, type Estimate, type EstimateInput,
+  type ParameterRanges, type RangeEstimate, type Sizing,
 } from "../cost";
 import type { StackConfig } from "./config";
 import { compareScaleRules, DEFAULT_POLLING_SECONDS, volumeForPeakSessions, type ScaleSimulation } from "./scaleSimulation";
@@ -120,6 +121,8 @@ export interface StackSizing {
   infrastructure: Sizing;
   /** The cost estimate at the stack's expected volume, when the budget gives one. */
   estimate?: Estimate;
+  /** Its low / expected / high and which parameter moves it most. */
+  range?: RangeEstimate;
   capacityPlan?: CapacityPlan;
   budget: { amount: number; derivation?: BudgetDerivation };
   warnings: string[];
@@ -146,17 +149,66 @@ export function topPriorityUpstreams(config: Pick<StackConfig, "upstreams">): nu
 }
 
 /** An estimate's input with the volume still open: the cost command fills in volumes the stack does not give. */
-export type EstimateBase = Omit<EstimateInput, "interviewsPerDay" | "minutesPerInterview"> & { interviewsPerDay?: number; minutesPerInterview?: number };
+export type EstimateBase = Omit<EstimateInput, "interviewsPerDay" | "minutesPerInterview" | "durations"> & {
+  interviewsPerDay?: number;
+  durations?: DurationShare[];
+  /** How the catalogs were chosen, for the derivation. */
+  pricing: string[];
+  /** The stack's session limit: the long end of the length range. */
+  maxMinutes: number;
+  /** The stated cache hit range (budget.cacheHitRate), when the stack gives one. */
+  cacheHitRate?: ParameterRanges["cacheHitRate"];
+  /** Every session on the dearest upstream's catalog (failover), when it differs from the mix. */
+  failover?: CatalogShare[];
+};
 
-/** The estimate input for this stack: its catalog, volume and sizing; `overrides` are the cost command's flags. */
+/** Orders catalogs by what a 30-minute expected interview costs on them. */
+function dearer(a: Catalog, b: Catalog): number {
+  const cost = (c: Catalog) => sessionCost(c, sessionParams(c, 30)).total;
+  return cost(a) - cost(b);
+}
+
+/**
+ * The estimate input for this stack: the catalogs its upstreams' kind and model select (or
+ * budget.catalog / --catalog when given), its volume, interview lengths, sizing and stated
+ * assumptions; `overrides` are the cost command's flags.
+ */
 export function estimateBaseFor(config: StackConfig, overrides: { catalogId?: string; interviewsPerDay?: number; minutesPerInterview?: number } = {}): EstimateBase {
+  const b = config.budget;
+  const chosen = overrides.catalogId ?? b.catalog;
+  let mix: CatalogShare[];
+  let pricing: string[];
+  let failover: CatalogShare[] | undefined;
+  if (chosen) {
+    const catalog = catalogById(chosen);
+    mix = [{ catalog, share: 1, upstreams: config.upstreams.map((u) => u.name) }];
+    pricing = [`catalog ${catalog.id} (${overrides.catalogId ? "--catalog" : "budget.catalog"}), not the upstreams' own`];
+  } else {
+    const p = upstreamPricing(config.upstreams, dearer);
+    mix = p.mix;
+    pricing = p.lines;
+    failover = p.failover ? [p.failover] : undefined;
+  }
+  const durations = overrides.minutesPerInterview !== undefined ? [{ minutes: overrides.minutesPerInterview, share: 1 }]
+    : b.sessionMinutes ?? (b.minutesPerInterview !== undefined ? [{ minutes: b.minutesPerInterview, share: 1 }] : undefined);
   return {
-    catalog: catalogById(overrides.catalogId ?? config.budget.catalog ?? DEFAULT_CATALOG_ID),
-    interviewsPerDay: overrides.interviewsPerDay ?? config.budget.interviewsPerDay,
-    minutesPerInterview: overrides.minutesPerInterview ?? config.budget.minutesPerInterview,
+    catalog: mix[0].catalog,
+    mix,
+    interviewsPerDay: overrides.interviewsPerDay ?? b.interviewsPerDay,
+    durations,
     sizing: infrastructureSizing(config),
+    session: {
+      ...(b.cacheHitRate ? { cacheHitRate: b.cacheHitRate.expected } : {}),
+      ...(b.truncation ? { truncation: b.truncation.type === "auto" ? { type: "auto" as const } : { type: "retention_ratio" as const, retentionRatio: b.truncation.retentionRatio } } : {}),
+    },
     upstreamResources: topPriorityUpstreams(config),
+    // Every rotation opens a new upstream connection: it counts against Voice Live's new-connection quota.
     rotateMinutes: config.session.rotateMinutes,
+    keyVaultSecrets: config.upstreams.filter((u) => u.auth === "key").length + 1,
+    pricing,
+    maxMinutes: config.session.maxMinutes,
+    cacheHitRate: b.cacheHitRate,
+    failover,
   };
 }
 
@@ -197,12 +249,37 @@ export function dailySpendAlertUsd(monthlyBudget: number, daysPerMonth: number):
   return Math.ceil(monthlyBudget / daysPerMonth);
 }
 
+/** The parameter ranges for a stack's estimate: the defaults, the stack's stated cache hit range, failover. */
+export function stackRanges(base: EstimateBase, durations: DurationShare[]): ParameterRanges {
+  const ranges = defaultRanges(durations, base.maxMinutes, base.session?.truncation, base.catalog.sessionDefaults);
+  if (base.cacheHitRate) ranges.cacheHitRate = base.cacheHitRate;
+  if (base.failover && base.mix) ranges.mix = { low: base.mix, expected: base.mix, high: base.failover };
+  return ranges;
+}
+
+/** A loud warning when the budget prices shorter interviews than the session limit allows. */
+function lengthWarning(base: EstimateBase, e: Estimate): string[] {
+  const longest = Math.max(...e.input.durations.map((d) => d.minutes));
+  if (longest >= base.maxMinutes) return [];
+  const mix = base.mix ?? [{ catalog: base.catalog, share: 1, upstreams: [] }];
+  const at = (minutes: number) => weightedCost(mix.map((m) => ({ share: m.share, cost: sessionCost(m.catalog, sessionParams(m.catalog, minutes, base.session)) }))).total;
+  const short = at(longest);
+  const long = at(base.maxMinutes);
+  return [`budget: assumes no interview runs past ${longest} min, but session.maxMinutes lets it run ${base.maxMinutes}: a ${base.maxMinutes}-minute interview costs $${long.toFixed(2)} against $${short.toFixed(2)} at ${longest} min (${(long / short).toFixed(1)}x); give budget.sessionMinutes with the share of interviews that run longer`];
+}
+
 export function sizeStack(config: StackConfig): StackSizing {
   const infrastructure = infrastructureSizing(config);
-  const { interviewsPerDay, minutesPerInterview, ...base } = estimateBaseFor(config);
-  const e = interviewsPerDay !== undefined && minutesPerInterview !== undefined ? estimate({ ...base, interviewsPerDay, minutesPerInterview }) : undefined;
-  const derivation = e ? budgetFromEstimate(e, config.budget.headroomPercent) : undefined;
+  // The budget follows from ONE estimate: the expected end of the stack's range. A fixed amount needs
+  // none (and its upstreams need no catalog).
+  const base = config.budget.amount === undefined ? estimateBaseFor(config) : undefined;
+  const interviewsPerDay = base?.interviewsPerDay;
+  const durations = base?.durations;
+  const range = base && interviewsPerDay !== undefined && durations ? estimateRange({ ...base, interviewsPerDay, durations }, stackRanges(base, durations)) : undefined;
+  const e = range?.expected;
+  const derivation = e && base ? budgetFromEstimate(e, config.budget.headroomPercent, { range, pricing: base.pricing, maxMinutes: base.maxMinutes }) : undefined;
   const budgetAmount = derivation ? derivation.amount : config.budget.amount!;
+  const daysPerMonth = (base?.catalog ?? catalogById(DEFAULT_CATALOG_ID)).daysPerMonth;
   return {
     sessionCapacity: sessionCapacity(infrastructure),
     capacityAlertThreshold: capacityAlertThreshold(config),
@@ -211,19 +288,21 @@ export function sizeStack(config: StackConfig): StackSizing {
     // The simulation models Container Apps' rules; App Service's autoscaler follows CPU instead.
     scaleDays: config.hosting === "containerApps" ? scaleDaysFor(config) : undefined,
     appServiceAutoscale: config.hosting === "appService" ? appServiceAutoscale(config) : undefined,
-    dailySpendAlertUsd: dailySpendAlertUsd(budgetAmount, base.catalog.daysPerMonth),
+    dailySpendAlertUsd: dailySpendAlertUsd(budgetAmount, daysPerMonth),
     terminationGraceSeconds: TERMINATION_GRACE_SECONDS,
     topPriorityUpstreams: topPriorityUpstreams(config),
     infrastructure,
     estimate: e,
+    range,
     capacityPlan: e?.capacity,
-    budget: derivation ? { amount: derivation.amount, derivation } : { amount: config.budget.amount! },
-    warnings: e?.capacity.warnings ?? [],
+    budget: derivation ? { amount: derivation.amount, derivation } : { amount: budgetAmount },
+    warnings: e && base ? [...lengthWarning(base, e), ...e.capacity.warnings] : [],
   };
 }
 
 function scaleDaysFor(config: StackConfig): StackSizing["scaleDays"] {
-  const { interviewsPerDay, minutesPerInterview } = config.budget;
+  const { interviewsPerDay, sessionMinutes } = config.budget;
+  const minutesPerInterview = config.budget.minutesPerInterview ?? (sessionMinutes ? sessionMinutes.reduce((a, d) => a + d.share * d.minutes, 0) : undefined);
   // Without a volume, interviews are taken to run to the session limit: the longest they can hold a replica.
   const minutes = minutesPerInterview ?? config.session.maxMinutes;
   const capacity = sessionCapacity({ maxReplicas: config.replicas.max, sessionsPerReplica: config.sessionsPerReplica });

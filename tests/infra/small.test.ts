@@ -119,7 +119,8 @@ test("the cost model prices the plan: instance-hours at the SKU's hourly price, 
   // 50 interviews a day peak at ~5 open sessions: one instance all month, 30.42 days x 24 h x $0.31.
   expect(infra.replicaHoursPerMonth).toBeCloseTo(30.42 * 24, 6);
   expect(infra.appService).toBeCloseTo(30.42 * 24 * 0.31, 6);
-  expect(infra.total).toBeCloseTo(infra.appService! + infra.frontDoor + infra.redis + infra.monitoring, 9);
+  expect(infra.containerApps).toBe(0);
+  expect(infra.total).toBeCloseTo(infra.appService! + infra.frontDoor + infra.redis + infra.monitoring + infra.containerRegistry + infra.keyVault, 9);
   expect(run.outputs.infrastructureMonthly).toEqual(infra);
   expect(sizing.scaleDays).toBeUndefined(); // the Container Apps simulation does not apply
 });
