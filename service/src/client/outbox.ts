@@ -4,7 +4,7 @@
  * first (the newest speech matters most when the user is still talking); other events are bounded by
  * count. Every drop is counted, so the application can say what was lost.
  */
-import { BASE64_CHARS_PER_SECOND, RealtimeEvent } from "../../../contracts";
+import { BASE64_CHARS_PER_SECOND, RealtimeEvent } from "../../../contracts/protocol";
 
 export interface OutboxLimits {
   /** Base64 characters of `input_audio_buffer.append` audio held (default: 10 s of PCM16 at 24 kHz). */

@@ -2,7 +2,7 @@
  * The client's decisions, as pure functions: how long to wait before the next attempt, and whether a
  * close (or a refused upgrade) is worth another attempt. No sockets, no timers, no clock.
  */
-import { CloseCode } from "../../../contracts";
+import { CloseCode } from "../../../contracts/protocol";
 
 export interface ReconnectPolicy {
   /** Consecutive failed attempts before giving up (a session that became ready resets the count). */

@@ -15,6 +15,7 @@ import { WebSocketServer } from "ws";
 import { CLIENT_PATHS, ConnectStage, MetricAttribute, Refusal, type RefusalCode } from "../../../contracts";
 import type { ServiceConfig } from "../config";
 import { refuseUpgrade, sendJson } from "./http";
+import { answerHttp } from "./page";
 import type { SessionRegistry } from "../registry/types";
 import { AuthError, createVerifier, extractToken } from "./auth";
 import { DEFAULT_LIMITS, Relay, type RelayLimits } from "./relay";
@@ -59,6 +60,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
   const limits: RelayLimits = { ...DEFAULT_LIMITS, sessionMaxMs: config.sessionMaxMinutes * 60_000, ...deps.limits };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (answerHttp(req, res, config)) return; // CORS for the health endpoints, the test page (page.ts)
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && path === "/healthz") return sendJson(res, 200, { status: "ok", sessions: relays.size });
     if (req.method === "GET" && path === "/readyz") {
