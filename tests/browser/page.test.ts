@@ -8,7 +8,10 @@
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer, type Server } from "node:http";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { loadPage, PAGE_DIR } from "../../service/src/server/page";
+import { freePort } from "../support/ports";
 import { mintToken, startStack, type TestStack } from "../support/stack";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -49,13 +52,29 @@ const snapshot = (page: Page) => page.evaluate(() => (window as unknown as { voi
 
 let stack: TestStack;
 let browser: Browser;
+/** The hybrid's UI host (Vercel's part): the same page, from another origin, with no CSP of the proxy's. */
+let ui: Server;
+let proxyPort: number;
+let uiPort: number;
 const dir = mkdtempSync(join(tmpdir(), "voice-page-"));
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   const wav = join(dir, "microphone.wav");
   writeFileSync(wav, toneWav(2));
-  stack = await startStack({ env: { TEST_PAGE: "true" }, emulators: [{ responseAudioMs: RESPONSE_AUDIO_MS, chunkMs: 50, firstAudioDelayMs: 30 }] });
+  [proxyPort, uiPort] = await Promise.all([freePort(), freePort()]);
+  stack = await startStack({
+    // The proxy's own page and the UI at http://localhost:<uiPort> may connect; http://127.0.0.1:<uiPort> may not.
+    env: { TEST_PAGE: "true", PORT: String(proxyPort), ALLOWED_ORIGINS: `http://127.0.0.1:${proxyPort},http://localhost:${uiPort}` },
+    emulators: [{ responseAudioMs: RESPONSE_AUDIO_MS, chunkMs: 50, firstAudioDelayMs: 30 }],
+  });
+  const files = await loadPage(PAGE_DIR);
+  ui = createServer((req, res) => {
+    const body = files.get(req.url === "/" ? "index.html" : (req.url?.slice(1) as "app.js"));
+    if (!body) return void res.writeHead(404).end();
+    res.writeHead(200, { "content-type": req.url === "/" ? "text/html" : "text/javascript" }).end(body);
+  });
+  await new Promise<void>((resolve) => ui.listen(uiPort, "127.0.0.1", resolve));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -69,6 +88,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
+  await new Promise((resolve) => (ui ? ui.close(resolve) : resolve(undefined)));
 });
 
 test("one full turn: microphone to the emulator through the proxy, the answer played back, latency shown, a screenshot with all of it", async () => {
@@ -149,3 +169,32 @@ test("one full turn: microphone to the emulator through the proxy, the answer pl
   expect(pixels.colours).toBeGreaterThan(50);
   expect(pixels.darkShare).toBeGreaterThan(0.02);
 }, 20_000);
+
+test("the hybrid: the page on another origin (the UI's host) connects with the token in the subprotocol and reads /readyz through CORS; an origin not allowed gets neither", async () => {
+  const token = await mintToken({ sub: "hybrid-user" });
+  const endpoint = `ws://127.0.0.1:${proxyPort}/voice-live/realtime?api-version=2025-10-01&model=gpt-realtime`;
+  const allowed = await browser.newPage();
+  await allowed.goto(`http://localhost:${uiPort}/#endpoint=${encodeURIComponent(endpoint)}&token=${token}`);
+  expect(await allowed.inputValue("#endpoint")).toBe(endpoint);
+  await allowed.click("#connect");
+  await allowed.waitForFunction(() => document.getElementById("state")?.textContent === "ready", undefined, { timeout: 5_000 });
+  const ready = await allowed.evaluate((url) => fetch(url).then((r) => r.json()), `http://127.0.0.1:${proxyPort}/readyz`);
+  expect(ready).toMatchObject({ status: "ready" });
+  expect(stack.emulators[0].stats().lastHeaders?.origin).toBeUndefined(); // the browser's origin stops at the proxy
+  await allowed.click("#disconnect");
+
+  const foreign = await browser.newPage();
+  await foreign.goto(`http://127.0.0.1:${uiPort}/`);
+  const outcome = await foreign.evaluate(async ({ readyz, url, token }) => {
+    const fetched = await fetch(readyz).then(() => "read", (error: Error) => `blocked: ${error.name}`);
+    const closed = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(url, ["realtime", `openai-insecure-api-key.${token}`]);
+      ws.onclose = (event) => resolve(event.code);
+    });
+    return { fetched, closed };
+  }, { readyz: `http://127.0.0.1:${proxyPort}/readyz`, url: endpoint, token });
+  expect(outcome).toEqual({ fetched: "blocked: TypeError", closed: 1006 });
+  // 1006 is all a browser learns; the proxy says why it refused.
+  const metrics = await (await fetch(`http://127.0.0.1:${proxyPort}/metrics`)).text();
+  expect(metrics).toMatch(/voice_connect_failures[^\n]*reason="origin_not_allowed"[^\n]* 1\b/);
+}, 15_000);
