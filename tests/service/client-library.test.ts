@@ -7,6 +7,7 @@
  * proxy.resumed). Until it lands it fails, and is declared `test.failing`; when it starts passing jest
  * reports that, and `test.failing` becomes `test`.
  */
+import { runDemo } from "../../service/src/client/demo";
 import { toneChunk } from "../../service/src/emulator/protocol";
 import { createVoiceClient, w3cSocketFactory, wsSocketFactory, type SocketFactory, type VoiceClient, type VoiceClientEvents } from "../../service/src/client";
 import { WebSocket as WsWebSocket } from "ws";
@@ -83,6 +84,26 @@ describe("a turn through the proxy", () => {
       client.close();
     }
   });
+});
+
+test("the demo npm start prints (client/demo.ts): turns through the proxy with latency, the session and its resume state logged", async () => {
+  const stack = await startStack();
+  try {
+    const lines: string[] = [];
+    const turns = await runDemo({ url: stack.wsUrl(), token: await mintToken({ sub: "demo" }), turns: 2, pauseMs: 0, turnTimeoutMs: 8_000, log: (l) => lines.push(l) });
+    expect(turns).toHaveLength(2);
+    for (const t of turns) {
+      expect(t.firstAudioMs).toBeGreaterThan(0);
+      expect(t.audioSeconds).toBeCloseTo(0.4, 2);
+      expect(t.transcript.length).toBeGreaterThan(3);
+    }
+    expect(lines[0]).toMatch(/^ {2}session [0-9a-f-]{36} \(/);
+    expect(lines.filter((l) => l.startsWith("  turn "))).toHaveLength(2);
+    const refused = await runDemo({ url: stack.wsUrl(), token: "not-a-jwt", turns: 1, pauseMs: 0, turnTimeoutMs: 8_000, log: () => undefined }).catch((e: Error) => e);
+    expect(String(refused)).toMatch(/HTTP 401/);
+  } finally {
+    await stack.stop();
+  }
 });
 
 describe("a rolling restart of the proxy on one address (real redis-server behind both instances)", () => {
