@@ -2,6 +2,12 @@
  * What a browser gets from the proxy over plain HTTP: the test page only when TEST_PAGE=true, with its
  * security headers; CORS on the health endpoints for allowed origins only, preflights included.
  */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writePage } from "../../service/src/page/build";
+import { answerHttp, PAGE_DIR } from "../../service/src/server/page";
 import { startStack, type TestStack } from "../support/stack";
 
 const UI = "https://interviews.example.com";
@@ -81,5 +87,23 @@ test("by default (production): no page at /, and no CORS header for anyone", asy
     expect((await fetch(`${base}/readyz`, { headers: { origin: UI } })).headers.get("access-control-allow-origin")).toBeNull();
   } finally {
     await stack.stop();
+  }
+});
+
+test("built files (npm run build, the image): written by the build script, served from disk as written", async () => {
+  const out = mkdtempSync(join(tmpdir(), "page-build-"));
+  expect((await writePage(PAGE_DIR, out)).sort()).toEqual(["app.js", "index.html", "mic-worklet.js"]);
+  const server = createServer((req, res) => {
+    if (!answerHttp(req, res, { testPage: true, allowedOrigins: [] }, out)) res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    for (const name of ["app.js", "mic-worklet.js"]) {
+      expect(await (await fetch(`${base}/${name}`)).text()).toBe(readFileSync(join(out, name), "utf8"));
+    }
+    expect(await (await fetch(`${base}/mic-worklet.js`)).text()).toContain('registerProcessor("mic-capture"');
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
   }
 });
