@@ -29,6 +29,12 @@ test("npm run smoke against the local stack: exit 0, the session and the first-a
   expect(stdout).not.toContain(token);
 }, 30_000);
 
+test("the stack's wssUrl output as it is (the Voice Live path, no query): the proxy picks the model", async () => {
+  const result = await smoke({ url: `ws://127.0.0.1:${stack.proxy.port}/voice-live/realtime`, token: await mintToken({ sub: "smoke-2" }), timeoutMs: 5_000 });
+  expect(result.lines.at(-1)).toBe("OK");
+  expect(result.ok).toBe(true);
+});
+
 test("a refused token: exit 1 and the proxy's reason on stderr", async () => {
   const error = await run("npx", ["tsx", "service/src/dev/smoke.ts", "--url", stack.wsUrl(), "--token", "not-a-jwt"], { cwd: root }).catch((e) => e);
   expect(error.code).toBe(1);
