@@ -235,7 +235,9 @@ async function connect(): Promise<void> {
   client.on("session", (s) => {
     ui.session.textContent = s.sessionId.slice(0, 13);
     // A proxy without resume sends neither a status nor a token.
-    ui.resume.textContent = `${s.resumeStatus ?? "–"} · ${s.resumable ? "token held" : "no token"}`;
+    ui.resume.textContent = s.resumeStatus === undefined && !s.resumable
+      ? "not offered"
+      : `${s.resumeStatus ?? "–"} · ${s.resumable ? "token held" : "no token"}`;
     log(`proxy.session ${s.sessionId} (${s.resumeStatus ?? "?"}${s.resumable ? ", resume token held" : ", no resume token"})`);
   });
   client.on("reconnecting", (r) => log(`closed ${r.code}${r.httpStatus ? ` (HTTP ${r.httpStatus})` : ""} ${r.reason}: reconnect #${r.attempt} in ${r.delayMs} ms`));
