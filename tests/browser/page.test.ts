@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type Server } from "node:http";
+import type { Socket } from "node:net";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { loadPage, PAGE_DIR } from "../../service/src/server/page";
 import { freePort } from "../support/ports";
@@ -197,4 +198,30 @@ test("the hybrid: the page on another origin (the UI's host) connects with the t
   // 1006 is all a browser learns; the proxy says why it refused.
   const metrics = await (await fetch(`http://127.0.0.1:${proxyPort}/metrics`)).text();
   expect(metrics).toMatch(/voice_connect_failures[^\n]*reason="origin_not_allowed"[^\n]* 1\b/);
+}, 15_000);
+
+test("a dropped connection: the page reconnects by itself, shows it, and the next turn works", async () => {
+  const page = await browser.newPage();
+  const token = await mintToken({ sub: "browser-drop" });
+  const sockets: Socket[] = [];
+  const track = (socket: Socket) => sockets.push(socket);
+  stack.proxy.server.on("connection", track);
+  try {
+    await page.goto(`http://127.0.0.1:${proxyPort}/#token=${token}`);
+    await page.click("#connect");
+    await page.waitForFunction(() => document.getElementById("state")?.textContent === "ready", undefined, { timeout: 5_000 });
+    const firstSession = await page.textContent("#session");
+    // The network drops: no close frame, the browser sees 1006.
+    for (const socket of sockets) socket.destroy();
+    await page.waitForFunction(() => document.getElementById("reconnects")?.textContent?.startsWith("1 /"), undefined, { timeout: 5_000 });
+    await page.waitForFunction(() => document.getElementById("state")?.textContent === "ready", undefined, { timeout: 5_000 });
+    expect(await page.textContent("#session")).not.toBe(firstSession);
+    expect(await page.textContent("#log")).toMatch(/closed 1006 .*reconnect #1 in \d+ ms/);
+    await page.click("#talk");
+    await page.waitForFunction(() => (window as unknown as { voicePage: { snapshot(): Snapshot } }).voicePage.snapshot().secondsSent >= 0.3, undefined, { timeout: 5_000 });
+    await page.click("#send");
+    await page.waitForFunction(() => (document.getElementById("log")?.textContent ?? "").includes("response.done"), undefined, { timeout: 5_000 });
+  } finally {
+    stack.proxy.server.off("connection", track);
+  }
 }, 15_000);
