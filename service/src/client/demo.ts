@@ -6,7 +6,7 @@
  */
 import { AUDIO_DELTA_EVENTS, BYTES_PER_SECOND, RealtimeEvent, TRANSCRIPT_DELTA_EVENTS } from "../../../contracts/protocol";
 import { toneChunk } from "../emulator/protocol";
-import { createVoiceClient } from "./index";
+import { createVoiceClient, wsSocketFactory } from "./index";
 import type { ServerEvent, VoiceClient } from "./voiceClient";
 
 export interface DemoOptions {
@@ -25,7 +25,12 @@ export interface DemoTurn {
 }
 
 /** Runs the turns; resolves with each turn's figures, rejects on a turn that does not complete. */
-export async function runDemo(options: DemoOptions, client: VoiceClient = createVoiceClient({ url: options.url, token: options.token })): Promise<DemoTurn[]> {
+export async function runDemo(
+  options: DemoOptions,
+  // `ws` even where Node has a global WebSocket (22+): it sends the token as a header and reports a
+  // refused upgrade's status, so a bad token ends the demo at once instead of after every retry.
+  client: VoiceClient = createVoiceClient({ url: options.url, token: options.token }, { sockets: wsSocketFactory() }),
+): Promise<DemoTurn[]> {
   const { log } = options;
   let current: { sentAt: number; firstAudioAt?: number; bytes: number; transcript: string; done: (ok: boolean, why?: string) => void } | undefined;
   client.on("event", (event: ServerEvent) => {

@@ -60,6 +60,21 @@ describe("connecting", () => {
     expect(sockets.opened.map((s) => s.request.headers.authorization)).toEqual(["Bearer token-1", "Bearer token-2"]);
   });
 
+  test("a token function that fails counts as a failed attempt and is retried with backoff", async () => {
+    let calls = 0;
+    const { client, sockets, clock, of } = setup({ token: async () => {
+      if (++calls === 1) throw new Error("identity provider down");
+      return "late-token";
+    }, reconnect: { initialDelayMs: 100, jitter: 0 } });
+    void client.connect();
+    await settle();
+    expect(sockets.opened).toHaveLength(0);
+    expect(of("reconnecting")).toEqual([expect.objectContaining({ attempt: 1, delayMs: 100, reason: expect.stringMatching(/identity provider down/) })]);
+    clock.advance(100);
+    await settle();
+    expect(sockets.last.request.headers.authorization).toBe("Bearer late-token");
+  });
+
   test("events sent before the session is ready wait, then go out in order once session.created arrives", async () => {
     const { client, sockets } = setup();
     void client.connect();
