@@ -10,8 +10,8 @@
 import { runDemo } from "../../service/src/client/demo";
 import { toneChunk } from "../../service/src/emulator/protocol";
 import { createVoiceClient, w3cSocketFactory, wsSocketFactory, type SocketFactory, type VoiceClient, type VoiceClientEvents } from "../../service/src/client";
+import type { Socket } from "node:net";
 import { WebSocket as WsWebSocket } from "ws";
-import { freePort } from "../support/ports";
 import { startRedisServer, type RedisServer } from "../support/redisServer";
 import { mintToken, startStack, type TestStack } from "../support/stack";
 
@@ -106,11 +106,38 @@ test("the demo npm start prints (client/demo.ts): turns through the proxy with l
   }
 });
 
+test("the demo through a dropped connection mid-answer: it reconnects and asks the interrupted turn again", async () => {
+  const stack = await startStack({ emulators: [{ responseAudioMs: 1_000, chunkMs: 50 }] });
+  const sockets: Socket[] = [];
+  stack.proxy.server.on("connection", (socket: Socket) => sockets.push(socket));
+  try {
+    const lines: string[] = [];
+    let dropped = false;
+    const turns = await runDemo({
+      url: stack.wsUrl(), token: await mintToken({ sub: "demo-drop" }), turns: 1, pauseMs: 0, turnTimeoutMs: 10_000,
+      log: (line) => {
+        lines.push(line);
+        // Mid-answer (the response has started): the network drops, no close frame.
+        if (line === "< response.created" && !dropped) {
+          dropped = true;
+          for (const socket of sockets) socket.destroy();
+        }
+      },
+    });
+    expect(turns).toHaveLength(1);
+    expect(turns[0].audioSeconds).toBeCloseTo(1, 2);
+    expect(lines).toContain("  the turn in flight was interrupted: sending it again");
+    expect(lines.some((l) => /^ {2}connection closed \(1006 /.test(l))).toBe(true);
+  } finally {
+    await stack.stop();
+  }
+});
+
 describe("a rolling restart of the proxy on one address (real redis-server behind both instances)", () => {
   let redis: RedisServer;
-  let port: number;
   const stacks: TestStack[] = [];
-  const start = async () => {
+  /** Port 0 for the first instance (no race for a port); the second takes over the first one's port. */
+  const start = async (port = 0) => {
     const stack = await startStack({ env: { PORT: String(port), REDIS_URL: redis.url } });
     stacks.push(stack);
     return stack;
@@ -123,9 +150,6 @@ describe("a rolling restart of the proxy on one address (real redis-server behin
   beforeAll(async () => {
     redis = await startRedisServer();
   });
-  beforeEach(async () => {
-    port = await freePort();
-  });
   afterEach(async () => {
     for (const stack of stacks.splice(0)) await stop(stack).catch(() => undefined);
   });
@@ -134,6 +158,7 @@ describe("a rolling restart of the proxy on one address (real redis-server behin
   /** First instance, one turn; drain it (proxy.reconnect, 1012) while the client speaks; second instance on the same port. */
   async function restartDuringSession() {
     const first = await start();
+    const port = first.proxy.port;
     const client = createVoiceClient({
       url: `ws://127.0.0.1:${port}/voice-live/realtime?api-version=2025-10-01&model=gpt-realtime`,
       token: await mintToken({ sub: `rolling-${Math.random()}` }),
@@ -149,7 +174,7 @@ describe("a rolling restart of the proxy on one address (real redis-server behin
     await away;
     speak(client, 5); // while away: held by the client
     await stopping;
-    const second = await start();
+    const second = await start(port);
     await back;
     await turn(client);
     return { client, seen, second };

@@ -32,7 +32,18 @@ export async function runDemo(
   client: VoiceClient = createVoiceClient({ url: options.url, token: options.token }, { sockets: wsSocketFactory() }),
 ): Promise<DemoTurn[]> {
   const { log } = options;
-  let current: { sentAt: number; firstAudioAt?: number; bytes: number; transcript: string; done: (ok: boolean, why?: string) => void } | undefined;
+  const chunkMs = 100;
+  const samples = (BYTES_PER_SECOND / 2) * (chunkMs / 1000);
+  interface Turn { sentAt: number; firstAudioAt?: number; bytes: number; transcript: string; resent: boolean; done: (ok: boolean, why?: string) => void }
+  let current: Turn | undefined;
+  const speak = () => {
+    for (let sent = 0; sent < 1000; sent += chunkMs) client.appendAudio(toneChunk((sent / chunkMs) * samples, samples).toString("base64"));
+    client.send({ type: RealtimeEvent.inputAudioCommit });
+  };
+  const ask = (turn: Turn) => {
+    Object.assign(turn, { sentAt: performance.now(), firstAudioAt: undefined, bytes: 0, transcript: "" });
+    client.send({ type: RealtimeEvent.responseCreate });
+  };
   client.on("event", (event: ServerEvent) => {
     if (AUDIO_DELTA_EVENTS.has(event.type)) {
       if (current) {
@@ -51,7 +62,17 @@ export async function runDemo(
   client.on("session", (s) => log(`  session ${s.sessionId} (${s.resumeStatus ?? "?"}${s.resumable ? ", resumable" : ", no resume token"})`));
   client.on("reconnecting", (r) => log(`  connection closed (${r.code}${r.httpStatus ? `, HTTP ${r.httpStatus}` : ""} ${r.reason}); reconnect #${r.attempt} in ${r.delayMs} ms`));
   client.on("resumed", (r) => log(`  resumed: ${r.resumedItems} conversation items, ${(r.elapsedMs / 1000).toFixed(1)} s used`));
-  client.on("ready", (r) => r.reconnected && !r.resumed && log("  reconnected to a NEW session: the conversation so far is lost"));
+  client.on("ready", (r) => {
+    if (r.reconnected && !r.resumed) log("  reconnected to a NEW session: the conversation so far is lost");
+    // A turn cut off by the reconnect is asked again, once: in full on a new session (its audio went
+    // with the old one), only the response on a resumed one (the conversation holds the audio).
+    if (r.reconnected && current && !current.resent) {
+      current.resent = true;
+      log(`  the turn in flight was interrupted: ${r.resumed ? "asking for the response again" : "sending it again"}`);
+      if (!r.resumed) speak();
+      ask(current);
+    }
+  });
   client.on("dropped", (d) => log(`  dropped while away: ${d.audioChunks} audio chunks, ${d.events} events`));
   client.on("closed", (c) => current?.done(false, `session ended: ${c.code} ${c.reason}${c.httpStatus ? ` (HTTP ${c.httpStatus})` : ""}`));
 
@@ -59,23 +80,21 @@ export async function runDemo(
   try {
     await client.connect();
     client.send({ type: RealtimeEvent.sessionUpdate, session: { instructions: "You are interviewing a candidate for a backend role.", voice: "alloy" } });
-    const chunkMs = 100;
-    const samples = (BYTES_PER_SECOND / 2) * (chunkMs / 1000);
     for (let turn = 0; turn < options.turns; turn++) {
       if (turn > 0 && options.pauseMs > 0) await new Promise((r) => setTimeout(r, options.pauseMs));
-      for (let sent = 0; sent < 1000; sent += chunkMs) client.appendAudio(toneChunk((sent / chunkMs) * samples, samples).toString("base64"));
-      client.send({ type: RealtimeEvent.inputAudioCommit });
+      speak();
       const finished = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no response.done within ${options.turnTimeoutMs} ms`)), options.turnTimeoutMs);
-        current = { sentAt: performance.now(), bytes: 0, transcript: "", done: (ok, why) => {
+        current = { sentAt: 0, bytes: 0, transcript: "", resent: false, done: (ok, why) => {
           clearTimeout(timer);
           if (ok) resolve();
           else reject(new Error(why));
         } };
       });
-      client.send({ type: RealtimeEvent.responseCreate });
+      ask(current!);
       await finished;
       const turnState = current!;
+      current = undefined;
       if (turnState.firstAudioAt === undefined) throw new Error("response.done without audio");
       turns.push({ firstAudioMs: turnState.firstAudioAt - turnState.sentAt, audioSeconds: turnState.bytes / BYTES_PER_SECOND, transcript: turnState.transcript });
       log(`  turn ${turn + 1}: "${turnState.transcript}" (${(turnState.bytes / BYTES_PER_SECOND).toFixed(2)} s of audio, first audio ${(turnState.firstAudioAt - turnState.sentAt).toFixed(1)} ms after response.create)`);
