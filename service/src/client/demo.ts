@@ -34,7 +34,13 @@ export async function runDemo(
   const { log } = options;
   const chunkMs = 100;
   const samples = (BYTES_PER_SECOND / 2) * (chunkMs / 1000);
-  interface Turn { sentAt: number; firstAudioAt?: number; bytes: number; transcript: string; resent: boolean; done: (ok: boolean, why?: string) => void }
+  interface Turn {
+    sentAt: number; firstAudioAt?: number; bytes: number; transcript: string;
+    /** The request went out on a connection (not held by the client while away). */
+    written: boolean;
+    resent: boolean;
+    done: (ok: boolean, why?: string) => void;
+  }
   let current: Turn | undefined;
   const speak = () => {
     for (let sent = 0; sent < 1000; sent += chunkMs) client.appendAudio(toneChunk((sent / chunkMs) * samples, samples).toString("base64"));
@@ -43,6 +49,7 @@ export async function runDemo(
   const ask = (turn: Turn) => {
     Object.assign(turn, { sentAt: performance.now(), firstAudioAt: undefined, bytes: 0, transcript: "" });
     client.send({ type: RealtimeEvent.responseCreate });
+    turn.written = client.stats().held === 0;
   };
   client.on("event", (event: ServerEvent) => {
     if (AUDIO_DELTA_EVENTS.has(event.type)) {
@@ -65,8 +72,9 @@ export async function runDemo(
   client.on("ready", (r) => {
     if (r.reconnected && !r.resumed) log("  reconnected to a NEW session: the conversation so far is lost");
     // A turn cut off by the reconnect is asked again, once: in full on a new session (its audio went
-    // with the old one), only the response on a resumed one (the conversation holds the audio).
-    if (r.reconnected && current && !current.resent) {
+    // with the old one), only the response on a resumed one (the conversation holds the audio). A turn
+    // the client held while away has just gone out on the new connection: nothing to repeat.
+    if (r.reconnected && current?.written && !current.resent) {
       current.resent = true;
       log(`  the turn in flight was interrupted: ${r.resumed ? "asking for the response again" : "sending it again"}`);
       if (!r.resumed) speak();
@@ -85,7 +93,7 @@ export async function runDemo(
       speak();
       const finished = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no response.done within ${options.turnTimeoutMs} ms`)), options.turnTimeoutMs);
-        current = { sentAt: 0, bytes: 0, transcript: "", resent: false, done: (ok, why) => {
+        current = { sentAt: 0, bytes: 0, transcript: "", written: false, resent: false, done: (ok, why) => {
           clearTimeout(timer);
           if (ok) resolve();
           else reject(new Error(why));
