@@ -22,6 +22,8 @@ export const Env = {
   frontDoorId: "FRONT_DOOR_ID",
   appInsightsConnectionString: "APPLICATIONINSIGHTS_CONNECTION_STRING",
   pricingCatalog: "PRICING_CATALOG",
+  /** "true": the proxy serves its browser test page at `/` (off by default, and in prod). */
+  testPage: "TEST_PAGE",
 } as const;
 
 export type EnvName = (typeof Env)[keyof typeof Env];

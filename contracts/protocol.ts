@@ -72,6 +72,13 @@ export const ProxyEvent = {
   resumed: "proxy.resumed",
 } as const;
 
+/**
+ * Browsers cannot set headers on a WebSocket: the user's token rides in a subprotocol instead (the
+ * convention of openai's browser client), offered with `realtime`, which the proxy echoes back.
+ */
+export const REALTIME_SUBPROTOCOL = "realtime";
+export const TOKEN_SUBPROTOCOL_PREFIX = "openai-insecure-api-key.";
+
 /** Where a reconnecting client puts its resume token: the query, or a header. */
 export const RESUME_QUERY = "resume";
 export const RESUME_HEADER = "x-resume-token";

@@ -13,6 +13,12 @@ describe("loadConfig", () => {
     expect(c).toMatchObject({ port: 3000, sessionMaxMinutes: 45, upstreamRotateMinutes: 9, maxSessionsPerUser: 2, allowedOrigins: [] });
     expect(c.upstreams.map((u) => u.apiKey)).toEqual(["a", "u"]);
   });
+  test("TEST_PAGE: off unless exactly \"true\"; another value is named", () => {
+    expect(loadConfig(env()).testPage).toBe(false);
+    expect(loadConfig(env({ TEST_PAGE: "true" })).testPage).toBe(true);
+    expect(loadConfig(env({ TEST_PAGE: "false" })).testPage).toBe(false);
+    expect(() => loadConfig(env({ TEST_PAGE: "yes" }))).toThrow(/TEST_PAGE: must be "true" or "false"/);
+  });
   test("every bad variable is named at once", () => {
     let error: ConfigError | undefined;
     try {

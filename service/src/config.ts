@@ -61,6 +61,7 @@ const EnvSchema = z.object({
   [Env.allowedOrigins]: list,
   [Env.frontDoorId]: z.string().min(1).optional(),
   [Env.appInsightsConnectionString]: z.string().min(1).optional(),
+  [Env.testPage]: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional().transform((v) => v === "true"),
 });
 
 export type AuthConfig =
@@ -84,6 +85,8 @@ export interface ServiceConfig {
   allowedOrigins: string[];
   frontDoorId?: string;
   appInsightsConnectionString?: string;
+  /** Serve the browser test page at `/` (service/src/server/page.ts). */
+  testPage: boolean;
 }
 
 export class ConfigError extends Error {
@@ -167,6 +170,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     allowedOrigins: vars.ALLOWED_ORIGINS,
     frontDoorId: vars.FRONT_DOOR_ID,
     appInsightsConnectionString: vars.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    testPage: vars.TEST_PAGE,
   };
 }
 

@@ -14,7 +14,8 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({
     logger,
     secret: process.env[Env.authJwtSecret],
-    env: { ...process.env, [Env.port]: process.env[Env.port] ?? String(DEFAULTS.port) },
+    // The test page is on locally (TEST_PAGE=false turns it off); the image leaves it off.
+    env: { ...process.env, [Env.port]: process.env[Env.port] ?? String(DEFAULTS.port), [Env.testPage]: process.env[Env.testPage] ?? "true" },
   });
   const token = await stack.token({ sub: "dev-user", name: "Dev User" });
   const port = stack.proxy.port;
@@ -24,8 +25,14 @@ async function main(): Promise<void> {
   console.log("");
   console.log(`dev token (1 h, user dev-user):\n${token}`);
   console.log("");
-  console.log("run a full turn through the proxy:");
-  console.log(`node service/dist/service/src/dev/turn.js --url '${stack.url()}' --token ${token}`);
+  if (stack.config.testPage) {
+    // The token rides in the fragment, which the browser never sends to the server.
+    console.log(`test page (microphone, playback, latency; the link fills in the token):\nhttp://127.0.0.1:${port}/#token=${token}`);
+    console.log("");
+  }
+  console.log("run a full turn through the proxy with the client library (to watch a reconnect: add --turns 5 --pause-ms 3000 and");
+  console.log("restart `npm start` meanwhile, with AUTH_JWT_SECRET set to 32+ characters so this token stays valid across the restart):");
+  console.log(`node service/dist/service/src/client/demo.js --url '${stack.url()}' --token ${token}`);
   console.log("");
   console.log("Ctrl-C stops both.");
   process.on("exit", () => void stack.emulators.forEach((e) => void e.close()));

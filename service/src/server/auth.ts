@@ -4,11 +4,11 @@
  */
 import type { IncomingMessage } from "node:http";
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
-import type { RefusalCode } from "../../../contracts";
+import { TOKEN_SUBPROTOCOL_PREFIX, type RefusalCode } from "../../../contracts";
 import type { AuthConfig } from "../config";
 
-/** The browser client of `openai` (OpenAIRealtimeWebSocket) authenticates with this subprotocol prefix. */
-export const INSECURE_KEY_PROTOCOL = "openai-insecure-api-key.";
+/** The browser client of `openai` (OpenAIRealtimeWebSocket) and ours authenticate with this subprotocol prefix. */
+export const INSECURE_KEY_PROTOCOL = TOKEN_SUBPROTOCOL_PREFIX;
 
 /**
  * The user's token from wherever an official SDK puts its key: `Authorization: Bearer`, the `api-key`

@@ -25,6 +25,7 @@ import { RegistryUnavailable, type Lease, type ResumeState, type SharedState } f
 import { realClock, type Clock } from "../session/clock";
 import { DEFAULT_SESSION_LIMITS, NoUpstreamAvailable, Session, type SessionLimits, type SessionStore, type UpstreamLink } from "../session/core";
 import { wsLeg } from "../session/legs";
+import { answerHttp } from "./page";
 import { AuthError, createVerifier, extractToken } from "./auth";
 import { refuseUpgrade, sendJson } from "./http";
 import { createTelemetry, type Telemetry } from "./telemetry";
@@ -140,6 +141,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
   const ready = () => !draining && health.anyUsable() && open() < config.maxSessionsPerInstance;
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     try {
+      if (answerHttp(req, res, config)) return; // CORS for the health endpoints, the test page (page.ts)
       const path = (req.url ?? "/").split("?")[0];
       if (req.method === "GET" && path === HealthPath.live) return sendJson(res, 200, { status: "ok", sessions: held.size });
       if (req.method === "GET" && path === HealthPath.ready) {
