@@ -35,6 +35,8 @@ export const MetricAttribute = {
   reason: "reason",
   code: "code",
   upstream: "upstream",
+  /** The upstream entry's model or deployment (from the configuration). */
+  model: "model",
   from: "from",
   to: "to",
   /** Upper bound (ms) of a turn's latency bucket, or "inf" (see LATENCY_BUCKETS_MS). */
@@ -87,6 +89,9 @@ export function voiceLabel(voice: unknown): string {
 /** Token kinds of voice.tokens (the usage fields of a realtime `response.done`). */
 export const TOKEN_KINDS = ["input_audio", "input_text", "cached_audio", "cached_text", "output_audio", "output_text"] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
+/** Token kinds of input transcription usage (also voice.tokens `kind`). */
+export const TRANSCRIPTION_TOKEN_KINDS = ["transcription_audio", "transcription_text_in", "transcription_text_out"] as const;
+export type TranscriptionTokenKind = (typeof TRANSCRIPTION_TOKEN_KINDS)[number];
 
 /**
  * `code`s of voice.errors that mean the platform failed a session: no upstream could be reached, an

@@ -16,15 +16,11 @@
  * billed (unsplit input as audio, unsplit cached tokens as text, unsplit output as audio), and the
  * result says `malformed` so the service can count such messages.
  */
+import { TOKEN_KINDS, TRANSCRIPTION_TOKEN_KINDS, type TokenKind, type TranscriptionTokenKind } from "../contracts/telemetry";
 import type { Catalog } from "./catalog";
 
-/** The token kinds metered (the `kind` values of voice.tokens), in a fixed order. */
-export const TOKEN_KINDS = ["input_audio", "input_text", "cached_audio", "cached_text", "output_audio", "output_text"] as const;
-export type TokenKind = (typeof TOKEN_KINDS)[number];
-
-/** Token kinds of input transcription. */
-export const TRANSCRIPTION_TOKEN_KINDS = ["transcription_audio", "transcription_text_in", "transcription_text_out"] as const;
-export type TranscriptionTokenKind = (typeof TRANSCRIPTION_TOKEN_KINDS)[number];
+// The `kind` values of voice.tokens are the contract's: the service emits them, the alerts read them.
+export { TOKEN_KINDS, TRANSCRIPTION_TOKEN_KINDS, type TokenKind, type TranscriptionTokenKind };
 
 /** No response reads or writes this many tokens of one kind (input limits are ~28k-128k); larger is malformed. */
 export const MAX_TOKENS_PER_FIELD = 10_000_000;

@@ -281,8 +281,11 @@ class EmulatedSession {
     // does not recognise speech).
     if (this.session.input_audio_transcription) {
       this.userTurns++;
-      this.send({ type: "conversation.item.input_audio_transcription.completed", item_id: itemId, content_index: 0,
-        transcript: `This is my answer number ${this.userTurns}, ${seconds.toFixed(1)} seconds long.` });
+      const transcript = `This is my answer number ${this.userTurns}, ${seconds.toFixed(1)} seconds long.`;
+      // Usage as the GA transcription models report it (token-billed: audio in, text out).
+      const audioTokens = inputAudioTokens(seconds);
+      this.send({ type: "conversation.item.input_audio_transcription.completed", item_id: itemId, content_index: 0, transcript,
+        usage: { type: "tokens", input_tokens: audioTokens, output_tokens: textTokens(transcript), input_token_details: { audio_tokens: audioTokens, text_tokens: 0 } } });
     }
   }
 

@@ -17,9 +17,13 @@ import type { JWTVerifyGetKey } from "jose";
 import pino, { type Logger } from "pino";
 import { WebSocketServer } from "ws";
 import {
-  CLIENT_PATHS, ConnectStage, dialectFor, HealthPath, MetricAttribute, Refusal, RESUME_HEADER, RESUME_QUERY,
+  CLIENT_PATHS, ConnectStage, dialectFor, servedModel as servedModelOf, HealthPath, MetricAttribute, Refusal, RESUME_HEADER, RESUME_QUERY,
   type RefusalCode, type ResumeStatus,
 } from "../../../contracts";
+import {
+  addToTotals, catalogById, DEFAULT_CATALOG_ID, emptyTotals, findCatalogForUpstream, meterResponseUsage, meterTranscriptionUsage,
+  type SessionMeterTotals,
+} from "../../../cost";
 import type { ServiceConfig } from "../config";
 import { RegistryUnavailable, type Lease, type ResumeState, type SharedState } from "../registry/types";
 import { realClock, type Clock } from "../session/clock";
@@ -327,6 +331,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     s: { sessionId: string; userId: string; route: ClientRoute & { model: string }; lease: Lease; startedAt: number; resumeStatus: ResumeStatus; claimed?: ResumeState; dirty: boolean },
   ): void {
     const sessionLogger = logger.child({ sessionId: s.sessionId, userId: s.userId });
+    let totals = emptyTotals();
     const entry = {} as Held;
     const guardWrite = async (write: () => Promise<boolean>): Promise<boolean> => {
       try {
@@ -358,7 +363,9 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
       telemetry: {
         latency: (ms, voice, region) => telemetry.latency(ms, voice, region),
         audioSeconds: (seconds, direction) => telemetry.audioSeconds(seconds, direction),
-        responseDone: (frame) => recordUsage(telemetry, frame),
+        responseDone: (frame, upstream) => void (totals = meter.response(frame, upstream, totals)),
+        transcription: (frame, upstream) => void (totals = meter.transcription(frame, upstream, totals)),
+        summary: () => ({ usd: Number(totals.usd.toFixed(6)), tokens: totals.tokens, responses: totals.responses }),
         error: (code) => telemetry.error(code),
         failover: (from, to) => telemetry.failover(from, to),
         sessionEnded: (ms) => telemetry.sessionEnded(ms),
@@ -413,6 +420,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
   }
 
   const servedModelList = (route: ClientRoute) => selector.allowedModels(route).join(", ") || "none";
+  const meter = createMeter(config.upstreams, telemetry, logger);
 
   // The instance heartbeat: one round trip for every registry membership, one for every resume state.
   const heartbeat = clock.every(limits.heartbeatMs, () => void beat());
@@ -490,27 +498,44 @@ function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
-interface Usage {
-  input_token_details?: { text_tokens?: number; audio_tokens?: number; cached_tokens_details?: { text_tokens?: number; audio_tokens?: number } };
-  output_token_details?: { text_tokens?: number; audio_tokens?: number };
-}
-
-/** Tokens of a response.done, by kind. Usage is telemetry: a frame that cannot be read is still forwarded untouched. */
-function recordUsage(t: Telemetry, frame: Buffer): void {
-  try {
-    const usage = (JSON.parse(frame.toString("utf8")) as { response?: { usage?: Usage } }).response?.usage;
-    if (!usage) return;
-    const n = (x: unknown) => (typeof x === "number" && Number.isFinite(x) && x > 0 ? x : 0);
-    const input = usage.input_token_details ?? {};
-    const output = usage.output_token_details ?? {};
-    const cached = input.cached_tokens_details ?? {};
-    t.tokens(Math.max(0, n(input.audio_tokens) - n(cached.audio_tokens)), "input_audio");
-    t.tokens(Math.max(0, n(input.text_tokens) - n(cached.text_tokens)), "input_text");
-    t.tokens(n(cached.audio_tokens), "cached_audio");
-    t.tokens(n(cached.text_tokens), "cached_text");
-    t.tokens(n(output.audio_tokens), "output_audio");
-    t.tokens(n(output.text_tokens), "output_text");
-  } catch {
-    // See above.
-  }
+/**
+ * Metering: each response's (and transcription's) usage priced with the catalog of the upstream entry
+ * that served it (cost/, the same choice and arithmetic the budget uses), emitted as voice.tokens and
+ * voice.cost.usd by upstream and model, and added to the session's totals for its end-of-session log.
+ */
+function createMeter(upstreams: ServiceConfig["upstreams"], telemetry: Telemetry, logger: Logger) {
+  const byName = new Map(upstreams.map((u) => [u.name, { model: servedModelOf(u), catalog: findCatalogForUpstream(u) }]));
+  for (const [name, u] of byName) if (!u.catalog) logger.warn({ upstream: name, model: u.model }, "no pricing catalog for this upstream: its tokens are counted, not priced");
+  const parse = (frame: Buffer): Record<string, unknown> | undefined => {
+    try {
+      const event = JSON.parse(frame.toString("utf8")) as unknown;
+      return event && typeof event === "object" ? (event as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined; // forwarded untouched; usage is telemetry
+    }
+  };
+  const emit = (upstream: string, model: string, usd: number | undefined, tokens: Record<string, number>) => {
+    for (const [kind, count] of Object.entries(tokens)) if (count > 0) telemetry.tokens(count, kind, upstream, model);
+    if (usd !== undefined) telemetry.cost(usd, upstream, model);
+  };
+  return {
+    /** Returns the session's totals with this response added. */
+    response(frame: Buffer, upstream: string, totals: SessionMeterTotals): SessionMeterTotals {
+      const u = byName.get(upstream);
+      const usage = (parse(frame)?.response as Record<string, unknown> | undefined)?.usage;
+      if (!u || usage === undefined || usage === null) return totals;
+      const metered = meterResponseUsage(u.catalog ?? catalogById(DEFAULT_CATALOG_ID), usage);
+      if (metered.malformed) telemetry.error("usage_malformed");
+      emit(upstream, u.model, u.catalog ? metered.usd : undefined, metered.tokens);
+      return addToTotals(totals, u.catalog ? metered : { ...metered, usd: 0 });
+    },
+    transcription(frame: Buffer, upstream: string, totals: SessionMeterTotals): SessionMeterTotals {
+      const u = byName.get(upstream);
+      const usage = parse(frame)?.usage;
+      if (!u || usage === undefined || usage === null) return totals;
+      const metered = meterTranscriptionUsage(u.catalog ?? catalogById(DEFAULT_CATALOG_ID), usage);
+      emit(upstream, u.model, u.catalog && metered.priced ? metered.usd : undefined, metered.tokens);
+      return addToTotals(totals, u.catalog ? metered : { ...metered, usd: 0 });
+    },
+  };
 }

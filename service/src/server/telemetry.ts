@@ -13,7 +13,7 @@ import type { Attributes, Meter } from "@opentelemetry/api";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import {
-  ConnectStage, LATENCY_BUCKETS_MS, latencyBucketOf, METER_NAME, Metric, MetricAttribute, OTHER_LABEL, Refusal, TOKEN_KINDS, voiceLabel,
+  ConnectStage, LATENCY_BUCKETS_MS, latencyBucketOf, METER_NAME, Metric, MetricAttribute, OTHER_LABEL, Refusal, TOKEN_KINDS, TRANSCRIPTION_TOKEN_KINDS, voiceLabel,
 } from "../../../contracts";
 
 export interface Telemetry {
@@ -25,7 +25,10 @@ export interface Telemetry {
   latency(ms: number, voice: string, region: string): void;
   sessionEnded(durationMs: number): void;
   audioSeconds(seconds: number, direction: "in" | "out"): void;
-  tokens(count: number, kind: string): void;
+  /** Tokens of one kind metered from a response's usage, by upstream entry and its model (both from the configuration). */
+  tokens(count: number, kind: string, upstream?: string, model?: string): void;
+  /** The metered cost of a response or transcription (USD), by upstream entry and model. */
+  cost(usd: number, upstream: string, model: string): void;
   /** Serves /metrics, or answers 404 when exporting to Azure Monitor. */
   handleMetrics(req: IncomingMessage, res: ServerResponse): void;
   /** Flushes what is not yet exported (Azure Monitor exports every 60 s) and stops the exporters. */
@@ -40,7 +43,7 @@ const NAME_LIKE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const CODE_LIKE = /^[a-z][a-z0-9_]{0,39}$/;
 const REFUSAL_CODES: ReadonlySet<string> = new Set(Object.keys(Refusal));
 const STAGES: ReadonlySet<string> = new Set(Object.values(ConnectStage));
-const TOKEN_KIND_SET: ReadonlySet<string> = new Set(TOKEN_KINDS);
+const TOKEN_KIND_SET: ReadonlySet<string> = new Set([...TOKEN_KINDS, ...TRANSCRIPTION_TOKEN_KINDS]);
 
 /**
  * Upstream and region names come from the service's configuration and error codes from its own code,
@@ -117,11 +120,13 @@ export async function createTelemetry(options: { connectionString?: string; acti
   const failovers = meter.createCounter(Metric.upstreamFailovers);
   const audio = meter.createCounter(Metric.audioSeconds, { unit: "s" });
   const tokens = meter.createCounter(Metric.tokens);
+  const cost = meter.createCounter(Metric.costUsd, { unit: "USD", description: "Metered cost of responses and transcription, priced with the upstream's catalog" });
 
   // Per instance: each label's set of values is bounded (see BoundedLabel).
   const upstreamNames = new BoundedLabel(NAME_LIKE);
   const regionNames = new BoundedLabel(NAME_LIKE);
   const codes = new BoundedLabel(CODE_LIKE);
+  const modelNames = new BoundedLabel(NAME_LIKE);
   const nameLabel = (value: unknown) => upstreamNames.of(value);
   const regionLabel = (value: unknown) => regionNames.of(value);
   /** Connection attributes: only stage, upstream and region survive, each from its bounded set. */
@@ -150,7 +155,12 @@ export async function createTelemetry(options: { connectionString?: string; acti
       if (Number.isFinite(ms) && ms >= 0) duration.record(ms);
     },
     audioSeconds: (seconds, direction) => audio.add(amount(seconds), { [MetricAttribute.direction]: direction === "in" ? "in" : "out" }),
-    tokens: (count, kind) => tokens.add(amount(count), { [MetricAttribute.kind]: tokenKindLabel(kind) }),
+    tokens: (count, kind, upstream, model) => tokens.add(amount(count), {
+      [MetricAttribute.kind]: tokenKindLabel(kind),
+      ...(upstream !== undefined ? { [MetricAttribute.upstream]: nameLabel(upstream) } : {}),
+      ...(model !== undefined ? { [MetricAttribute.model]: modelNames.of(model) } : {}),
+    }),
+    cost: (usd, upstream, model) => cost.add(amount(usd), { [MetricAttribute.upstream]: nameLabel(upstream), [MetricAttribute.model]: modelNames.of(model) }),
     handleMetrics(req, res) {
       if (!prometheus) {
         res.writeHead(404, { "content-type": "application/json" });

@@ -122,7 +122,7 @@ function harness(options: { limits?: Partial<SessionLimits>; resumed?: SessionDe
         return owned.value;
       },
     },
-    telemetry: { latency: () => undefined, audioSeconds: () => undefined, responseDone: () => undefined, error: () => undefined, failover: () => undefined, sessionEnded: () => undefined },
+    telemetry: { latency: () => undefined, audioSeconds: () => undefined, responseDone: () => undefined, transcription: () => undefined, error: () => undefined, failover: () => undefined, sessionEnded: () => undefined },
     logger: { info: () => undefined, warn: () => undefined },
     startedAt: options.startedAt ?? clock.now(),
     resumeStatus: options.resumed ? "resumed" : "new",

@@ -86,6 +86,10 @@ export interface SessionTelemetry {
   audioSeconds(seconds: number, direction: "in" | "out"): void;
   /** A response.done frame: the usage inside is metered by the caller. */
   responseDone(frame: Buffer, upstream: string): void;
+  /** An input transcription's completion (its usage, when the upstream reports one, is metered too). */
+  transcription(frame: Buffer, upstream: string): void;
+  /** What the end-of-session log line carries besides the ending (e.g. the session's metered totals). */
+  summary?(): Record<string, unknown>;
   error(code: string): void;
   failover(from: string, to: string): void;
   sessionEnded(durationMs: number): void;
@@ -648,6 +652,7 @@ export class Session {
         break;
     }
     if (type !== undefined && CAPTURED_UPSTREAM_EVENTS.has(type)) this.captureUpstream(type, data);
+    if (type === "conversation.item.input_audio_transcription.completed") this.deps.telemetry.transcription(data, link.up.name);
     this.toClient(data, isBinary);
     if (type === RealtimeEvent.responseDone || type === RealtimeEvent.inputAudioCommitted) this.maybeSwitch();
   }
@@ -818,7 +823,7 @@ export class Session {
     this.flushAudioSeconds();
     const durationMs = this.deps.clock.now() - this.connectedAt;
     this.deps.telemetry.sessionEnded(durationMs);
-    this.deps.logger.info({ ending: ending.kind, code, durationMs, rotations: this.rotations, failovers: this.failovers, items: this.conversation.items.length }, "session ended");
+    this.deps.logger.info({ ending: ending.kind, code, durationMs, rotations: this.rotations, failovers: this.failovers, items: this.conversation.items.length, ...this.deps.telemetry.summary?.() }, "session ended");
     this.deps.onEnd(outcomeOf(ending), ending);
   }
 }
