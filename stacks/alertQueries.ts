@@ -14,7 +14,6 @@
 import {
   ConnectStage, LATENCY_OVERFLOW_BUCKET, Metric, MetricAttribute, PLATFORM_ERROR_CODES, refusalsCausedBy, type TokenKind,
 } from "../contracts";
-import type { Catalog } from "../cost";
 import type { StackConfig } from "./config";
 import type { StackSizing } from "./sizing";
 
@@ -42,7 +41,6 @@ const list = (values: readonly string[]) => values.map((v) => `"${v}"`).join(", 
 export function logAlerts(
   config: StackConfig,
   sizing: Pick<StackSizing, "sessionCapacity" | "capacityAlertThreshold" | "dailySpendAlertUsd" | "budget">,
-  catalog: Pick<Catalog, "id" | "prices">,
 ): LogAlertSpec[] {
   const a = config.alerts;
   const window = `PT${a.windowMinutes}M`;
@@ -111,8 +109,8 @@ export function logAlerts(
     },
     {
       name: "daily-spend",
-      description: `Metered model usage above $${sizing.dailySpendAlertUsd} (a day's share of the $${sizing.budget.amount} monthly budget) in the last 24 hours, priced with catalog ${catalog.id}`,
-      query: spendQuery(catalog),
+      description: `Metered model usage above $${sizing.dailySpendAlertUsd} (a day's share of the $${sizing.budget.amount} monthly budget) in the last 24 hours, as the service meters it (each upstream's catalog)`,
+      query: spendQuery(),
       measure: "spendUsd",
       threshold: sizing.dailySpendAlertUsd,
       severity: 2,
@@ -122,38 +120,16 @@ export function logAlerts(
   ];
 }
 
-/** USD per token of each kind the service counts (catalog prices are per 1M tokens). */
-export function pricePerToken(catalog: Pick<Catalog, "prices">): Record<TokenKind, number> {
-  const p = catalog.prices;
-  for (const [key, price] of Object.entries(p)) {
-    if (price.unit !== "per 1M tokens") throw new Error(`catalog price ${key} is ${price.unit}; the spend query needs per 1M tokens`);
-  }
-  return {
-    input_audio: p.audioInput.value / 1e6,
-    input_text: p.textInput.value / 1e6,
-    cached_audio: p.audioCachedInput.value / 1e6,
-    cached_text: p.textCachedInput.value / 1e6,
-    output_audio: p.audioOutput.value / 1e6,
-    output_text: p.textOutput.value / 1e6,
-  };
-}
-
 /**
- * The day's spend from the service's own token counts, priced like the cost model prices them: minutes
- * after it happens, where Cost Management's data lags 8-24 hours. A kind it does not know ("other") is
- * priced at the dearest rate, so the alert errs towards firing.
+ * The day's spend as the service meters it (voice.cost.usd: each response's usage priced with its
+ * upstream's catalog by the cost model's own code), minutes after it happens, where Cost Management's
+ * data lags 8-24 hours.
  */
-function spendQuery(catalog: Pick<Catalog, "prices">): string {
-  const prices = pricePerToken(catalog);
-  const dearest = Math.max(...Object.values(prices));
-  const cases = Object.entries(prices).map(([kind, usd]) => `kind == "${kind}", ${usd}`).join(", ");
+function spendQuery(): string {
   return [
     "customMetrics",
-    `| where name == "${Metric.tokens}"`,
-    `| extend kind = ${dim(MetricAttribute.kind)}`,
-    "| summarize tokens = sum(valueSum) by kind",
-    `| extend usd = tokens * case(${cases}, ${dearest})`,
-    "| summarize spendUsd = sum(usd)",
+    `| where name == "${Metric.costUsd}"`,
+    "| summarize spendUsd = sum(valueSum)",
   ].join("\n");
 }
 

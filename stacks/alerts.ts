@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
-import type { Catalog } from "../cost";
 import type { StackConfig } from "./config";
 import { logAlerts } from "./alertQueries";
 import type { StackSizing } from "./sizing";
@@ -11,8 +10,6 @@ export interface AlertsArgs {
   actionGroupName: string;
   config: StackConfig;
   sizing: StackSizing;
-  /** Prices the daily spend alert uses (the stack's catalog). */
-  catalog: Pick<Catalog, "id" | "prices">;
   appInsightsId: pulumi.Input<string>;
   /** Container Apps hosting only: replicas and restarts are Container Apps metrics. */
   containerAppId?: pulumi.Input<string>;
@@ -86,7 +83,7 @@ export class Alerts extends pulumi.ComponentResource {
     }, { parent: this });
     const actions = { actionGroups: [this.actionGroup.id] };
 
-    for (const alert of logAlerts(config, args.sizing, args.catalog)) {
+    for (const alert of logAlerts(config, args.sizing)) {
       new monitor.ScheduledQueryRule(`${name}-${alert.name}`, {
         resourceGroupName: args.resourceGroupName,
         location: args.location,

@@ -17,7 +17,7 @@ import { Observability } from "./observability";
 import { RedisStore } from "./redisStore";
 import { ServiceImage, type RegistryTokenExchange } from "./serviceImage";
 import { apiKeySecretName, REDIS_KEY_SECRET, REDIS_URL_SECRET } from "./serviceEnv";
-import { estimateBaseFor, sizeStack, type StackSizing } from "./sizing";
+import { sizeStack, type StackSizing } from "./sizing";
 import { Vault } from "./vault";
 import { VoiceApp } from "./voiceApp";
 import { VoiceWebApp } from "./webApp";
@@ -165,7 +165,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     : undefined;
 
   const alerts = new Alerts("alerts", {
-    resourceGroupName, location, actionGroupName: names.actionGroup, config, sizing, catalog: estimateBaseFor(config).catalog,
+    resourceGroupName, location, actionGroupName: names.actionGroup, config, sizing,
     appInsightsId: observability.appInsights.id, containerAppId: config.hosting === "containerApps" ? host.id : undefined, redisId: redis.resourceId, redisKind: redis.kind,
     frontDoorProfileId: frontDoor?.profile.id, webhookUrl: secrets.alertWebhookUrl,
   });
