@@ -37,7 +37,7 @@ test("both committed stacks are valid", () => {
 test("every mistake is reported at once, with stack, path and reason", () => {
   const raw = prodRaw();
   raw.replicas = { min: 1, max: 0 };
-  raw.upstreams[1].priority = 1;
+  raw.upstreams[1].url = "http://voice-prod-us.services.ai.azure.com";
   raw.upstreams[1].region = "atlantis";
   raw.alerts.emails = ["oncall-at-example"];
   raw.budget = { amount: -10, financeEmails: ["finance@example.com"] };
@@ -47,7 +47,7 @@ test("every mistake is reported at once, with stack, path and reason", () => {
     "prod: replicas.max: Too small: expected number to be >0",
     "prod: replicas.min: min (1) is greater than max (0)",
     "prod: replicas.min: a production stack needs at least 2 replicas, got 1",
-    "prod: upstreams.1.priority: duplicate priority 1 (also upstreams.0)",
+    "prod: upstreams.1.url: must be an https:// endpoint",
     expect.stringMatching(/^prod: upstreams\.1\.region: unknown Azure region "atlantis"/),
     "prod: alerts.emails.0: not a valid e-mail address",
     "prod: budget.amount: must be positive",

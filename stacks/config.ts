@@ -132,10 +132,8 @@ export const StackConfigSchema = z
     if (c.session.rotateMinutes >= c.session.maxMinutes) problem(["session", "rotateMinutes"], "must be shorter than session.maxMinutes");
     // What a deployed stack needs beyond the service's own rules: Azure endpoints over TLS, a known region
     // (quota planning and metrics are per region), keys named by the platform (Key Vault references).
-    const priorities = new Map<number, number>();
+    // Equal priorities are allowed: new sessions spread over them (several resources' quotas in one region).
     c.upstreams.forEach((u, i) => {
-      if (priorities.has(u.priority)) problem(["upstreams", i, "priority"], `duplicate priority ${u.priority} (also upstreams.${priorities.get(u.priority)})`);
-      priorities.set(u.priority, i);
       if (!u.url.startsWith("https://")) problem(["upstreams", i, "url"], "must be an https:// endpoint");
       if (u.region === undefined) problem(["upstreams", i, "region"], "required: the Azure region of the resource");
       else if (!(AZURE_REGIONS as readonly string[]).includes(u.region)) problem(["upstreams", i, "region"], `unknown Azure region "${u.region}" (expected one of ${AZURE_REGIONS.join(", ")})`);

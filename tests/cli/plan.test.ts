@@ -75,14 +75,14 @@ describe("npm run plan, end to end", () => {
     copyFileSync(join(root, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
     const yaml = readFileSync(join(root, "Pulumi.prod.yaml"), "utf8")
       .replace("    min: 2", "    min: 90")
-      .replace("      priority: 2", "      priority: 1")
+      .replace("url: https://voice-prod-us", "url: http://voice-prod-us")
       .replace("voice-oncall@example.com", "nobody")
       .replace("headroomPercent: 20", "headroomPercent: -1");
     writeFileSync(join(dir, "Pulumi.prod.yaml"), yaml);
     const failed = await run("npx", ["tsx", "plan/cli.ts", "--stack", "prod", "--dir", dir], { cwd: root }).then(() => null, (e) => e);
     expect(failed?.code).toBe(1);
     expect(failed.stderr).toContain("4 problem(s)");
-    for (const line of ["prod: upstreams.1.priority: duplicate priority 1", "prod: alerts.emails.0: not a valid e-mail address", "prod: budget.headroomPercent: must be >= 0"]) {
+    for (const line of ["prod: upstreams.1.url: must be an https:// endpoint", "prod: alerts.emails.0: not a valid e-mail address", "prod: budget.headroomPercent: must be >= 0"]) {
       expect(failed.stderr).toContain(line);
     }
     expect(failed.stderr).toMatch(/prod: replicas.min: min \(90\) is greater than max \(50\)/);
