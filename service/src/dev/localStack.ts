@@ -79,21 +79,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const secret = options.secret ?? randomBytes(32).toString("hex");
   const logger = options.logger ?? pino({ name: "voice-proxy", redact: LOG_REDACT, level: "warn" });
   const emulators = await Promise.all((options.emulators ?? [{}]).map((o) => startEmulator({ apiKey: upstreamKey, ...o })));
-  const upstreams = options.upstreams?.(emulators) ?? localUpstreams(emulators.map((e) => e.url));
-  const local = localEnv({ upstreams, upstreamKey, secret });
-  const config = loadConfig({ ...local, ...options.env, [Env.upstreams]: local[Env.upstreams], [LOCAL_KEY_ENV]: upstreamKey });
-  const state = options.deps?.state ?? (await createSharedState(config, logger));
-  // No load balancer to take this instance out of rotation first: a drain tells clients at once.
-  const proxy = await startProxy(config, { state, logger, host: "127.0.0.1", ...options.deps, limits: { drainDelayMs: 0, ...options.deps?.limits } });
-  const scheme = options.deps?.tls ? "wss" : "ws";
-  return {
-    proxy, emulators, state, config, secret, upstreamKey,
-    url: (path = LOCAL_VOICE_LIVE_PATH) => `${scheme}://127.0.0.1:${proxy.port}${path}`,
-    token: (claims) => mintDevToken(secret, claims),
-    async stop() {
-      await proxy.close();
-      await Promise.all(emulators.map((e) => e.close()));
-      if (!options.deps?.state) await state.close();
-    },
-  };
+  let state: SharedState | undefined;
+  try {
+    const upstreams = options.upstreams?.(emulators) ?? localUpstreams(emulators.map((e) => e.url));
+    const local = localEnv({ upstreams, upstreamKey, secret });
+    const config = loadConfig({ ...local, ...options.env, [Env.upstreams]: local[Env.upstreams], [LOCAL_KEY_ENV]: upstreamKey });
+    state = options.deps?.state ?? (await createSharedState(config, logger));
+    const shared = state;
+    // No load balancer to take this instance out of rotation first: a drain tells clients at once.
+    const proxy = await startProxy(config, { state: shared, logger, host: "127.0.0.1", ...options.deps, limits: { drainDelayMs: 0, ...options.deps?.limits } });
+    const scheme = options.deps?.tls ? "wss" : "ws";
+    return {
+      proxy, emulators, state: shared, config, secret, upstreamKey,
+      url: (path = LOCAL_VOICE_LIVE_PATH) => `${scheme}://127.0.0.1:${proxy.port}${path}`,
+      token: (claims) => mintDevToken(secret, claims),
+      async stop() {
+        await proxy.close();
+        await Promise.all(emulators.map((e) => e.close()));
+        if (!options.deps?.state) await shared.close();
+      },
+    };
+  } catch (error) {
+    // A stack that fails to start (a port taken, a bad setting) leaves nothing running behind it.
+    await Promise.all(emulators.map((e) => e.close()));
+    if (!options.deps?.state) await state?.close();
+    throw error;
+  }
 }
