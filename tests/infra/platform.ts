@@ -10,20 +10,14 @@ import { roleAssignmentName } from "../../stacks/roles";
 import { sizeStack, TERMINATION_GRACE_SECONDS } from "../../stacks/sizing";
 import { ARM_VALUES, checkArmValues } from "./armValues";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- registered inputs are untyped
-type Loose = any;
+import { lookups, type Loose } from "../support/plan";
 
 const KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
 const ACR_PULL = "7f951dca-d5c3-4a0a-9b4b-c1fe1f0d7e43";
 
 export function describePlatform(stack: string): void {
   let run: PlanRun;
-  const all = (type: string): Array<RecordedResource & { inputs: Loose }> => run.resources.filter((r) => r.type === type);
-  const one = (type: string): Loose => {
-    const found = all(type);
-    expect(found.map((r) => r.name)).toHaveLength(1);
-    return found[0].inputs;
-  };
+  const { all, one } = lookups(() => run);
 
   beforeAll(async () => {
     run = await runProgram(stack);

@@ -5,22 +5,16 @@
  * front, the alerts and the budget that apply, and the cost model pricing the plan.
  */
 import { Env } from "../../contracts";
-import { runProgram, SECRET_PLACEHOLDER, type PlanRun, type RecordedResource } from "../../plan/mockEngine";
+import { runProgram, SECRET_PLACEHOLDER, type PlanRun } from "../../plan/mockEngine";
 import { loadConfig } from "../../service/src/config";
 import { runPolicies } from "../../stacks/policies";
 import { sizeStack } from "../../stacks/sizing";
 import { ARM_VALUES, checkArmValues } from "./armValues";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- registered inputs are untyped
-type Loose = any;
+import { lookups, type Loose } from "../support/plan";
 
 let run: PlanRun;
-const all = (type: string): Array<RecordedResource & { inputs: Loose }> => run.resources.filter((r) => r.type === type);
-const one = (type: string): Loose => {
-  const found = all(type);
-  expect(found.map((r) => r.name)).toHaveLength(1);
-  return found[0].inputs;
-};
+const { all, one } = lookups(() => run);
 
 beforeAll(async () => {
   run = await runProgram("small");
