@@ -1,0 +1,122 @@
+/**
+ * `npm run bench` flags, validated once with every mistake listed. Defaults keep the whole run (build
+ * excluded) under five minutes on a 2-core machine.
+ */
+import { HOP_NAMES, type HopName } from "./hops";
+
+export interface BenchOptions {
+  /** Open sessions per run; each value is run against every hop. */
+  sessions: number[];
+  /** Audio frame sizes (ms of PCM16 per event), both directions. */
+  frameMs: number[];
+  hops: HopName[];
+  /** Measured seconds per run, after the warm-up. */
+  durationSeconds: number;
+  warmupSeconds: number;
+  /** Audio per response turn: the peer sends response.done (with usage) and response.created between turns. */
+  turnMs: number;
+  /** Handshakes in flight while sessions open. */
+  concurrency: number;
+  /** Pin the hop to this core and everything else to the others (taskset), unless --no-pin. */
+  hopCore: number;
+  pin: boolean;
+  /** Added one-way delay p99 the capacity is judged against. */
+  targetP99Ms: number;
+  /** Before each run, wait up to this long for the machine's cores to be quiet (shared machines). */
+  quietWaitSeconds: number;
+  json?: string;
+  /** Run the proxy with --cpu-prof, writing its profiles here. */
+  profileDir?: string;
+}
+
+export const DEFAULT_OPTIONS: BenchOptions = {
+  sessions: [250, 500],
+  frameMs: [40, 100],
+  hops: ["direct", "nginx", "proxy"],
+  durationSeconds: 8,
+  warmupSeconds: 2,
+  turnMs: 5000,
+  concurrency: 50,
+  hopCore: 1,
+  pin: true,
+  targetP99Ms: 5,
+  quietWaitSeconds: 20,
+};
+
+export const USAGE = `npm run bench -- [options]
+  --sessions 250,500        open sessions per run (each against every hop)
+  --frame-ms 40,100         audio per event, both directions (24 kHz PCM16, base64)
+  --hops direct,nginx,proxy paths compared, one after another
+  --duration 8              measured seconds per run (after --warmup 2)
+  --turn-ms 5000            audio per response turn (response.done with usage between turns)
+  --concurrency 50          handshakes in flight while opening sessions
+  --hop-core 1 | --no-pin   core the hop is pinned to with taskset (the rest run on the other cores)
+  --target-p99-ms 5         added one-way delay p99 a row must stay under to count as capacity
+  --quiet-wait 20           before each run, wait up to this many seconds for idle cores (shared machines)
+  --json FILE               write every row (and the run's context) as JSON
+  --profile DIR             run the proxy under --cpu-prof, writing .cpuprofile files to DIR`;
+
+export class ArgsError extends Error {}
+
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  const options: BenchOptions = { ...DEFAULT_OPTIONS };
+  const problems: string[] = [];
+  const list = (flag: string, value: string | undefined, min: number, max: number): number[] | undefined => {
+    const items = (value ?? "").split(",").filter(Boolean).map(Number);
+    if (items.length === 0 || items.some((n) => !Number.isInteger(n) || n < min || n > max)) {
+      problems.push(`${flag} needs whole numbers from ${min} to ${max}, comma-separated (got "${value ?? ""}")`);
+      return undefined;
+    }
+    return items;
+  };
+  const one = (flag: string, value: string | undefined, min: number, max: number): number | undefined => list(flag, value, min, max)?.[0];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => argv[++i];
+    switch (flag) {
+      case "--sessions": options.sessions = list(flag, value(), 1, 20_000) ?? options.sessions; break;
+      case "--frame-ms": {
+        const frames = list(flag, value(), 10, 1000);
+        // 24 kHz PCM16: a frame is 48 bytes per ms, always a multiple of 3 bytes; 10 ms is the smallest event SDKs send.
+        if (frames) options.frameMs = frames;
+        break;
+      }
+      case "--hops": {
+        const hops = (value() ?? "").split(",").filter(Boolean);
+        const unknown = hops.filter((h) => !(HOP_NAMES as readonly string[]).includes(h));
+        if (hops.length === 0 || unknown.length) problems.push(`--hops takes ${HOP_NAMES.join(", ")} (got "${hops.join(",")}")`);
+        else options.hops = HOP_NAMES.filter((h) => hops.includes(h)); // direct first: the others are compared with it
+        break;
+      }
+      case "--duration": options.durationSeconds = one(flag, value(), 1, 600) ?? options.durationSeconds; break;
+      case "--warmup": options.warmupSeconds = one(flag, value(), 0, 60) ?? options.warmupSeconds; break;
+      case "--turn-ms": options.turnMs = one(flag, value(), 100, 600_000) ?? options.turnMs; break;
+      case "--concurrency": options.concurrency = one(flag, value(), 1, 1000) ?? options.concurrency; break;
+      case "--hop-core": options.hopCore = one(flag, value(), 0, 1023) ?? options.hopCore; break;
+      case "--quiet-wait": options.quietWaitSeconds = one(flag, value(), 0, 600) ?? options.quietWaitSeconds; break;
+      case "--no-pin": options.pin = false; break;
+      case "--target-p99-ms": {
+        const v = Number(value());
+        if (!(v > 0)) problems.push("--target-p99-ms needs a positive number");
+        else options.targetP99Ms = v;
+        break;
+      }
+      case "--json": {
+        const file = value();
+        if (!file) problems.push("--json needs a file name");
+        else options.json = file;
+        break;
+      }
+      case "--profile": {
+        const dir = value();
+        if (!dir) problems.push("--profile needs a directory");
+        else options.profileDir = dir;
+        break;
+      }
+      default:
+        problems.push(`unknown option "${flag}"`);
+    }
+  }
+  if (problems.length) throw new ArgsError(`${problems.join("\n")}\n\n${USAGE}`);
+  return options;
+}
