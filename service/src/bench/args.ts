@@ -24,6 +24,8 @@ export interface BenchOptions {
   targetP99Ms: number;
   /** Before each run, wait up to this long for the machine's cores to be quiet (shared machines). */
   quietWaitSeconds: number;
+  /** Runs disturbed by other processes are repeated this many times (after waiting for quiet again). */
+  retries: number;
   json?: string;
   /** Run the proxy with --cpu-prof, writing its profiles here. */
   profileDir?: string;
@@ -41,6 +43,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   pin: true,
   targetP99Ms: 5,
   quietWaitSeconds: 20,
+  retries: 1,
 };
 
 export const USAGE = `npm run bench -- [options]
@@ -53,6 +56,7 @@ export const USAGE = `npm run bench -- [options]
   --hop-core 1 | --no-pin   core the hop is pinned to with taskset (the rest run on the other cores)
   --target-p99-ms 5         added one-way delay p99 a row must stay under to count as capacity
   --quiet-wait 20           before each run, wait up to this many seconds for idle cores (shared machines)
+  --retries 1               repeat a run that other processes disturbed, up to this many times
   --json FILE               write every row (and the run's context) as JSON
   --profile DIR             run the proxy under --cpu-prof, writing .cpuprofile files to DIR`;
 
@@ -61,15 +65,21 @@ export class ArgsError extends Error {}
 export function parseBenchArgs(argv: string[]): BenchOptions {
   const options: BenchOptions = { ...DEFAULT_OPTIONS };
   const problems: string[] = [];
-  const list = (flag: string, value: string | undefined, min: number, max: number): number[] | undefined => {
+  const list = (flag: string, value: string | undefined, min: number, max: number, many = true): number[] | undefined => {
     const items = (value ?? "").split(",").filter(Boolean).map(Number);
     if (items.length === 0 || items.some((n) => !Number.isInteger(n) || n < min || n > max)) {
-      problems.push(`${flag} needs whole numbers from ${min} to ${max}, comma-separated (got "${value ?? ""}")`);
+      problems.push(`${flag} needs ${many ? "whole numbers" : "a whole number"} from ${min} to ${max}${many ? ", comma-separated" : ""} (got "${value ?? ""}")`);
       return undefined;
     }
     return items;
   };
-  const one = (flag: string, value: string | undefined, min: number, max: number): number | undefined => list(flag, value, min, max)?.[0];
+  const one = (flag: string, value: string | undefined, min: number, max: number): number | undefined => {
+    if (value?.includes(",")) {
+      problems.push(`${flag} takes one number (got "${value}")`);
+      return undefined;
+    }
+    return list(flag, value, min, max, false)?.[0];
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => argv[++i];
@@ -94,6 +104,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       case "--concurrency": options.concurrency = one(flag, value(), 1, 1000) ?? options.concurrency; break;
       case "--hop-core": options.hopCore = one(flag, value(), 0, 1023) ?? options.hopCore; break;
       case "--quiet-wait": options.quietWaitSeconds = one(flag, value(), 0, 600) ?? options.quietWaitSeconds; break;
+      case "--retries": options.retries = one(flag, value(), 0, 10) ?? options.retries; break;
       case "--no-pin": options.pin = false; break;
       case "--target-p99-ms": {
         const v = Number(value());

@@ -192,9 +192,8 @@ async function runPhase(hopName: HopName, frameMs: number, sessions: number, ctx
     const clock = await checkClock(peer);
     ctx.clockChecks.push(clock);
     if (clock.outside > 0) throw new Error(`the peer's clock is not this process's clock (${clock.outside} of ${clock.samples} readings outside the bracket): delays would be meaningless`);
-    const nodeFlags = hopName === "proxy" && options.profileDir
-      ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=proxy-${frameMs}ms-${sessions}s-${Date.now()}.cpuprofile`]
-      : [];
+    const profile = hopName === "proxy" && options.profileDir ? join(resolve(options.profileDir), `proxy-${frameMs}ms-${sessions}-sessions-${Date.now()}.cpuprofile`) : undefined;
+    const nodeFlags = profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options.profileDir!)}`, `--cpu-prof-name=${profile.split("/").pop()}`] : [];
     const hop = await startHop(hopName, { peerPort: peer.port, peerKey: key, pin: placement.hopPin, sessions, nodeFlags });
     try {
       const idle = sampleProcesses(hop.pids());
@@ -242,6 +241,8 @@ async function runPhase(hopName: HopName, frameMs: number, sessions: number, ctx
         hopCoreBusy: hopName === "direct" || placement.hopCore === undefined ? undefined : coreBusy(placement.hopCore),
         hopRssIdleBytes: hopName === "direct" ? undefined : idle.rssBytes,
         hopRssLoadedBytes: hopName === "direct" ? undefined : after.hop.rssBytes,
+        profile,
+        window,
       };
     } finally {
       await generator.close();
@@ -270,11 +271,19 @@ async function main(): Promise<void> {
     for (const sessions of options.sessions) {
       for (const hop of options.hops) {
         log(`bench: ${hop}, ${sessions} sessions, ${frameMs} ms frames ...`);
-        const row = summarise(await runPhase(hop, frameMs, sessions, ctx));
+        let row = summarise(await runPhase(hop, frameMs, sessions, ctx));
+        for (let attempt = 1; row.verdict.noisy && attempt <= options.retries; attempt++) {
+          log(`  disturbed (${row.verdict.notes.join("; ")}): running it again`);
+          row = summarise(await runPhase(hop, frameMs, sessions, ctx));
+        }
         rows.push(row);
         log(`  p99 ${row.delay.p99Ms?.toFixed(2) ?? "-"} ms, lost ${row.framesLost}, failed ${row.sessionsFailed}` +
           `${row.hopCpuCores === undefined ? "" : `, hop ${row.hopCpuCores.toFixed(2)} core, ${row.hopCpuMicrosPerFrame?.toFixed(1)} µs/frame`}` +
           `${row.verdict.notes.length ? `; ${row.verdict.notes.join("; ")}` : ""}`);
+        if (row.profile) {
+          const p = row.profile;
+          log(`  profile: node ${join(__dirname, "cpuProfile.js")} ${p.file} --from-us ${p.fromMicros} --to-us ${p.toMicros} --frames ${p.framesInWindow}`);
+        }
       }
     }
   }

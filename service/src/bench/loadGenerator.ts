@@ -34,7 +34,7 @@ export interface GeneratorReport {
   sentInWindow: number;
   bytesInWindow: number;
   downlink: ReceiverData;
-  /** µs from a frame's due time to its write. */
+  /** µs from a frame's due time to its write, for frames written inside the window. */
   sendLag: HistogramData;
   /** Node's own event-loop delay during the window (beyond the monitor's interval), µs. */
   loopDelayP99Micros?: number;
@@ -132,7 +132,7 @@ export class LoadGenerator {
     this.downlink.window = window;
     const targets = [...this.sessions];
     const schedule = new CadenceSchedule(targets.length, frameMs, performance.now(), durationMs);
-    const loop = runSendLoop(schedule, (index, seq) => {
+    const loop = runSendLoop(schedule, (index, seq, lagMicros) => {
       const { ws, open } = targets[index];
       if (!open) return;
       const now = process.hrtime.bigint();
@@ -140,10 +140,11 @@ export class LoadGenerator {
       ws.send(frame, { binary: false });
       this.counts.sent++;
       if (now >= window.startNs && now < window.endNs) {
+        this.sendLag.record(lagMicros);
         this.counts.sentInWindow++;
         this.counts.bytesInWindow += frame.length;
       }
-    }, this.sendLag);
+    });
     return loop.done;
   }
 

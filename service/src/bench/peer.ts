@@ -122,7 +122,7 @@ function main(): void {
     uplink.window = window;
     streaming = true;
     const schedule = new CadenceSchedule(targets.length, frameMs, performance.now(), durationMs);
-    const loop = runSendLoop(schedule, (index, seq) => {
+    const loop = runSendLoop(schedule, (index, seq, lagMicros) => {
       const { ws } = targets[index];
       if (ws.readyState !== ws.OPEN) return;
       if (seq > 0 && seq % framesPerTurn === 0) {
@@ -135,10 +135,11 @@ function main(): void {
       ws.send(frame, { binary: false });
       counts.sent++;
       if (now >= window.startNs && now < window.endNs) {
+        sendLag.record(lagMicros);
         counts.sentInWindow++;
         counts.bytesInWindow += frame.length;
       }
-    }, sendLag);
+    });
     void loop.done.then(() => (streaming = false));
     send({ type: "streaming", sessions: targets.length });
   }

@@ -28,6 +28,9 @@ export interface PhaseMeasurements {
   hopCoreBusy?: number;
   hopRssIdleBytes?: number;
   hopRssLoadedBytes?: number;
+  /** The hop's --cpu-prof file, if profiled, and the measurement window (monotonic ns). */
+  profile?: string;
+  window?: { startNs: bigint; endNs: bigint };
 }
 
 export interface DelaySummary {
@@ -68,6 +71,8 @@ export interface BenchRow {
   generator: { cpuCores: number; peerCpuCores: number; coresBusy: number[]; sendLagP99Ms?: number; peerSendLagP99Ms?: number; loopDelayP99Ms?: number };
   hopCoreBusy?: number;
   verdict: Verdict;
+  /** The proxy's CPU profile, the window (monotonic µs, V8's sample clock) and the frames sent in it. */
+  profile?: { file: string; fromMicros: number; toMicros: number; framesInWindow: number };
 }
 
 const ms = (micros: number | undefined) => (micros === undefined ? undefined : micros / 1000);
@@ -140,6 +145,9 @@ export function summarise(m: PhaseMeasurements): BenchRow {
     },
     hopCoreBusy: m.hopCoreBusy,
     verdict,
+    profile: m.profile && m.window
+      ? { file: m.profile, fromMicros: Number(m.window.startNs / 1000n), toMicros: Number(m.window.endNs / 1000n), framesInWindow }
+      : undefined,
   };
 }
 

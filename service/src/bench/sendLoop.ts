@@ -1,14 +1,12 @@
 /**
- * The timer edge of a cadence: wakes when the next frame is due, sends every frame whose time has come,
- * and records each frame's lag (due -> written) so a late sender is seen as such.
+ * The timer edge of a cadence: wakes when the next frame is due and sends every frame whose time has
+ * come, telling the sender how late each one is (due -> now, µs) so a late sender is seen as such.
  */
 import type { CadenceSchedule } from "./cadence";
-import type { Histogram } from "./histogram";
 
 export function runSendLoop(
   schedule: CadenceSchedule,
-  send: (stream: number, seq: number) => void,
-  lagMicros: Histogram,
+  send: (stream: number, seq: number, lagMicros: number) => void,
 ): { done: Promise<void>; stop(): void } {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -17,10 +15,7 @@ export function runSendLoop(
   const tick = () => {
     timer = undefined;
     if (stopped) return;
-    schedule.take(performance.now(), (stream, seq, dueMs) => {
-      lagMicros.record((performance.now() - dueMs) * 1000);
-      send(stream, seq);
-    });
+    schedule.take(performance.now(), (stream, seq, dueMs) => send(stream, seq, (performance.now() - dueMs) * 1000));
     const next = schedule.nextDue();
     if (next === undefined) return finish();
     timer = setTimeout(tick, Math.max(0, next - performance.now()));
