@@ -34,7 +34,7 @@ describe("bench row", () => {
     const row = summarise(phase);
     expect(row.hopCpuCores).toBeCloseTo(0.4, 10); // 3.2 s over 8 s
     expect(row.hopCpuMicrosPerFrame).toBeCloseTo(200, 10); // 3.2 s / 16,000 frames
-    expect(row.hopCpuMsPerMB).toBeCloseTo(3200 / 41.6, 10); // 3,200 ms / 41.6 MB
+    expect(row.hopCpuMsPerMB).toBeCloseTo(3200 / 42.4, 10); // 3,200 ms / (8,000 x 2,600 + 8,000 x 2,700 bytes = 42.4 MB)
     expect(row.framesPerSecond).toBe(2000);
     expect(row.hopRssPerSessionKB).toBeCloseTo(60, 10); // 5.88 MB / 98 open sessions
     expect(row.downlink).toMatchObject({ sent: 10_000, received: 9_990, lost: 10 });
