@@ -49,7 +49,8 @@ export const DEFAULT_OPTIONS: BenchOptions = {
 export const USAGE = `npm run bench -- [options]
   --sessions 250,500        open sessions per run (each against every hop)
   --frame-ms 40,100         audio per event, both directions (24 kHz PCM16, base64)
-  --hops direct,nginx,proxy paths compared, one after another
+  --hops direct,nginx,proxy paths compared, one after another (also: proxy-tls, the proxy
+                            with a TLS upstream leg as to Azure; needs openssl)
   --duration 8              measured seconds per run (after --warmup 2)
   --turn-ms 5000            audio per response turn (response.done with usage between turns)
   --concurrency 50          handshakes in flight while opening sessions

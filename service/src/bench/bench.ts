@@ -8,13 +8,13 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ArgsError, parseBenchArgs, type BenchOptions } from "./args";
 import { capacityAtTarget, type MeasuredCapacity } from "./capacity";
-import { startHop, type HopName } from "./hops";
-import { PEER_KEY_ENV, type FromPeer, type PeerReport, type ToPeer } from "./ipc";
+import { killStrays, makeLoopbackCertificate, startHop, type HopName } from "./hops";
+import { PEER_KEY_ENV, PEER_TLS_CERT_ENV, PEER_TLS_KEY_ENV, type FromPeer, type PeerReport, type ToPeer } from "./ipc";
 import { LoadGenerator } from "./loadGenerator";
 import { busyFraction, clockTicksPerSecond, readCoreTimes, readProcessStat, sampleProcesses } from "./procStat";
 import { addBaselines, formatTable, summarise, type BenchRow, type PhaseMeasurements } from "./report";
@@ -70,10 +70,13 @@ function spawnSyncChecked(command: string, args: string[]): void {
 class PeerProcess {
   private constructor(readonly child: ChildProcess, readonly port: number) {}
 
-  static async start(pin: string[], key: string): Promise<PeerProcess> {
+  static async start(pin: string[], key: string, tls?: { certFile: string; keyFile: string }): Promise<PeerProcess> {
     const [command, ...args] = [...pin, process.execPath, join(__dirname, "peer.js")];
     const child = spawn(command, args, {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", [PEER_KEY_ENV]: key },
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin", [PEER_KEY_ENV]: key,
+        ...(tls ? { [PEER_TLS_CERT_ENV]: tls.certFile, [PEER_TLS_KEY_ENV]: tls.keyFile } : {}),
+      },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       serialization: "advanced",
     });
@@ -179,6 +182,8 @@ interface RunContext {
   options: BenchOptions;
   placement: Placement;
   clockChecks: ClockCheck[];
+  /** The TLS peer's certificate, made once when proxy-tls is among the hops. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 async function runPhase(hopName: HopName, frameMs: number, sessions: number, ctx: RunContext): Promise<PhaseMeasurements> {
@@ -186,15 +191,16 @@ async function runPhase(hopName: HopName, frameMs: number, sessions: number, ctx
   const quiet = await waitForQuiet(options.quietWaitSeconds * 1000);
   if (quiet.busy.some((b) => b >= 0.15)) log(`  still busy after ${Math.round(quiet.waitedMs / 1000)} s (cores ${quiet.busy.map((b) => `${Math.round(b * 100)}%`).join(", ")}): running anyway; the row's notes will say if it mattered`);
   const key = randomBytes(16).toString("hex");
-  const peer = await PeerProcess.start(placement.generatorPin, key);
+  const tls = hopName === "proxy-tls" ? ctx.tls : undefined;
+  const peer = await PeerProcess.start(placement.generatorPin, key, tls);
   const generator = new LoadGenerator();
   try {
     const clock = await checkClock(peer);
     ctx.clockChecks.push(clock);
     if (clock.outside > 0) throw new Error(`the peer's clock is not this process's clock (${clock.outside} of ${clock.samples} readings outside the bracket): delays would be meaningless`);
-    const profile = hopName === "proxy" && options.profileDir ? join(resolve(options.profileDir), `proxy-${frameMs}ms-${sessions}-sessions-${Date.now()}.cpuprofile`) : undefined;
+    const profile = hopName.startsWith("proxy") && options.profileDir ? join(resolve(options.profileDir), `proxy-${frameMs}ms-${sessions}-sessions-${Date.now()}.cpuprofile`) : undefined;
     const nodeFlags = profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options.profileDir!)}`, `--cpu-prof-name=${profile.split("/").pop()}`] : [];
-    const hop = await startHop(hopName, { peerPort: peer.port, peerKey: key, pin: placement.hopPin, sessions, nodeFlags });
+    const hop = await startHop(hopName, { peerPort: peer.port, peerKey: key, peerCertFile: tls?.certFile, pin: placement.hopPin, sessions, nodeFlags });
     try {
       const idle = sampleProcesses(hop.pids());
       const open = await generator.open(sessions, hop.url, hop.headers, { concurrency: options.concurrency, timeoutMs: 15_000 });
@@ -256,39 +262,45 @@ async function runPhase(hopName: HopName, frameMs: number, sessions: number, ctx
 function describeCapacity(c: MeasuredCapacity): string {
   const at = c.sessionsAtTarget === 0 ? "none of the tested counts" : `${c.kind === "lower bound" ? "at least " : ""}${c.sessionsAtTarget} open sessions`;
   const next = c.next ? ` (${c.next.sessions}: ${c.next.reason})` : c.kind === "lower bound" ? " (the largest count tested)" : "";
-  return `${c.frameMs} ms frames: ${at} on one core within +${c.targetP99Ms} ms p99, no loss, no failures${next}`;
+  return `${c.hop}, ${c.frameMs} ms frames: ${at} on one core within +${c.targetP99Ms} ms p99, no loss, no failures${next}`;
 }
 
 async function main(): Promise<void> {
   const options = parseBenchArgs(process.argv.slice(2));
   const placement = place(options);
   if (options.profileDir) mkdirSync(resolve(options.profileDir), { recursive: true });
-  const ctx: RunContext = { options, placement, clockChecks: [] };
+  const scratch = mkdtempSync(join(tmpdir(), "bench-"));
+  const ctx: RunContext = { options, placement, clockChecks: [], tls: options.hops.includes("proxy-tls") ? makeLoopbackCertificate(scratch) : undefined };
   const started = Date.now();
   log(`bench: ${placement.note}; ${options.warmupSeconds} s warm-up + ${options.durationSeconds} s measured per run`);
   const rows: BenchRow[] = [];
-  for (const frameMs of options.frameMs) {
-    for (const sessions of options.sessions) {
-      for (const hop of options.hops) {
-        log(`bench: ${hop}, ${sessions} sessions, ${frameMs} ms frames ...`);
-        let row = summarise(await runPhase(hop, frameMs, sessions, ctx));
-        for (let attempt = 1; row.verdict.noisy && attempt <= options.retries; attempt++) {
-          log(`  disturbed (${row.verdict.notes.join("; ")}): running it again`);
-          row = summarise(await runPhase(hop, frameMs, sessions, ctx));
-        }
-        rows.push(row);
-        log(`  p99 ${row.delay.p99Ms?.toFixed(2) ?? "-"} ms, lost ${row.framesLost}, failed ${row.sessionsFailed}` +
-          `${row.hopCpuCores === undefined ? "" : `, hop ${row.hopCpuCores.toFixed(2)} core, ${row.hopCpuMicrosPerFrame?.toFixed(1)} µs/frame`}` +
-          `${row.verdict.notes.length ? `; ${row.verdict.notes.join("; ")}` : ""}`);
-        if (row.profile) {
-          const p = row.profile;
-          log(`  profile: node ${join(__dirname, "cpuProfile.js")} ${p.file} --from-us ${p.fromMicros} --to-us ${p.toMicros} --frames ${p.framesInWindow}`);
+  try {
+    for (const frameMs of options.frameMs) {
+      for (const sessions of options.sessions) {
+        for (const hop of options.hops) {
+          log(`bench: ${hop}, ${sessions} sessions, ${frameMs} ms frames ...`);
+          let row = summarise(await runPhase(hop, frameMs, sessions, ctx));
+          for (let attempt = 1; row.verdict.noisy && attempt <= options.retries; attempt++) {
+            log(`  disturbed (${row.verdict.notes.join("; ")}): running it again`);
+            row = summarise(await runPhase(hop, frameMs, sessions, ctx));
+          }
+          rows.push(row);
+          log(`  p99 ${row.delay.p99Ms?.toFixed(2) ?? "-"} ms, lost ${row.framesLost}, failed ${row.sessionsFailed}` +
+            `${row.hopCpuCores === undefined ? "" : `, hop ${row.hopCpuCores.toFixed(2)} core, ${row.hopCpuMicrosPerFrame?.toFixed(1)} µs/frame`}` +
+            `${row.verdict.notes.length ? `; ${row.verdict.notes.join("; ")}` : ""}`);
+          if (row.profile) {
+            const p = row.profile;
+            log(`  profile: node ${join(__dirname, "cpuProfile.js")} ${p.file} --from-us ${p.fromMicros} --to-us ${p.toMicros} --frames ${p.framesInWindow}`);
+          }
         }
       }
     }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
   const final = addBaselines(rows);
-  const capacities = options.hops.includes("proxy") ? options.frameMs.map((frameMs) => capacityAtTarget(final, frameMs, options.targetP99Ms)) : [];
+  const capacities = options.hops.filter((h) => h.startsWith("proxy"))
+    .flatMap((hop) => options.frameMs.map((frameMs) => capacityAtTarget(final, frameMs, options.targetP99Ms, hop)));
   const clock = {
     samples: ctx.clockChecks.reduce((n, c) => n + c.samples, 0),
     outside: ctx.clockChecks.reduce((n, c) => n + c.outside, 0),
@@ -313,6 +325,9 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
+  // Interrupted: no proxy or nginx is left running (the peer exits by itself when its IPC channel closes).
+  process.on("exit", killStrays);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(130));
   main().catch((error: Error) => {
     console.error(error instanceof ArgsError ? error.message : `bench: ${error.stack ?? error.message}`);
     process.exit(error instanceof ArgsError ? 2 : 1);

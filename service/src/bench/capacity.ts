@@ -29,6 +29,7 @@ export interface CapacityRow {
 }
 
 export interface MeasuredCapacity {
+  hop: string;
   frameMs: number;
   targetP99Ms: number;
   /** Largest tested count meeting the target with every smaller tested count (0: none did). */
@@ -60,16 +61,16 @@ export function capacityAtTarget(rows: CapacityRow[], frameMs: number, targetP99
   for (const row of tested) {
     const miss = missReason(row, targetP99Ms);
     if (miss) {
-      return { ...fromRow(frameMs, targetP99Ms, at), kind: miss.inconclusive ? "lower bound" : "bracketed", next: { sessions: row.sessions, reason: miss.reason } };
+      return { ...fromRow(hop, frameMs, targetP99Ms, at), kind: miss.inconclusive ? "lower bound" : "bracketed", next: { sessions: row.sessions, reason: miss.reason } };
     }
     at = row;
   }
-  return { ...fromRow(frameMs, targetP99Ms, at), kind: "lower bound" };
+  return { ...fromRow(hop, frameMs, targetP99Ms, at), kind: "lower bound" };
 }
 
-function fromRow(frameMs: number, targetP99Ms: number, row: CapacityRow | undefined): Omit<MeasuredCapacity, "kind"> {
+function fromRow(hop: string, frameMs: number, targetP99Ms: number, row: CapacityRow | undefined): Omit<MeasuredCapacity, "kind"> {
   return {
-    frameMs, targetP99Ms,
+    hop, frameMs, targetP99Ms,
     sessionsAtTarget: row?.sessions ?? 0,
     hopCpuCores: row?.hopCpuCores,
     rssPerSessionBytes: row?.hopRssPerSessionKB === undefined ? undefined : row.hopRssPerSessionKB * 1e3,

@@ -4,7 +4,9 @@
  * - nginx: the repository's own site config (deploy/nginx) in a real nginx, one worker, pinned to the
  *   hop core; nginx does not parse WebSocket frames after the upgrade, so it is the floor for a hop;
  * - proxy: the voice proxy as production starts it (`node .../server/main.js`, configuration from the
- *   environment), in its own process pinned to the hop core, with the peer as its only upstream.
+ *   environment), in its own process pinned to the hop core, with the peer as its only upstream;
+ * - proxy-tls: the same with the upstream leg over TLS (wss://), as it is to Azure in production (the
+ *   client leg stays plain: Container Apps' ingress terminates the client's TLS before the replica).
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -16,7 +18,7 @@ import { Env } from "../../../contracts";
 import { LOCAL_VOICE_LIVE_PATH, localEnv, localUpstreams, mintDevToken } from "../dev/localStack";
 import { processTree } from "./procStat";
 
-export const HOP_NAMES = ["direct", "nginx", "proxy"] as const;
+export const HOP_NAMES = ["direct", "nginx", "proxy", "proxy-tls"] as const;
 export type HopName = (typeof HOP_NAMES)[number];
 
 export interface Hop {
@@ -34,11 +36,27 @@ export interface Hop {
 export interface HopOptions {
   peerPort: number;
   peerKey: string;
+  /** The peer's certificate (PEM file) when it speaks TLS: the proxy trusts it as an extra CA. */
+  peerCertFile?: string;
   /** Command prefix that pins a process to the hop core (`taskset -c 1`), or [] where pinning is unavailable. */
   pin: string[];
   sessions: number;
   /** Extra node flags for the proxy (e.g. --cpu-prof). */
   nodeFlags?: string[];
+}
+
+/** Every hop process alive, so an interrupted bench leaves none behind (see `killStrays`). */
+const live = new Set<ChildProcess>();
+
+function track(child: ChildProcess): ChildProcess {
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  return child;
+}
+
+/** Synchronous, for process "exit": SIGKILL whatever hop process is still running. */
+export function killStrays(): void {
+  for (const child of live) child.kill("SIGKILL");
 }
 
 export function freePort(): Promise<number> {
@@ -89,28 +107,30 @@ export async function startHop(name: HopName, options: HopOptions): Promise<Hop>
     return { name, url: direct, headers: { "api-key": options.peerKey }, pids: () => [], stop: async () => undefined, log: () => "" };
   }
   if (name === "nginx") return startNginx(options);
-  return startProxyProcess(options);
+  return startProxyProcess(name, options);
 }
 
-async function startProxyProcess(options: HopOptions): Promise<Hop> {
+async function startProxyProcess(name: "proxy" | "proxy-tls", options: HopOptions): Promise<Hop> {
   const port = await freePort();
   const secret = randomBytes(32).toString("hex");
-  const peerUrl = `http://127.0.0.1:${options.peerPort}`;
+  if (name === "proxy-tls" && !options.peerCertFile) throw new Error("proxy-tls needs the peer's certificate");
+  const peerUrl = `${name === "proxy-tls" ? "https" : "http"}://127.0.0.1:${options.peerPort}`;
   // Only what the service reads: no REDIS_URL or Application Insights string leaks in from the shell.
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     ...localEnv({ upstreams: localUpstreams([peerUrl]), upstreamKey: options.peerKey, secret, port: String(port) }),
     [Env.maxSessionsPerInstance]: String(options.sessions + 100),
     [Env.maxSessionsPerUser]: String(options.sessions + 100),
+    ...(name === "proxy-tls" ? { NODE_EXTRA_CA_CERTS: options.peerCertFile! } : {}),
   };
   const main = join(__dirname, "..", "server", "main.js");
   const [command, ...args] = [...options.pin, process.execPath, ...(options.nodeFlags ?? []), main];
-  const child = spawn(command, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+  const child = track(spawn(command, args, { env, stdio: ["ignore", "ignore", "pipe"] }));
   const log = capture(child);
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, "the proxy", child, log);
   const token = await mintDevToken(secret, { sub: "bench", exp: "2h" });
   return {
-    name: "proxy",
+    name,
     url: `ws://127.0.0.1:${port}${LOCAL_VOICE_LIVE_PATH}`,
     headers: { authorization: `Bearer ${token}` },
     pids: () => [child.pid!],
@@ -137,6 +157,19 @@ function renderSite(listen: string, servers: string[]): string {
   const root = repositoryRoot();
   const tsx = require.resolve("tsx/cli", { paths: [root] });
   return execFileSync(process.execPath, [tsx, join(root, "deploy", "nginx", "render.ts"), "--listen", listen, ...servers], { cwd: root, encoding: "utf8" });
+}
+
+/** A throw-away self-signed certificate for 127.0.0.1 (openssl), for the TLS upstream. */
+export function makeLoopbackCertificate(dir: string): { certFile: string; keyFile: string } {
+  const certFile = join(dir, "peer-cert.pem");
+  const keyFile = join(dir, "peer-key.pem");
+  try {
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+      "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", keyFile, "-out", certFile], { stdio: "ignore" });
+  } catch {
+    throw new Error("proxy-tls needs openssl to make a loopback certificate (or leave it out of --hops)");
+  }
+  return { certFile, keyFile };
 }
 
 export function nginxBinary(): string | undefined {
@@ -177,7 +210,7 @@ async function startNginx(options: HopOptions): Promise<Hop> {
     "}",
   ].join("\n"));
   const [command, ...args] = [...options.pin, binary, "-p", prefix, "-c", join(prefix, "nginx.conf")];
-  const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const child = track(spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] }));
   const stderr = capture(child);
   const log = () => {
     let errors = "";

@@ -35,5 +35,7 @@ export type FromPeer =
   | { type: "streaming"; sessions: number }
   | { type: "report"; report: PeerReport };
 
-/** Environment of the peer process. */
+/** Environment of the peer process: its api-key, and (for a TLS upstream like Azure's) its certificate and key files. */
 export const PEER_KEY_ENV = "BENCH_PEER_API_KEY";
+export const PEER_TLS_CERT_ENV = "BENCH_PEER_TLS_CERT_FILE";
+export const PEER_TLS_KEY_ENV = "BENCH_PEER_TLS_KEY_FILE";

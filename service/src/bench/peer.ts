@@ -9,7 +9,9 @@
  * Not the emulator: the emulator parses every event and answers turns; this one must cost as little
  * as possible per frame, because it shares a core with the load generator.
  */
-import { createServer, type IncomingMessage } from "node:http";
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type RequestListener } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { ClientPath, RealtimeEvent } from "../../../contracts";
@@ -17,7 +19,7 @@ import { Receiver, StreamState, type Window } from "./accounting";
 import { AudioFrameTemplate, readStamp } from "./audioFrames";
 import { CadenceSchedule } from "./cadence";
 import { Histogram } from "./histogram";
-import { PEER_KEY_ENV, type FromPeer, type PeerReport, type ToPeer } from "./ipc";
+import { PEER_KEY_ENV, PEER_TLS_CERT_ENV, PEER_TLS_KEY_ENV, type FromPeer, type PeerReport, type ToPeer } from "./ipc";
 import { runSendLoop } from "./sendLoop";
 
 interface PeerSession {
@@ -71,10 +73,16 @@ function main(): void {
   let streaming = false;
   let closing = false;
 
-  const server = createServer((_req, res) => {
+  const onRequest: RequestListener = (_req, res) => {
     res.writeHead(426, { "content-type": "application/json" });
     res.end(JSON.stringify({ error: { code: "upgrade_required" } }));
-  });
+  };
+  // With a certificate the peer is a TLS endpoint, as Azure is: the proxy's upstream leg then encrypts.
+  const certFile = process.env[PEER_TLS_CERT_ENV];
+  const keyFile = process.env[PEER_TLS_KEY_ENV];
+  const server = certFile && keyFile
+    ? createTlsServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, onRequest)
+    : createServer(onRequest);
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {

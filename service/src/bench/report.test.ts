@@ -55,6 +55,9 @@ describe("bench row", () => {
     const [base, proxy] = addBaselines([direct, summarise(phase)]);
     expect(base.addedP99Ms).toBeUndefined();
     expect(proxy.addedP99Ms).toBeCloseTo(4 - 1, 10); // p99 4 ms through the proxy, 1 ms direct
+    // 200 sessions at 97.88 MB against 98 at 85.88 MB: 12 MB for 102 more sessions.
+    const bigger = summarise({ ...phase, sessions: 200, opened: 200, hopRssLoadedBytes: 97.88e6 });
+    expect(addBaselines([direct, summarise(phase), bigger])[2].hopRssMarginalKB).toBeCloseTo(12e3 / 102, 10);
     const table = formatTable([base, proxy]);
     expect(table.split("\n")).toHaveLength(4);
     expect(table).toContain("| 40 ms | 98 of 100 | proxy | 2000 | 200.0 µs |");

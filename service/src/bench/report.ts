@@ -68,6 +68,11 @@ export interface BenchRow {
   hopRssMB?: number;
   hopRssIdleMB?: number;
   hopRssPerSessionKB?: number;
+  /**
+   * Memory each additional session costs: the RSS difference to the next smaller run of the same hop
+   * and frame size, over the difference in open sessions (start-up growth of the heap cancels out).
+   */
+  hopRssMarginalKB?: number;
   generator: { cpuCores: number; peerCpuCores: number; coresBusy: number[]; sendLagP99Ms?: number; peerSendLagP99Ms?: number; loopDelayP99Ms?: number };
   hopCoreBusy?: number;
   verdict: Verdict;
@@ -151,13 +156,21 @@ export function summarise(m: PhaseMeasurements): BenchRow {
   };
 }
 
-/** Fills `addedP99Ms` from the direct row of the same size, when the run has one. */
+/**
+ * Fills what needs other rows: `addedP99Ms` from the direct row of the same size, and
+ * `hopRssMarginalKB` from the next smaller run of the same hop and frame size.
+ */
 export function addBaselines(rows: BenchRow[]): BenchRow[] {
   return rows.map((row) => {
     if (row.hop === "direct") return row;
+    const out = { ...row };
     const base = rows.find((r) => r.hop === "direct" && r.frameMs === row.frameMs && r.sessions === row.sessions);
-    if (base?.delay.p99Ms === undefined || row.delay.p99Ms === undefined) return row;
-    return { ...row, addedP99Ms: row.delay.p99Ms - base.delay.p99Ms };
+    if (base?.delay.p99Ms !== undefined && row.delay.p99Ms !== undefined) out.addedP99Ms = row.delay.p99Ms - base.delay.p99Ms;
+    const smaller = rows
+      .filter((r) => r.hop === row.hop && r.frameMs === row.frameMs && r.opened < row.opened && r.hopRssMB !== undefined)
+      .sort((a, b) => b.opened - a.opened)[0];
+    if (smaller && row.hopRssMB !== undefined) out.hopRssMarginalKB = ((row.hopRssMB - smaller.hopRssMB!) * 1e3) / (row.opened - smaller.opened);
+    return out;
   });
 }
 
@@ -167,7 +180,7 @@ const f = (value: number | undefined, digits = 1) => (value === undefined ? "-" 
 export function formatTable(rows: BenchRow[]): string {
   const header = [
     "frame", "open sessions", "hop", "frames/s", "hop CPU per frame", "hop CPU per MB", "hop CPU used",
-    "one-way delay p50 / p99 / max", "added p99", "frames lost", "sessions failed", "hop RSS (idle)", "RSS per session", "generator",
+    "one-way delay p50 / p99 / max", "added p99", "frames lost", "sessions failed", "hop RSS (idle)", "RSS per session (marginal)", "generator",
   ];
   const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
   for (const r of rows) {
@@ -185,7 +198,7 @@ export function formatTable(rows: BenchRow[]): string {
       String(r.framesLost),
       String(r.sessionsFailed),
       r.hopRssMB === undefined ? "-" : `${f(r.hopRssMB, 0)} MB (${f(r.hopRssIdleMB, 0)})`,
-      r.hopRssPerSessionKB === undefined ? "-" : `${f(r.hopRssPerSessionKB, 0)} KB`,
+      r.hopRssPerSessionKB === undefined ? "-" : `${f(r.hopRssPerSessionKB, 0)} KB${r.hopRssMarginalKB === undefined ? "" : ` (${f(r.hopRssMarginalKB, 0)} KB)`}`,
       r.verdict.generatorBound ? `BOUND: ${status}` : status,
     ].join(" | ")} |`);
   }

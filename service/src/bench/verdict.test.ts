@@ -23,6 +23,10 @@ describe("verdict", () => {
     expect(late.notes).toContain("load generator send lag p99 12.5 ms");
   });
 
+  test("a send lag within Node's timer granularity (1-3 ms) is not a bottleneck", () => {
+    expect(judge({ ...calm, generatorProcesses: [{ name: "load generator", cpuCores: 0.3, sendLagP99Ms: 3 }] }).generatorBound).toBe(false);
+  });
+
   test("the hop at a full core is saturated, not the generator", () => {
     expect(judge({ ...calm, hop: { cpuCores: 0.97, coreBusy: 0.99 } })).toMatchObject({ generatorBound: false, hopSaturated: true, noisy: false });
   });

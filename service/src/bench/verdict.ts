@@ -10,9 +10,10 @@ export const GENERATOR_CORE_BUSY_LIMIT = 0.9;
 export const GENERATOR_PROCESS_CPU_LIMIT = 0.9;
 /**
  * Send lag (frame due -> frame written) p99 above this: frames leave off cadence, and frames arriving
- * at that process wait as long before they are timestamped. Timer granularity alone gives about 1 ms.
+ * at that process wait about as long before they are timestamped. Node's timers alone give 1-3 ms here
+ * (libuv rounds its timeouts to whole milliseconds), so the limit sits above that, at the delay target.
  */
-export const SEND_LAG_P99_LIMIT_MS = 2;
+export const SEND_LAG_P99_LIMIT_MS = 5;
 /** A single-threaded hop using this much of its core is saturated. */
 export const HOP_SATURATED_CPU = 0.95;
 /** Other processes using this much of the hop's core (or of the generator's) disturb the figures. */
