@@ -26,6 +26,10 @@ export interface BenchOptions {
   quietWaitSeconds: number;
   /** Runs disturbed by other processes are repeated this many times (after waiting for quiet again). */
   retries: number;
+  /** Seconds the whole bench may take: waits and repeats are skipped when the remaining runs would not fit (0: no limit). */
+  budgetSeconds: number;
+  /** Scheduling priority (nice) of the bench, the peer and the hop; below 0 needs root or CAP_SYS_NICE. */
+  nice: number;
   json?: string;
   /** Run the proxy with --cpu-prof, writing its profiles here. */
   profileDir?: string;
@@ -44,6 +48,8 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   targetP99Ms: 5,
   quietWaitSeconds: 20,
   retries: 1,
+  budgetSeconds: 270,
+  nice: 0,
 };
 
 export const USAGE = `npm run bench -- [options]
@@ -58,6 +64,9 @@ export const USAGE = `npm run bench -- [options]
   --target-p99-ms 5         added one-way delay p99 a row must stay under to count as capacity
   --quiet-wait 20           before each run, wait up to this many seconds for idle cores (shared machines)
   --retries 1               repeat a run that other processes disturbed, up to this many times
+  --budget 270              seconds the whole run may take: quiet waits and repeats give way to it (0: none)
+  --nice 0                  scheduling priority of every bench process (e.g. -10 on a shared machine, as root),
+                            so other people's work on the same cores delays the measured processes less
   --json FILE               write every row (and the run's context) as JSON
   --profile DIR             run the proxy under --cpu-prof, writing .cpuprofile files to DIR`;
 
@@ -106,6 +115,13 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       case "--hop-core": options.hopCore = one(flag, value(), 0, 1023) ?? options.hopCore; break;
       case "--quiet-wait": options.quietWaitSeconds = one(flag, value(), 0, 600) ?? options.quietWaitSeconds; break;
       case "--retries": options.retries = one(flag, value(), 0, 10) ?? options.retries; break;
+      case "--budget": options.budgetSeconds = one(flag, value(), 0, 3600) ?? options.budgetSeconds; break;
+      case "--nice": {
+        const v = Number(value());
+        if (!Number.isInteger(v) || v < -20 || v > 19) problems.push("--nice needs a whole number from -20 to 19");
+        else options.nice = v;
+        break;
+      }
       case "--no-pin": options.pin = false; break;
       case "--target-p99-ms": {
         const v = Number(value());

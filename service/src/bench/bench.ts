@@ -9,10 +9,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, tmpdir } from "node:os";
+import { availableParallelism, cpus, setPriority, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ArgsError, parseBenchArgs, type BenchOptions } from "./args";
 import { capacityAtTarget, type MeasuredCapacity } from "./capacity";
+import { TimeBudget } from "./budget";
 import { killStrays, makeLoopbackCertificate, startHop, type HopName } from "./hops";
 import { PEER_KEY_ENV, PEER_TLS_CERT_ENV, PEER_TLS_KEY_ENV, type FromPeer, type PeerReport, type ToPeer } from "./ipc";
 import { LoadGenerator } from "./loadGenerator";
@@ -43,7 +44,8 @@ const MACHINE_CORES = availableParallelism();
 function place(options: BenchOptions): Placement {
   const cores = MACHINE_CORES;
   const taskset = tasksetPath();
-  if (!options.pin) return { pinned: false, hopPin: [], generatorPin: [], generatorCores: [], note: "not pinned (--no-pin)" };
+  const nice = options.nice ? `; nice ${options.nice}` : "";
+  if (!options.pin) return { pinned: false, hopPin: [], generatorPin: [], generatorCores: [], note: `not pinned (--no-pin)${nice}` };
   if (!taskset) return { pinned: false, hopPin: [], generatorPin: [], generatorCores: [], note: "not pinned: taskset not found (util-linux)" };
   if (cores < 2) return { pinned: false, hopPin: [], generatorPin: [], generatorCores: [], note: "not pinned: one core only" };
   if (options.hopCore >= cores) throw new ArgsError(`--hop-core ${options.hopCore}: this machine has cores 0-${cores - 1}`);
@@ -57,7 +59,7 @@ function place(options: BenchOptions): Placement {
     generatorPin: [taskset, "-c", list],
     hopCore: options.hopCore,
     generatorCores,
-    note: `hop on core ${options.hopCore}; load generator and upstream peer on core(s) ${list}`,
+    note: `hop on core ${options.hopCore}; load generator and upstream peer on core(s) ${list}${nice}`,
   };
 }
 
@@ -186,9 +188,9 @@ interface RunContext {
   tls?: { certFile: string; keyFile: string };
 }
 
-async function runPhase(hopName: HopName, frameMs: number, sessions: number, ctx: RunContext): Promise<PhaseMeasurements> {
+async function runPhase(hopName: HopName, frameMs: number, sessions: number, ctx: RunContext, quietWaitMs: number): Promise<PhaseMeasurements> {
   const { options, placement } = ctx;
-  const quiet = await waitForQuiet(options.quietWaitSeconds * 1000);
+  const quiet = await waitForQuiet(quietWaitMs);
   if (quiet.busy.some((b) => b >= 0.15)) log(`  still busy after ${Math.round(quiet.waitedMs / 1000)} s (cores ${quiet.busy.map((b) => `${Math.round(b * 100)}%`).join(", ")}): running anyway; the row's notes will say if it mattered`);
   const key = randomBytes(16).toString("hex");
   const tls = hopName === "proxy-tls" ? ctx.tls : undefined;
@@ -267,32 +269,44 @@ function describeCapacity(c: MeasuredCapacity): string {
 
 async function main(): Promise<void> {
   const options = parseBenchArgs(process.argv.slice(2));
+  const started = Date.now();
   const placement = place(options);
+  // Children (peer, proxy, nginx) inherit this priority.
+  if (options.nice !== 0) setPriority(process.pid, options.nice);
   if (options.profileDir) mkdirSync(resolve(options.profileDir), { recursive: true });
   const scratch = mkdtempSync(join(tmpdir(), "bench-"));
   const ctx: RunContext = { options, placement, clockChecks: [], tls: options.hops.includes("proxy-tls") ? makeLoopbackCertificate(scratch) : undefined };
-  const started = Date.now();
   log(`bench: ${placement.note}; ${options.warmupSeconds} s warm-up + ${options.durationSeconds} s measured per run`);
   const rows: BenchRow[] = [];
+  // A run: peer and hop start, sessions open, warm-up, window, drain and stop (about 4 s besides the audio).
+  const budget = new TimeBudget(options.budgetSeconds * 1000, (options.warmupSeconds + options.durationSeconds + 4) * 1000, started);
+  const plan = options.frameMs.flatMap((frameMs) => options.sessions.flatMap((sessions) => options.hops.map((hop) => ({ frameMs, sessions, hop }))));
+  const run = async (hop: HopName, frameMs: number, sessions: number, runsLeft: number) => {
+    const began = Date.now();
+    const row = summarise(await runPhase(hop, frameMs, sessions, ctx, budget.quietWaitMs(began, runsLeft, options.quietWaitSeconds * 1000)));
+    budget.ran(Date.now() - began);
+    return row;
+  };
   try {
-    for (const frameMs of options.frameMs) {
-      for (const sessions of options.sessions) {
-        for (const hop of options.hops) {
-          log(`bench: ${hop}, ${sessions} sessions, ${frameMs} ms frames ...`);
-          let row = summarise(await runPhase(hop, frameMs, sessions, ctx));
-          for (let attempt = 1; row.verdict.noisy && attempt <= options.retries; attempt++) {
-            log(`  disturbed (${row.verdict.notes.join("; ")}): running it again`);
-            row = summarise(await runPhase(hop, frameMs, sessions, ctx));
-          }
-          rows.push(row);
-          log(`  p99 ${row.delay.p99Ms?.toFixed(2) ?? "-"} ms, lost ${row.framesLost}, failed ${row.sessionsFailed}` +
-            `${row.hopCpuCores === undefined ? "" : `, hop ${row.hopCpuCores.toFixed(2)} core, ${row.hopCpuMicrosPerFrame?.toFixed(1)} µs/frame`}` +
-            `${row.verdict.notes.length ? `; ${row.verdict.notes.join("; ")}` : ""}`);
-          if (row.profile) {
-            const p = row.profile;
-            log(`  profile: node ${join(__dirname, "cpuProfile.js")} ${p.file} --from-us ${p.fromMicros} --to-us ${p.toMicros} --frames ${p.framesInWindow}`);
-          }
+    for (const [index, { frameMs, sessions, hop }] of plan.entries()) {
+      const runsLeft = plan.length - index;
+      log(`bench: ${hop}, ${sessions} sessions, ${frameMs} ms frames ...`);
+      let row = await run(hop, frameMs, sessions, runsLeft);
+      for (let attempt = 1; row.verdict.noisy && attempt <= options.retries; attempt++) {
+        if (!budget.canRepeat(Date.now(), runsLeft - 1)) {
+          log(`  disturbed (${row.verdict.notes.join("; ")}); no time left in the --budget to run it again`);
+          break;
         }
+        log(`  disturbed (${row.verdict.notes.join("; ")}): running it again`);
+        row = await run(hop, frameMs, sessions, runsLeft);
+      }
+      rows.push(row);
+      log(`  p99 ${row.delay.p99Ms?.toFixed(2) ?? "-"} ms, lost ${row.framesLost}, failed ${row.sessionsFailed}` +
+        `${row.hopCpuCores === undefined ? "" : `, hop ${row.hopCpuCores.toFixed(2)} core, ${row.hopCpuMicrosPerFrame?.toFixed(1)} µs/frame`}` +
+        `${row.verdict.notes.length ? `; ${row.verdict.notes.join("; ")}` : ""}`);
+      if (row.profile) {
+        const p = row.profile;
+        log(`  profile: node ${join(__dirname, "cpuProfile.js")} ${p.file} --from-us ${p.fromMicros} --to-us ${p.toMicros} --frames ${p.framesInWindow}`);
       }
     }
   } finally {
