@@ -21,7 +21,7 @@ describe("bench arguments", () => {
       message = (error as Error).message;
     }
     expect(message).toMatch(/--sessions needs whole numbers from 1 to 20000/);
-    expect(message).toMatch(/--hops takes direct, nginx, proxy, proxy-tls \(got "haproxy"\)/);
+    expect(message).toMatch(/--hops takes direct, nginx, ws-floor, proxy, proxy-tls \(got "haproxy"\)/);
     expect(message).toMatch(/--duration takes one number/);
     expect(message).toMatch(/unknown option "--bogus"/);
     expect(message).toMatch(/npm run bench -- \[options\]/);

@@ -33,6 +33,8 @@ export interface BenchOptions {
   json?: string;
   /** Run the proxy with --cpu-prof, writing its profiles here. */
   profileDir?: string;
+  /** Extra node flags for the Node hops (proxy, proxy-tls, ws-floor), e.g. "--trace-gc --max-semi-space-size=32"; their stdout is then shown. */
+  hopNodeFlags: string[];
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
@@ -50,13 +52,15 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   retries: 1,
   budgetSeconds: 270,
   nice: 0,
+  hopNodeFlags: [],
 };
 
 export const USAGE = `npm run bench -- [options]
   --sessions 250,500        open sessions per run (each against every hop)
   --frame-ms 40,100         audio per event, both directions (24 kHz PCM16, base64)
-  --hops direct,nginx,proxy paths compared, one after another (also: proxy-tls, the proxy
-                            with a TLS upstream leg as to Azure; needs openssl)
+  --hops direct,nginx,proxy paths compared, one after another; also ws-floor (a bare ws relay:
+                            the floor for a Node hop) and proxy-tls (the proxy with its upstream
+                            leg over TLS, as to Azure; needs openssl)
   --duration 8              measured seconds per run (after --warmup 2)
   --turn-ms 5000            audio per response turn (response.done with usage between turns)
   --concurrency 50          handshakes in flight while opening sessions
@@ -68,7 +72,8 @@ export const USAGE = `npm run bench -- [options]
   --nice 0                  scheduling priority of every bench process (e.g. -10 on a shared machine, as root),
                             so other people's work on the same cores delays the measured processes less
   --json FILE               write every row (and the run's context) as JSON
-  --profile DIR             run the proxy under --cpu-prof, writing .cpuprofile files to DIR`;
+  --profile DIR             run the proxy under --cpu-prof, writing .cpuprofile files to DIR
+  --node-flags "FLAGS"      extra node flags for the Node hops (e.g. "--trace-gc"); their stdout is then shown`;
 
 export class ArgsError extends Error {}
 
@@ -139,6 +144,12 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         const dir = value();
         if (!dir) problems.push("--profile needs a directory");
         else options.profileDir = dir;
+        break;
+      }
+      case "--node-flags": {
+        const flags = (value() ?? "").split(/\s+/).filter(Boolean);
+        if (flags.length === 0 || flags.some((f) => !f.startsWith("--"))) problems.push('--node-flags needs node flags, e.g. "--trace-gc"');
+        else options.hopNodeFlags = flags;
         break;
       }
       default:

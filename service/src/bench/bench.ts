@@ -201,8 +201,11 @@ async function runPhase(hopName: HopName, frameMs: number, sessions: number, ctx
     ctx.clockChecks.push(clock);
     if (clock.outside > 0) throw new Error(`the peer's clock is not this process's clock (${clock.outside} of ${clock.samples} readings outside the bracket): delays would be meaningless`);
     const profile = hopName.startsWith("proxy") && options.profileDir ? join(resolve(options.profileDir), `proxy-${frameMs}ms-${sessions}-sessions-${Date.now()}.cpuprofile`) : undefined;
-    const nodeFlags = profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options.profileDir!)}`, `--cpu-prof-name=${profile.split("/").pop()}`] : [];
-    const hop = await startHop(hopName, { peerPort: peer.port, peerKey: key, peerCertFile: tls?.certFile, pin: placement.hopPin, sessions, nodeFlags });
+    const nodeFlags = [
+      ...(profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options.profileDir!)}`, `--cpu-prof-name=${profile.split("/").pop()}`] : []),
+      ...(hopName === "direct" || hopName === "nginx" ? [] : options.hopNodeFlags),
+    ];
+    const hop = await startHop(hopName, { peerPort: peer.port, peerKey: key, peerCertFile: tls?.certFile, pin: placement.hopPin, sessions, nodeFlags, showStdout: options.hopNodeFlags.length > 0 });
     try {
       const idle = sampleProcesses(hop.pids());
       const open = await generator.open(sessions, hop.url, hop.headers, { concurrency: options.concurrency, timeoutMs: 15_000 });

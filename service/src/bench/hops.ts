@@ -3,6 +3,7 @@
  * - direct: clients connect to the peer itself (the floor: no hop at all);
  * - nginx: the repository's own site config (deploy/nginx) in a real nginx, one worker, pinned to the
  *   hop core; nginx does not parse WebSocket frames after the upgrade, so it is the floor for a hop;
+ * - ws-floor: bareRelay.ts, a relay that only forwards messages with ws (the floor for a Node hop);
  * - proxy: the voice proxy as production starts it (`node .../server/main.js`, configuration from the
  *   environment), in its own process pinned to the hop core, with the peer as its only upstream;
  * - proxy-tls: the same with the upstream leg over TLS (wss://), as it is to Azure in production (the
@@ -18,7 +19,7 @@ import { Env } from "../../../contracts";
 import { LOCAL_VOICE_LIVE_PATH, localEnv, localUpstreams, mintDevToken } from "../dev/localStack";
 import { processTree } from "./procStat";
 
-export const HOP_NAMES = ["direct", "nginx", "proxy", "proxy-tls"] as const;
+export const HOP_NAMES = ["direct", "nginx", "ws-floor", "proxy", "proxy-tls"] as const;
 export type HopName = (typeof HOP_NAMES)[number];
 
 export interface Hop {
@@ -43,6 +44,8 @@ export interface HopOptions {
   sessions: number;
   /** Extra node flags for the proxy (e.g. --cpu-prof). */
   nodeFlags?: string[];
+  /** Show the proxy's stdout (its logs, and --trace-gc output) instead of discarding it. */
+  showStdout?: boolean;
 }
 
 /** Every hop process alive, so an interrupted bench leaves none behind (see `killStrays`). */
@@ -107,6 +110,7 @@ export async function startHop(name: HopName, options: HopOptions): Promise<Hop>
     return { name, url: direct, headers: { "api-key": options.peerKey }, pids: () => [], stop: async () => undefined, log: () => "" };
   }
   if (name === "nginx") return startNginx(options);
+  if (name === "ws-floor") return startWsFloor(options);
   return startProxyProcess(name, options);
 }
 
@@ -125,7 +129,7 @@ async function startProxyProcess(name: "proxy" | "proxy-tls", options: HopOption
   };
   const main = join(__dirname, "..", "server", "main.js");
   const [command, ...args] = [...options.pin, process.execPath, ...(options.nodeFlags ?? []), main];
-  const child = track(spawn(command, args, { env, stdio: ["ignore", "ignore", "pipe"] }));
+  const child = track(spawn(command, args, { env, stdio: ["ignore", options.showStdout ? "inherit" : "ignore", "pipe"] }));
   const log = capture(child);
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, "the proxy", child, log);
   const token = await mintDevToken(secret, { sub: "bench", exp: "2h" });
@@ -157,6 +161,28 @@ function renderSite(listen: string, servers: string[]): string {
   const root = repositoryRoot();
   const tsx = require.resolve("tsx/cli", { paths: [root] });
   return execFileSync(process.execPath, [tsx, join(root, "deploy", "nginx", "render.ts"), "--listen", listen, ...servers], { cwd: root, encoding: "utf8" });
+}
+
+async function startWsFloor(options: HopOptions): Promise<Hop> {
+  const port = await freePort();
+  const env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    PORT: String(port),
+    BARE_UPSTREAM: `ws://127.0.0.1:${options.peerPort}${LOCAL_VOICE_LIVE_PATH}`,
+    BARE_API_KEY: options.peerKey,
+  };
+  const [command, ...args] = [...options.pin, process.execPath, ...(options.nodeFlags ?? []), join(__dirname, "bareRelay.js")];
+  const child = track(spawn(command, args, { env, stdio: ["ignore", options.showStdout ? "inherit" : "ignore", "pipe"] }));
+  const log = capture(child);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/`)).ok, "the ws floor relay", child, log);
+  return {
+    name: "ws-floor",
+    url: `ws://127.0.0.1:${port}${LOCAL_VOICE_LIVE_PATH}`,
+    headers: {},
+    pids: () => [child.pid!],
+    stop: () => stopChild(child, "SIGTERM"),
+    log,
+  };
 }
 
 /** A throw-away self-signed certificate for 127.0.0.1 (openssl), for the TLS upstream. */
