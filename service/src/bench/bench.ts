@@ -5,6 +5,10 @@
  * production starts it. The hop runs alone on one core (taskset); the load generator (this process)
  * and the upstream peer (a child process) share the other core(s). Every row says when the generator,
  * not the hop, was the limit. Prints a Markdown table and, with --json, writes every figure.
+ *
+ * `npm run bench` starts this process with `--single-threaded-gc` (passed on to the peer): with several
+ * V8 GC threads on the one core the load processes share, their event loops lag 3-7x more (measured:
+ * send lag p99 10 ms instead of 3 ms at 700 sessions), and the generator, not the hop, would set the tail.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -73,7 +77,8 @@ class PeerProcess {
   private constructor(readonly child: ChildProcess, readonly port: number) {}
 
   static async start(pin: string[], key: string, tls?: { certFile: string; keyFile: string }): Promise<PeerProcess> {
-    const [command, ...args] = [...pin, process.execPath, join(__dirname, "peer.js")];
+    // The peer runs with the bench's own node flags (GC settings apply to both load processes).
+    const [command, ...args] = [...pin, process.execPath, ...process.execArgv, join(__dirname, "peer.js")];
     const child = spawn(command, args, {
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin", [PEER_KEY_ENV]: key,
