@@ -33,14 +33,14 @@ export interface BenchOptions {
   json?: string;
   /** Run the proxy with --cpu-prof, writing its profiles here. */
   profileDir?: string;
-  /** Extra node flags for the Node hops (proxy, proxy-tls, ws-floor), e.g. "--trace-gc --max-semi-space-size=32"; their stdout is then shown. */
+  /** Extra node flags for the Node hops (proxy, proxy-tls, ws-floor), e.g. "--single-threaded-gc"; with a --trace flag their stdout is shown. */
   hopNodeFlags: string[];
 }
 
 export const DEFAULT_OPTIONS: BenchOptions = {
   sessions: [250, 500],
   frameMs: [40, 100],
-  hops: ["direct", "nginx", "proxy"],
+  hops: ["direct", "nginx", "ws-floor", "proxy"],
   durationSeconds: 8,
   warmupSeconds: 2,
   turnMs: 5000,
@@ -58,9 +58,10 @@ export const DEFAULT_OPTIONS: BenchOptions = {
 export const USAGE = `npm run bench -- [options]
   --sessions 250,500        open sessions per run (each against every hop)
   --frame-ms 40,100         audio per event, both directions (24 kHz PCM16, base64)
-  --hops direct,nginx,proxy paths compared, one after another; also ws-floor (a bare ws relay:
-                            the floor for a Node hop) and proxy-tls (the proxy with its upstream
-                            leg over TLS, as to Azure; needs openssl)
+  --hops direct,nginx,ws-floor,proxy
+                            paths compared, one after another: no hop, nginx (the repo's config), a bare
+                            ws relay (the floor for a Node hop), the proxy; also proxy-tls (the proxy
+                            with its upstream leg over TLS, as to Azure; needs openssl)
   --duration 8              measured seconds per run (after --warmup 2)
   --turn-ms 5000            audio per response turn (response.done with usage between turns)
   --concurrency 50          handshakes in flight while opening sessions
@@ -73,7 +74,8 @@ export const USAGE = `npm run bench -- [options]
                             so other people's work on the same cores delays the measured processes less
   --json FILE               write every row (and the run's context) as JSON
   --profile DIR             run the proxy under --cpu-prof, writing .cpuprofile files to DIR
-  --node-flags "FLAGS"      extra node flags for the Node hops (e.g. "--trace-gc"); their stdout is then shown`;
+  --node-flags "FLAGS"      extra node flags for the Node hops (e.g. "--single-threaded-gc"; with a
+                            --trace flag such as "--trace-gc" their stdout is shown)`;
 
 export class ArgsError extends Error {}
 

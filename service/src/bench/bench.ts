@@ -210,7 +210,7 @@ async function runPhase(hopName: HopName, frameMs: number, sessions: number, ctx
       ...(profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options.profileDir!)}`, `--cpu-prof-name=${profile.split("/").pop()}`] : []),
       ...(hopName === "direct" || hopName === "nginx" ? [] : options.hopNodeFlags),
     ];
-    const hop = await startHop(hopName, { peerPort: peer.port, peerKey: key, peerCertFile: tls?.certFile, pin: placement.hopPin, sessions, nodeFlags, showStdout: options.hopNodeFlags.length > 0 });
+    const hop = await startHop(hopName, { peerPort: peer.port, peerKey: key, peerCertFile: tls?.certFile, pin: placement.hopPin, sessions, nodeFlags, showStdout: options.hopNodeFlags.some((f) => f.startsWith("--trace")) });
     try {
       const idle = sampleProcesses(hop.pids());
       const open = await generator.open(sessions, hop.url, hop.headers, { concurrency: options.concurrency, timeoutMs: 15_000 });
