@@ -1,0 +1,140 @@
+/**
+ * From bench rows to a stack's `sessionsPerReplica`, in two pure steps:
+ *
+ * 1. `capacityAtTarget`: the largest tested number of open sessions the proxy carried on one core with
+ *    the added one-way delay p99 within the target, no frame lost and no session failed, every smaller
+ *    tested number passing too. A row where the load generator was the bottleneck, or another process
+ *    used the hop's core, proves nothing either way: the scan stops there and the capacity is a lower
+ *    bound ("at least").
+ * 2. `sessionsPerReplica`: that capacity scaled to the replica's vCPU (one Node process runs its
+ *    JavaScript on one core: vCPU beyond 1 does not add relay capacity), less the stated headroom, and
+ *    capped by memory; then the largest value whose per-instance hard limit
+ *    (`instanceSessionLimit`, 1.5 x) still fits, because a replica may carry up to that limit while
+ *    new replicas start.
+ */
+import { instanceSessionLimit } from "../../../contracts";
+
+export interface CapacityRow {
+  hop: string;
+  frameMs: number;
+  sessions: number;
+  opened: number;
+  addedP99Ms?: number;
+  framesLost: number;
+  sessionsFailed: number;
+  verdict: { generatorBound: boolean; noisy: boolean; hopSaturated: boolean };
+  hopCpuCores?: number;
+  hopRssPerSessionKB?: number;
+  hopRssIdleMB?: number;
+}
+
+export interface MeasuredCapacity {
+  hop: string;
+  frameMs: number;
+  targetP99Ms: number;
+  /** Largest tested count meeting the target with every smaller tested count (0: none did). */
+  sessionsAtTarget: number;
+  /** "bracketed": a larger count was tested and missed the target; "lower bound": nothing larger was conclusive. */
+  kind: "bracketed" | "lower bound";
+  /** The first tested count above the capacity, and why it does not count. */
+  next?: { sessions: number; reason: string };
+  /** From the row at capacity: the hop's cores, memory per session and idle memory. */
+  hopCpuCores?: number;
+  rssPerSessionBytes?: number;
+  baseRssBytes?: number;
+}
+
+/** Why a row does not meet the target, or undefined when it does; "inconclusive" rows say so. */
+export function missReason(row: CapacityRow, targetP99Ms: number): { reason: string; inconclusive: boolean } | undefined {
+  if (row.verdict.generatorBound) return { reason: "load generator was the bottleneck", inconclusive: true };
+  if (row.verdict.noisy) return { reason: "other processes used the hop's core", inconclusive: true };
+  if (row.sessionsFailed > 0) return { reason: `${row.sessionsFailed} sessions failed`, inconclusive: false };
+  if (row.framesLost > 0) return { reason: `${row.framesLost} frames lost`, inconclusive: false };
+  if (row.addedP99Ms === undefined) return { reason: "no direct baseline for the added delay", inconclusive: true };
+  if (row.addedP99Ms > targetP99Ms) return { reason: `added p99 ${row.addedP99Ms.toFixed(2)} ms > ${targetP99Ms} ms`, inconclusive: false };
+  return undefined;
+}
+
+export function capacityAtTarget(rows: CapacityRow[], frameMs: number, targetP99Ms: number, hop = "proxy"): MeasuredCapacity {
+  const tested = rows.filter((r) => r.hop === hop && r.frameMs === frameMs).sort((a, b) => a.sessions - b.sessions);
+  let at: CapacityRow | undefined;
+  for (const row of tested) {
+    const miss = missReason(row, targetP99Ms);
+    if (miss) {
+      return { ...fromRow(hop, frameMs, targetP99Ms, at), kind: miss.inconclusive ? "lower bound" : "bracketed", next: { sessions: row.sessions, reason: miss.reason } };
+    }
+    at = row;
+  }
+  return { ...fromRow(hop, frameMs, targetP99Ms, at), kind: "lower bound" };
+}
+
+function fromRow(hop: string, frameMs: number, targetP99Ms: number, row: CapacityRow | undefined): Omit<MeasuredCapacity, "kind"> {
+  return {
+    hop, frameMs, targetP99Ms,
+    sessionsAtTarget: row?.sessions ?? 0,
+    hopCpuCores: row?.hopCpuCores,
+    rssPerSessionBytes: row?.hopRssPerSessionKB === undefined ? undefined : row.hopRssPerSessionKB * 1e3,
+    baseRssBytes: row?.hopRssIdleMB === undefined ? undefined : row.hopRssIdleMB * 1e6,
+  };
+}
+
+/** A single Node process: its relay work runs on one core whatever the replica's vCPU. */
+export const RELAY_CORES_PER_PROCESS = 1;
+/** Share of the container's memory the sessions may use (the rest: V8 heap slack between collections, buffers in bursts). */
+export const MEMORY_USABLE_FRACTION = 0.75;
+/** The stack schema's upper bound for sessionsPerReplica (stacks/config.ts). */
+export const SESSIONS_PER_REPLICA_MAX = 1000;
+
+export interface ReplicaShape {
+  vcpu: number;
+  memoryGiB: number;
+}
+
+export interface ReplicaCapacityInput {
+  /** Open sessions one core carried at the latency target (capacityAtTarget). */
+  sessionsPerCore: number;
+  rssPerSessionBytes: number;
+  baseRssBytes: number;
+}
+
+export interface ReplicaDerivation {
+  sessionsPerReplica: number;
+  /** The per-instance hard limit that follows from it (MAX_SESSIONS_PER_INSTANCE). */
+  maxSessionsPerInstance: number;
+  /** Sessions the replica can carry at the target: CPU and memory bounds, after headroom. */
+  cpuBound: number;
+  memoryBound: number;
+  usableCores: number;
+  limitedBy: "cpu" | "memory" | "schema";
+  /** The arithmetic in words, for the plan and the docs. */
+  explanation: string;
+}
+
+export function sessionsPerReplica(measured: ReplicaCapacityInput, replica: ReplicaShape, headroomPercent: number): ReplicaDerivation {
+  if (!(measured.sessionsPerCore > 0)) throw new Error("a measured capacity above 0 sessions per core is needed");
+  if (!(replica.vcpu > 0) || !(replica.memoryGiB > 0)) throw new Error("the replica needs positive vCPU and memory");
+  if (!(headroomPercent >= 0 && headroomPercent < 100)) throw new Error("headroom must be from 0 to under 100 percent");
+  const keep = 1 - headroomPercent / 100;
+  const usableCores = Math.min(replica.vcpu, RELAY_CORES_PER_PROCESS);
+  const cpuBound = Math.floor(measured.sessionsPerCore * usableCores * keep);
+  const memoryBytes = replica.memoryGiB * 2 ** 30 * MEMORY_USABLE_FRACTION - measured.baseRssBytes;
+  const memoryBound = measured.rssPerSessionBytes > 0 ? Math.floor((Math.max(0, memoryBytes) / measured.rssPerSessionBytes) * keep) : Infinity;
+  const bound = Math.min(cpuBound, memoryBound);
+  // The largest target whose hard per-instance limit still fits the bound.
+  let target = Math.floor(bound / 1.5) + 1;
+  while (target > 0 && instanceSessionLimit(target) > bound) target--;
+  const limitedBy = target > SESSIONS_PER_REPLICA_MAX ? "schema" : cpuBound <= memoryBound ? "cpu" : "memory";
+  const value = Math.max(1, Math.min(target, SESSIONS_PER_REPLICA_MAX));
+  return {
+    sessionsPerReplica: value,
+    maxSessionsPerInstance: instanceSessionLimit(value),
+    cpuBound,
+    memoryBound,
+    usableCores,
+    limitedBy,
+    explanation:
+      `${measured.sessionsPerCore} sessions/core x ${usableCores} usable core x ${keep.toFixed(2)} (${headroomPercent}% headroom) = ${cpuBound} (CPU)` +
+      `; memory ${isFinite(memoryBound) ? memoryBound : "unbounded"}` +
+      `; largest target whose 1.5x instance limit fits ${bound}: ${value}${limitedBy === "schema" ? ` (schema maximum ${SESSIONS_PER_REPLICA_MAX})` : ""}`,
+  };
+}
