@@ -1,6 +1,6 @@
 /** The stamped audio events: real realtime events of the right size whose stamp survives a verbatim hop. */
 import { AUDIO_EVENTS, BASE64_CHARS_PER_SECOND } from "../../../contracts";
-import { sniffType } from "../server/frames";
+import { sniffType } from "../session/frames";
 import { AudioFrameTemplate, pcmBytesPerFrame, readStamp, STAMP_BYTES } from "./audioFrames";
 
 describe("audio frames", () => {
