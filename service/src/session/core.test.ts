@@ -212,9 +212,10 @@ test("rotation: a new upstream is primed while the old one streams, the switch w
   old.receive({ type: "response.audio_transcript.done", transcript: "question 2" });
   expect(next.types().filter((t) => t === "input_audio_buffer.append")).toEqual([]);
   old.receive({ type: "response.done", response: {} });
-  // Switched: the item added meanwhile and the uncommitted audio go to the new upstream, then new events.
+  // Switched: the item added meanwhile goes to the new upstream, then new events. (Audio sent while the
+  // user was not speaking is silence to server VAD: not replayed.)
   expect(old.closed?.code).toBe(1000);
-  expect(next.types().slice(3)).toEqual(["conversation.item.create", "input_audio_buffer.append"]);
+  expect(next.types().slice(3)).toEqual(["conversation.item.create"]);
   h.client.receive(audio(4));
   expect(next.events().at(-1)).toEqual(audio(4));
   next.receive({ type: "conversation.item.created" }); // the delta item's acknowledgement: not the client's
@@ -251,6 +252,7 @@ test("failover: the upstream drops, a new one is primed, uncommitted audio repla
   const [first] = h.upstreams;
   first.receive({ type: "session.created" });
   respond(first, 1);
+  first.receive({ type: "input_audio_buffer.speech_started" }); // the candidate is answering
   h.client.receive(audio(9));
   first.drop(1006);
   h.client.receive(audio(10)); // while failing over: queued
@@ -360,6 +362,29 @@ test("a client that stops answering pings is cut; a normal close ends the sessio
   n.client.drop(1000);
   expect(n.outcomes).toEqual(["ended"]);
   expect(n.upstreams[0].closed?.code).toBe(1000);
+});
+
+test("input audio is kept for a replay only during an utterance (server VAD) or between manual commits", async () => {
+  const h = harness();
+  h.session.start();
+  await flush();
+  const [first] = h.upstreams;
+  first.receive({ type: "session.created" });
+  for (let i = 0; i < 100; i++) h.client.receive(audio(i)); // silence between turns
+  first.drop(1006);
+  await flush();
+  expect(h.upstreams[1].types().filter((t) => t === "input_audio_buffer.append")).toEqual([]);
+
+  const manual = harness();
+  manual.session.start();
+  await flush();
+  manual.upstreams[0].receive({ type: "session.created" });
+  manual.client.receive({ type: "session.update", session: { turn_detection: null } });
+  manual.client.receive(audio(1));
+  manual.client.receive(audio(2));
+  manual.upstreams[0].drop(1006);
+  await flush();
+  expect(manual.upstreams[1].events().filter((e) => e.type === "input_audio_buffer.append")).toEqual([audio(1), audio(2)]);
 });
 
 test("the conversation kept is text only and bounded", async () => {

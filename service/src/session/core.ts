@@ -39,7 +39,11 @@ export interface SessionLimits {
   /** Client events held while no upstream is ready. */
   queueMaxMessages: number;
   queueMaxBytes: number;
-  /** Input audio since the last commit, kept to replay to a new upstream (rotation, failover). */
+  /**
+   * Input audio of the utterance in progress, kept to replay to a new upstream (rotation, failover):
+   * only while the user speaks (server VAD's speech_started..committed) or between manual commits
+   * (turn_detection null). Silence between turns is not kept, so an open session holds no audio.
+   */
   uncommittedAudioMaxBytes: number;
   /** Above this many bytes buffered towards a leg, stop reading the other leg. */
   highWaterBytes: number;
@@ -64,7 +68,8 @@ export const DEFAULT_SESSION_LIMITS: Omit<SessionLimits, "sessionMaxMs" | "rotat
   drainQuietMaxMs: 10_000,
   queueMaxMessages: 512,
   queueMaxBytes: 4 * 1024 * 1024,
-  uncommittedAudioMaxBytes: 1024 * 1024,
+  // 8 s of base64 PCM16: the tail of a long answer; older audio of the utterance is dropped first.
+  uncommittedAudioMaxBytes: 512 * 1024,
   highWaterBytes: 1024 * 1024,
   lowWaterBytes: 256 * 1024,
   stuckMs: 15_000,
@@ -576,6 +581,9 @@ export class Session {
   }
 
   private keepUncommitted(frame: Buffer): void {
+    // With server VAD (the default) audio outside an utterance is silence to the model: nothing to replay.
+    const manualTurns = this.conversation.config !== undefined && this.conversation.config.turn_detection === null;
+    if (!this.userSpeaking && !manualTurns) return;
     this.uncommitted.push(frame);
     this.uncommittedBytes += frame.length;
     while (this.uncommittedBytes > this.deps.limits.uncommittedAudioMaxBytes && this.uncommitted.length > 0) {
