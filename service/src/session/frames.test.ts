@@ -13,6 +13,14 @@ test("the type is read from the frame's start, whatever its size", () => {
   expect(sniffType("not json")).toBeUndefined();
 });
 
+test("the byte scan agrees with the pattern on awkward frames", () => {
+  const cases = [
+    '{"type":"a.b"}', '{ "type" : "a.b" }', '{"type":\n"x"}', '{"type":""}', '{"type":"a\\"b"}', '{"type":5}', '{"typ":"x"}',
+    `{"event_id":"${"e".repeat(180)}","type":"late"}`, `{"type":"${"t".repeat(101)}"}`, `{"type":"${"t".repeat(100)}"}`, '{"type":"unterminated',
+  ];
+  for (const c of cases) expect([c, sniffType(Buffer.from(c))]).toEqual([c, sniffType(c)]);
+});
+
 test.each<[Ending, number, string]>([
   [{ kind: "client_closed", code: 1000 }, 1000, "ended"],
   [{ kind: "client_closed", code: 1006 }, 1000, "detached"],

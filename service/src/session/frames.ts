@@ -7,15 +7,32 @@ import { CloseCode } from "../../../contracts";
 // Audio frames are produced by SDKs and by Azure with `type` as the first or second key; looking at the
 // first 200 bytes keeps the sniff O(1) whatever the size of the base64 payload behind it.
 const TYPE_PATTERN = /"type"\s*:\s*"([^"\\]{1,100})"/;
+const TYPE_KEY = Buffer.from('"type"');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 
 /**
  * The event's `type`, read from the start of the frame. May be wrong only for a frame whose first
  * `"type"` key belongs to a nested object; such a frame is then treated as a control event and parsed,
- * which is correct, only slower.
+ * which is correct, only slower. Buffers are scanned byte by byte (every relayed frame passes here):
+ * only the type itself becomes a string.
  */
 export function sniffType(frame: Buffer | string): string | undefined {
-  const head = typeof frame === "string" ? frame.slice(0, 200) : frame.subarray(0, 200).toString("latin1");
-  return TYPE_PATTERN.exec(head)?.[1];
+  if (typeof frame === "string") return TYPE_PATTERN.exec(frame.slice(0, 200))?.[1];
+  const end = Math.min(frame.length, 200);
+  const key = frame.subarray(0, end).indexOf(TYPE_KEY);
+  if (key < 0) return undefined;
+  let i = key + TYPE_KEY.length;
+  while (i < end && isSpace(frame[i])) i++;
+  if (frame[i] !== 0x3a) return undefined; // ':'
+  i++;
+  while (i < end && isSpace(frame[i])) i++;
+  if (frame[i] !== QUOTE) return undefined;
+  const start = ++i;
+  while (i < end && i - start <= 100 && frame[i] !== QUOTE && frame[i] !== BACKSLASH) i++;
+  if (i >= end || frame[i] !== QUOTE || i === start || i - start > 100) return undefined;
+  return frame.toString("latin1", start, i);
 }
 
 export type Ending =
