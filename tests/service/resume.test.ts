@@ -26,7 +26,7 @@ afterAll(async () => {
 async function stack(prefix?: string, env: Record<string, string> = {}): Promise<TestStack> {
   const state = prefix ? await createRedisState(redis.url, { prefix }) : undefined;
   if (state) states.push(state);
-  const s = await startStack({ env, deps: state ? { state } : {} });
+  const s = await startStack({ env, deps: { ...(state ? { state } : {}), limits: { heartbeatMs: 200 } } });
   stacks.push(s);
   return s;
 }
@@ -90,8 +90,12 @@ test("resume on another instance through Redis, and the latest connection takes 
   // One session, one slot: the user's limit (2) still has room for a second interview.
   const second = await connect(a.wsUrl(), token);
   await second.waitFor("session.created");
-  second.ws.close();
-  onB.ws.close();
+  second.ws.close(1000);
+  onB.ws.close(1000);
+  await Promise.all([second.closed, onB.closed]);
+  // A has stopped heartbeating the session B took over: once both ended, nothing is left (no ghost slot).
+  await new Promise((r) => setTimeout(r, 700));
+  expect(await states[0].registry.activeCount()).toBe(0);
 });
 
 test("a token is its user's only, and a normally closed session cannot be resumed", async () => {

@@ -38,6 +38,8 @@ export function createMemoryRegistry(options: MemoryOptions = {}): SessionRegist
       sessions.set(record.sessionId, { record, seenAt: now() });
       return { ok: true };
     },
+    // One process holds every session: the entry already belongs to the connection that took it over.
+    forget(): void {},
     adopt(record: SessionRecord): void {
       sessions.set(record.sessionId, { record, seenAt: now() });
     },

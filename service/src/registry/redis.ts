@@ -294,6 +294,7 @@ export async function createRedisState(url: string, options: RedisStateOptions =
       return { ok: true };
     },
     adopt: (record) => void held.set(record.sessionId, record),
+    forget: (sessionId) => void held.delete(sessionId),
     async release(sessionId) {
       const record = held.get(sessionId);
       held.delete(sessionId);

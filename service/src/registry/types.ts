@@ -28,6 +28,11 @@ export interface SessionRegistry {
   acquire(record: SessionRecord, maxPerUser: number): Promise<AcquireResult>;
   /** Counts a session admitted on local limits while the store was away (written by the next heartbeat). */
   adopt(record: SessionRecord): void;
+  /**
+   * Stop heartbeating a session another instance took over, without touching the shared entry (it is
+   * the new owner's now); otherwise this instance would keep re-registering it after it ended.
+   */
+  forget(sessionId: string): void;
   /** Forget the session; safe to call twice. */
   release(sessionId: string): Promise<void>;
   /**

@@ -375,8 +375,13 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
       resumeStatus: s.resumeStatus,
       resumed: s.claimed ? { config: s.claimed.config, items: s.claimed.items, dropped: s.claimed.dropped } : undefined,
       onEnd: (outcome) => {
-        held.delete(s.sessionId);
-        if (outcome === "replaced") return; // the new connection owns the slot and the state now
+        if (held.get(s.sessionId) === entry) held.delete(s.sessionId);
+        if (outcome === "replaced") {
+          // The new connection owns the slot and the state now; this instance stops heartbeating them
+          // (unless the new connection is here too, with the same session id).
+          if (!held.has(s.sessionId)) registry.forget(s.sessionId);
+          return;
+        }
         const state = outcome === "ended" ? resume.end(entry.lease) : resume.detach(entry.lease);
         state.catch((error: Error) => sessionLogger.warn({ err: error.message }, "resume state not updated at the end"));
         registry.release(s.sessionId).catch((error: Error) => sessionLogger.warn({ err: error.message }, "registry release failed"));
@@ -384,8 +389,9 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     });
     Object.assign(entry, { session, lease: s.lease, userId: s.userId, route: s.route, startedAt: s.startedAt, dirty: s.dirty });
     // A session this instance already holds (the same client reconnecting here) gives way to the new connection.
-    held.get(s.sessionId)?.session.replaced();
+    const previous = held.get(s.sessionId);
     held.set(s.sessionId, entry);
+    previous?.session.replaced();
     session.start();
   }
 
