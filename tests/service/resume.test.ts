@@ -184,3 +184,24 @@ test("the upgrade still refuses what it refused: a resume token does not bypass 
   const s = await stack();
   expect(await refusal(`${s.wsUrl()}&resume=anything`)).toMatchObject({ status: 401, code: "token_missing" });
 });
+
+test("a client flooding conversation items does not flood Redis: writes in flight are bounded, the state is whole again after a heartbeat", async () => {
+  const s = await stack("r4:");
+  const token = await mintToken({ sub: "flooder" });
+  const client = await connect(s.wsUrl(), token);
+  const resumeToken = await tokenOf(client);
+  await client.waitFor("session.created");
+  for (let i = 0; i < 2000; i++) client.send({ type: "conversation.item.create", item: { type: "message", role: "user", content: [{ type: "input_text", text: `note ${i}` }] } });
+  await client.waitFor("conversation.item.created", 5000, 1999);
+  await new Promise((r) => setTimeout(r, 600)); // a heartbeat writes the missed items whole
+  const raw = createClient({ url: redis.url });
+  await raw.connect();
+  try {
+    const items = await raw.lRange(`r4:resume:${resumeToken}:items`, 0, -1);
+    expect(items).toHaveLength(400); // the conversation's bound: the last 400 items
+    expect(items.at(-1)).toContain("note 1999");
+  } finally {
+    await raw.quit();
+  }
+  client.ws.close();
+});

@@ -36,6 +36,9 @@ import { createTelemetry, type Telemetry } from "./telemetry";
 import { connectUpstream, parseRoute, UpstreamConnectError, UpstreamSelector, type ClientRoute } from "./upstream";
 import { UpstreamHealth, type HealthOptions } from "./upstreamHealth";
 
+/** Shared-state writes one session may have in flight (see startSession). */
+const MAX_WRITES_IN_FLIGHT = 16;
+
 /** Largest client message: audio is sent in chunks of tens of ms; 1 MiB is ~16 s of base64 PCM16. */
 export const CLIENT_MAX_PAYLOAD = 1024 * 1024;
 
@@ -333,13 +336,23 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     const sessionLogger = logger.child({ sessionId: s.sessionId, userId: s.userId });
     let totals = emptyTotals();
     const entry = {} as Held;
+    // Writes in flight per session are bounded: a client flooding conversation items cannot flood Redis.
+    // Past the bound the session is marked dirty and its whole state is written once at the next heartbeat.
+    let inFlight = 0;
     const guardWrite = async (write: () => Promise<boolean>): Promise<boolean> => {
+      if (inFlight >= MAX_WRITES_IN_FLIGHT) {
+        entry.dirty = true;
+        return true;
+      }
+      inFlight++;
       try {
         return await write();
       } catch (error) {
         if (!(error instanceof RegistryUnavailable)) throw error;
         entry.dirty = true;
         return true;
+      } finally {
+        inFlight--;
       }
     };
     const store: SessionStore = {
