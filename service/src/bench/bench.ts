@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, setPriority, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ArgsError, parseBenchArgs, type BenchOptions } from "./args";
+import { ArgsError, parseBenchArgs, USAGE, type BenchOptions } from "./args";
 import { capacityAtTarget, type MeasuredCapacity } from "./capacity";
 import { TimeBudget } from "./budget";
 import { killStrays, makeLoopbackCertificate, startHop, type HopName } from "./hops";
@@ -276,6 +276,10 @@ function describeCapacity(c: MeasuredCapacity): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
   const options = parseBenchArgs(process.argv.slice(2));
   const started = Date.now();
   const placement = place(options);

@@ -47,7 +47,7 @@ export interface MeasuredCapacity {
 /** Why a row does not meet the target, or undefined when it does; "inconclusive" rows say so. */
 export function missReason(row: CapacityRow, targetP99Ms: number): { reason: string; inconclusive: boolean } | undefined {
   if (row.verdict.generatorBound) return { reason: "load generator was the bottleneck", inconclusive: true };
-  if (row.verdict.noisy) return { reason: "other processes used the hop's core", inconclusive: true };
+  if (row.verdict.noisy) return { reason: "other processes disturbed the run", inconclusive: true };
   if (row.sessionsFailed > 0) return { reason: `${row.sessionsFailed} sessions failed`, inconclusive: false };
   if (row.framesLost > 0) return { reason: `${row.framesLost} frames lost`, inconclusive: false };
   if (row.addedP99Ms === undefined) return { reason: "no direct baseline for the added delay", inconclusive: true };
