@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, setPriority, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ArgsError, parseBenchArgs, USAGE, type BenchOptions } from "./args";
+import { ArgsError, commandLine, parseBenchArgs, USAGE, type BenchOptions } from "./args";
 import { capacityAtTarget, type MeasuredCapacity } from "./capacity";
 import { TimeBudget } from "./budget";
 import { killStrays, makeLoopbackCertificate, startHop, type HopName } from "./hops";
@@ -341,7 +341,7 @@ async function main(): Promise<void> {
   console.log(`${placement.note}; ${cpus()[0]?.model ?? "unknown CPU"}, ${MACHINE_CORES} cores, Node ${process.version}; ${elapsedSeconds.toFixed(0)} s`);
   if (options.json) {
     writeFileSync(options.json, JSON.stringify({
-      command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+      command: commandLine(process.argv.slice(2)),
       date: new Date().toISOString(),
       machine: { cpu: cpus()[0]?.model, cores: MACHINE_CORES, node: process.version, placement },
       options, clock, elapsedSeconds, capacities, rows: final,

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import { capacityAtTarget, sessionsPerReplica, type CapacityRow, type MeasuredCapacity, type ReplicaDerivation } from "./capacity";
+import { addBaselines, type BenchRow } from "./report";
 
 export interface ReplicaSpec {
   name: string;
@@ -53,7 +54,9 @@ function main(): void {
     console.error("usage: derive.js --from bench.json [--hop proxy-tls] [--frame-ms 40] [--headroom 30] [--replica prod=1:2 ...]");
     process.exit(2);
   }
-  const run = JSON.parse(readFileSync(from, "utf8")) as { command: string; date: string; options: { targetP99Ms: number }; rows: Array<CapacityRow & { hopRssMarginalKB?: number }> };
+  const saved = JSON.parse(readFileSync(from, "utf8")) as { command: string; date: string; options: { targetP99Ms: number }; rows: BenchRow[] };
+  // Judged again with this version's rules (baselines, marginal memory).
+  const run = { ...saved, rows: addBaselines(saved.rows) };
   const hops = new Set(run.rows.map((r) => r.hop));
   const hop = values("--hop")[0] ?? (hops.has("proxy-tls") ? "proxy-tls" : "proxy");
   const frameMs = Number(values("--frame-ms")[0] ?? Math.min(...run.rows.map((r) => r.frameMs)));
@@ -70,4 +73,11 @@ function main(): void {
   }
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  try {
+    main();
+  } catch (error) {
+    console.error(`derive: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}

@@ -58,6 +58,11 @@ describe("bench row", () => {
     // 200 sessions at 97.88 MB against 98 at 85.88 MB: 12 MB for 102 more sessions.
     const bigger = summarise({ ...phase, sessions: 200, opened: 200, hopRssLoadedBytes: 97.88e6 });
     expect(addBaselines([direct, summarise(phase), bigger])[2].hopRssMarginalKB).toBeCloseTo(12e3 / 102, 10);
+    // A direct row the generator limited is no baseline.
+    const boundBase = { ...direct, verdict: { ...direct.verdict, generatorBound: true } };
+    const [, unjudged] = addBaselines([boundBase, summarise(phase)]);
+    expect(unjudged.addedP99Ms).toBeUndefined();
+    expect(unjudged.verdict.notes).toContain("no reliable direct baseline");
     const table = formatTable([base, proxy]);
     expect(table.split("\n")).toHaveLength(4);
     expect(table).toContain("| 40 ms | 98 of 100 | proxy | 2000 | 200.0 µs |");

@@ -157,15 +157,21 @@ export function summarise(m: PhaseMeasurements): BenchRow {
 }
 
 /**
- * Fills what needs other rows: `addedP99Ms` from the direct row of the same size, and
+ * Fills what needs other rows: `addedP99Ms` from the direct row of the same size (when that row
+ * itself was neither generator-bound nor disturbed), and
  * `hopRssMarginalKB` from the next smaller run of the same hop and frame size.
  */
 export function addBaselines(rows: BenchRow[]): BenchRow[] {
   return rows.map((row) => {
     if (row.hop === "direct") return row;
-    const out = { ...row };
+    // Recomputed from scratch, so a saved run can be judged again (derive.ts does).
+    const out: BenchRow = { ...row, addedP99Ms: undefined, hopRssMarginalKB: undefined };
     const base = rows.find((r) => r.hop === "direct" && r.frameMs === row.frameMs && r.sessions === row.sessions);
-    if (base?.delay.p99Ms !== undefined && row.delay.p99Ms !== undefined) out.addedP99Ms = row.delay.p99Ms - base.delay.p99Ms;
+    // A baseline the generator or others disturbed would make the difference meaningless (even negative).
+    const baseReliable = base !== undefined && !base.verdict.generatorBound && !base.verdict.noisy;
+    const unreliable = "no reliable direct baseline";
+    if (base && !baseReliable && !row.verdict.notes.includes(unreliable)) out.verdict = { ...row.verdict, notes: [...row.verdict.notes, unreliable] };
+    if (baseReliable && base?.delay.p99Ms !== undefined && row.delay.p99Ms !== undefined) out.addedP99Ms = row.delay.p99Ms - base.delay.p99Ms;
     const smaller = rows
       .filter((r) => r.hop === row.hop && r.frameMs === row.frameMs && r.opened < row.opened && r.hopRssMB !== undefined)
       .sort((a, b) => b.opened - a.opened)[0];
