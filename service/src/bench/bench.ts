@@ -253,6 +253,7 @@ async function runPhase(hopName: HopName, frameMs: number, sessions: number, ctx
         generatorCpuSeconds: (after.self.user + after.self.system - before.self.user - before.self.system) / 1e6,
         peerCpuSeconds: ((after.peer?.cpuTicks ?? 0) - (before.peer?.cpuTicks ?? 0)) / hz,
         hopCpuSeconds: hopName === "direct" ? undefined : after.hop.cpuSeconds - before.hop.cpuSeconds,
+        hopSystemSeconds: hopName === "direct" ? undefined : after.hop.systemSeconds - before.hop.systemSeconds,
         generatorCoresBusy: placement.generatorCores.map(coreBusy),
         hopCoreBusy: hopName === "direct" || placement.hopCore === undefined ? undefined : coreBusy(placement.hopCore),
         hopRssIdleBytes: hopName === "direct" ? undefined : idle.rssBytes,
@@ -314,7 +315,7 @@ async function main(): Promise<void> {
       }
       rows.push(row);
       log(`  p99 ${row.delay.p99Ms?.toFixed(2) ?? "-"} ms, lost ${row.framesLost}, failed ${row.sessionsFailed}` +
-        `${row.hopCpuCores === undefined ? "" : `, hop ${row.hopCpuCores.toFixed(2)} core, ${row.hopCpuMicrosPerFrame?.toFixed(1)} µs/frame`}` +
+        `${row.hopCpuCores === undefined ? "" : `, hop ${row.hopCpuCores.toFixed(2)} core, ${row.hopCpuMicrosPerFrame?.toFixed(1)} µs/frame (${Math.round((row.hopKernelShare ?? 0) * 100)}% in the kernel)`}` +
         `${row.verdict.notes.length ? `; ${row.verdict.notes.join("; ")}` : ""}`);
       if (row.profile) {
         const p = row.profile;

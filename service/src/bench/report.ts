@@ -23,6 +23,8 @@ export interface PhaseMeasurements {
   generatorCpuSeconds: number;
   peerCpuSeconds: number;
   hopCpuSeconds?: number;
+  /** Of which in the kernel. */
+  hopSystemSeconds?: number;
   /** Busy fraction of the generator's cores and of the hop core during the window. */
   generatorCoresBusy: number[];
   hopCoreBusy?: number;
@@ -64,6 +66,8 @@ export interface BenchRow {
   addedP99Ms?: number;
   hopCpuCores?: number;
   hopCpuMicrosPerFrame?: number;
+  /** Share of the hop's CPU spent in the kernel (socket reads and writes, the loopback TCP stack). */
+  hopKernelShare?: number;
   hopCpuMsPerMB?: number;
   hopRssMB?: number;
   hopRssIdleMB?: number;
@@ -139,6 +143,7 @@ export function summarise(m: PhaseMeasurements): BenchRow {
     framesLost: up.lost + down.lost,
     hopCpuCores,
     hopCpuMicrosPerFrame: m.hopCpuSeconds === undefined || framesInWindow === 0 ? undefined : (m.hopCpuSeconds * 1e6) / framesInWindow,
+    hopKernelShare: m.hopCpuSeconds && m.hopSystemSeconds !== undefined ? m.hopSystemSeconds / m.hopCpuSeconds : undefined,
     hopCpuMsPerMB: m.hopCpuSeconds === undefined || bytesInWindow === 0 ? undefined : (m.hopCpuSeconds * 1e3) / (bytesInWindow / 1e6),
     hopRssMB: m.hopRssLoadedBytes === undefined ? undefined : m.hopRssLoadedBytes / 1e6,
     hopRssIdleMB: m.hopRssIdleBytes === undefined ? undefined : m.hopRssIdleBytes / 1e6,
