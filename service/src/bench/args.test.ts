@@ -1,5 +1,5 @@
 /** Bench flags: defaults, lists, and every mistake reported at once. */
-import { ArgsError, DEFAULT_OPTIONS, parseBenchArgs } from "./args";
+import { ArgsError, commandLine, DEFAULT_OPTIONS, parseBenchArgs } from "./args";
 
 describe("bench arguments", () => {
   test("no flags: the defaults, direct first", () => {
@@ -25,5 +25,11 @@ describe("bench arguments", () => {
     expect(message).toMatch(/--duration takes one number/);
     expect(message).toMatch(/unknown option "--bogus"/);
     expect(message).toMatch(/npm run bench -- \[options\]/);
+  });
+
+  test("the recorded command can be pasted again", () => {
+    expect(commandLine([])).toBe("npm run bench --");
+    expect(commandLine(["--sessions", "250", "--node-flags", "--single-threaded-gc", "--json", "a b.json"]))
+      .toBe('npm run bench -- --sessions 250 --node-flags "--single-threaded-gc" --json "a b.json"');
   });
 });

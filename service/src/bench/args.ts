@@ -161,3 +161,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   if (problems.length) throw new ArgsError(`${problems.join("\n")}\n\n${USAGE}`);
   return options;
 }
+
+/** The command as typed: arguments with spaces (--node-flags "a b") quoted, so it can be pasted again. */
+export function commandLine(args: string[]): string {
+  return `npm run bench --${args.length ? " " : ""}${args.map((a, i) => (/\s/.test(a) || args[i - 1] === "--node-flags" ? `"${a}"` : a)).join(" ")}`;
+}

@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, setPriority, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ArgsError, parseBenchArgs, type BenchOptions } from "./args";
+import { ArgsError, commandLine, parseBenchArgs, USAGE, type BenchOptions } from "./args";
 import { capacityAtTarget, type MeasuredCapacity } from "./capacity";
 import { TimeBudget } from "./budget";
 import { killStrays, makeLoopbackCertificate, startHop, type HopName } from "./hops";
@@ -253,6 +253,7 @@ async function runPhase(hopName: HopName, frameMs: number, sessions: number, ctx
         generatorCpuSeconds: (after.self.user + after.self.system - before.self.user - before.self.system) / 1e6,
         peerCpuSeconds: ((after.peer?.cpuTicks ?? 0) - (before.peer?.cpuTicks ?? 0)) / hz,
         hopCpuSeconds: hopName === "direct" ? undefined : after.hop.cpuSeconds - before.hop.cpuSeconds,
+        hopSystemSeconds: hopName === "direct" ? undefined : after.hop.systemSeconds - before.hop.systemSeconds,
         generatorCoresBusy: placement.generatorCores.map(coreBusy),
         hopCoreBusy: hopName === "direct" || placement.hopCore === undefined ? undefined : coreBusy(placement.hopCore),
         hopRssIdleBytes: hopName === "direct" ? undefined : idle.rssBytes,
@@ -276,6 +277,10 @@ function describeCapacity(c: MeasuredCapacity): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
   const options = parseBenchArgs(process.argv.slice(2));
   const started = Date.now();
   const placement = place(options);
@@ -310,7 +315,7 @@ async function main(): Promise<void> {
       }
       rows.push(row);
       log(`  p99 ${row.delay.p99Ms?.toFixed(2) ?? "-"} ms, lost ${row.framesLost}, failed ${row.sessionsFailed}` +
-        `${row.hopCpuCores === undefined ? "" : `, hop ${row.hopCpuCores.toFixed(2)} core, ${row.hopCpuMicrosPerFrame?.toFixed(1)} µs/frame`}` +
+        `${row.hopCpuCores === undefined ? "" : `, hop ${row.hopCpuCores.toFixed(2)} core, ${row.hopCpuMicrosPerFrame?.toFixed(1)} µs/frame (${Math.round((row.hopKernelShare ?? 0) * 100)}% in the kernel)`}` +
         `${row.verdict.notes.length ? `; ${row.verdict.notes.join("; ")}` : ""}`);
       if (row.profile) {
         const p = row.profile;
@@ -337,7 +342,7 @@ async function main(): Promise<void> {
   console.log(`${placement.note}; ${cpus()[0]?.model ?? "unknown CPU"}, ${MACHINE_CORES} cores, Node ${process.version}; ${elapsedSeconds.toFixed(0)} s`);
   if (options.json) {
     writeFileSync(options.json, JSON.stringify({
-      command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+      command: commandLine(process.argv.slice(2)),
       date: new Date().toISOString(),
       machine: { cpu: cpus()[0]?.model, cores: MACHINE_CORES, node: process.version, placement },
       options, clock, elapsedSeconds, capacities, rows: final,

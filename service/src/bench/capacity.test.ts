@@ -30,6 +30,13 @@ describe("capacity at the latency target", () => {
     expect(capacityAtTarget([row(250, { verdict: { ...ok, noisy: true } })], 40, 5).kind).toBe("lower bound");
   });
 
+  test("a disturbed run below a clean pass does not hide the pass; a miss still stops the scan", () => {
+    const disturbed = { verdict: { ...ok, noisy: true } };
+    expect(capacityAtTarget([row(300, disturbed), row(500), row(700, { verdict: { ...ok, generatorBound: true } })], 40, 5))
+      .toMatchObject({ sessionsAtTarget: 500, kind: "lower bound", next: { sessions: 700 } });
+    expect(capacityAtTarget([row(300, { addedP99Ms: 9 }), row(500)], 40, 5)).toMatchObject({ sessionsAtTarget: 0, kind: "bracketed", next: { sessions: 300 } });
+  });
+
   test("other hops and frame sizes are not the proxy's capacity", () => {
     expect(capacityAtTarget([row(250, { hop: "nginx" }), row(500, { frameMs: 100 })], 40, 5).sessionsAtTarget).toBe(0);
   });

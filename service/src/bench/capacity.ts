@@ -2,10 +2,10 @@
  * From bench rows to a stack's `sessionsPerReplica`, in two pure steps:
  *
  * 1. `capacityAtTarget`: the largest tested number of open sessions the proxy carried on one core with
- *    the added one-way delay p99 within the target, no frame lost and no session failed, every smaller
- *    tested number passing too. A row where the load generator was the bottleneck, or another process
- *    used the hop's core, proves nothing either way: the scan stops there and the capacity is a lower
- *    bound ("at least").
+ *    the added one-way delay p99 within the target, no frame lost and no session failed, below the
+ *    first tested number that missed it. A row where the load generator was the bottleneck, or other
+ *    processes disturbed the run, proves nothing either way: it is passed over, and when no miss
+ *    follows, the capacity is a lower bound ("at least").
  * 2. `sessionsPerReplica`: that capacity scaled to the replica's vCPU (one Node process runs its
  *    JavaScript on one core: vCPU beyond 1 does not add relay capacity), less the stated headroom, and
  *    capped by memory; then the largest value whose per-instance hard limit
@@ -32,11 +32,11 @@ export interface MeasuredCapacity {
   hop: string;
   frameMs: number;
   targetP99Ms: number;
-  /** Largest tested count meeting the target with every smaller tested count (0: none did). */
+  /** Largest tested count meeting the target below the first that missed it (0: none did). */
   sessionsAtTarget: number;
   /** "bracketed": a larger count was tested and missed the target; "lower bound": nothing larger was conclusive. */
   kind: "bracketed" | "lower bound";
-  /** The first tested count above the capacity, and why it does not count. */
+  /** The first tested count above the capacity that missed the target or proved nothing, and why. */
   next?: { sessions: number; reason: string };
   /** From the row at capacity: the hop's cores, memory per session and idle memory. */
   hopCpuCores?: number;
@@ -47,7 +47,7 @@ export interface MeasuredCapacity {
 /** Why a row does not meet the target, or undefined when it does; "inconclusive" rows say so. */
 export function missReason(row: CapacityRow, targetP99Ms: number): { reason: string; inconclusive: boolean } | undefined {
   if (row.verdict.generatorBound) return { reason: "load generator was the bottleneck", inconclusive: true };
-  if (row.verdict.noisy) return { reason: "other processes used the hop's core", inconclusive: true };
+  if (row.verdict.noisy) return { reason: "other processes disturbed the run", inconclusive: true };
   if (row.sessionsFailed > 0) return { reason: `${row.sessionsFailed} sessions failed`, inconclusive: false };
   if (row.framesLost > 0) return { reason: `${row.framesLost} frames lost`, inconclusive: false };
   if (row.addedP99Ms === undefined) return { reason: "no direct baseline for the added delay", inconclusive: true };
@@ -58,14 +58,20 @@ export function missReason(row: CapacityRow, targetP99Ms: number): { reason: str
 export function capacityAtTarget(rows: CapacityRow[], frameMs: number, targetP99Ms: number, hop = "proxy"): MeasuredCapacity {
   const tested = rows.filter((r) => r.hop === hop && r.frameMs === frameMs).sort((a, b) => a.sessions - b.sessions);
   let at: CapacityRow | undefined;
+  let next: MeasuredCapacity["next"];
   for (const row of tested) {
     const miss = missReason(row, targetP99Ms);
-    if (miss) {
-      return { ...fromRow(hop, frameMs, targetP99Ms, at), kind: miss.inconclusive ? "lower bound" : "bracketed", next: { sessions: row.sessions, reason: miss.reason } };
+    if (!miss) {
+      // A clean pass above an inconclusive row outweighs it (more sessions only make it harder).
+      at = row;
+      next = undefined;
+    } else if (miss.inconclusive) {
+      next ??= { sessions: row.sessions, reason: miss.reason };
+    } else {
+      return { ...fromRow(hop, frameMs, targetP99Ms, at), kind: "bracketed", next: { sessions: row.sessions, reason: miss.reason } };
     }
-    at = row;
   }
-  return { ...fromRow(hop, frameMs, targetP99Ms, at), kind: "lower bound" };
+  return { ...fromRow(hop, frameMs, targetP99Ms, at), kind: "lower bound", next };
 }
 
 function fromRow(hop: string, frameMs: number, targetP99Ms: number, row: CapacityRow | undefined): Omit<MeasuredCapacity, "kind"> {

@@ -4,7 +4,8 @@
  * GC), inclusive time of the service's own functions, and optionally µs per relayed frame and a folded
  * stack file for flame graph tools.
  *
- *   node service/dist/service/src/bench/cpuProfile.js FILE.cpuprofile [--from-us T0 --to-us T1] [--frames N] [--top 25] [--folded OUT.folded] [--svg OUT.svg]
+ *   node service/dist/service/src/bench/cpuProfile.js FILE.cpuprofile [--from-us T0 --to-us T1] [--frames N] [--top 25]
+ *        [--folded OUT.folded] [--svg OUT.svg [--title TEXT]]
  *
  * V8 stamps samples with the monotonic clock in µs (the same clock as `process.hrtime`), so the bench's
  * measurement window (printed with the command) cuts the profile to the streaming only: start-up,
@@ -198,7 +199,7 @@ function main(): void {
   const args = process.argv.slice(2);
   const file = args[0];
   if (!file || file.startsWith("--")) {
-    console.error("usage: cpuProfile.js FILE.cpuprofile [--from-us T0 --to-us T1] [--frames N] [--top 25] [--folded OUT.folded] [--svg OUT.svg]");
+    console.error("usage: cpuProfile.js FILE.cpuprofile [--from-us T0 --to-us T1] [--frames N] [--top 25] [--folded OUT.folded] [--svg OUT.svg [--title TEXT]]");
     process.exit(2);
   }
   const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -223,7 +224,7 @@ function main(): void {
   if (folded || svg) {
     const text = foldedStacks(profile, window);
     if (folded) writeFileSync(folded, text);
-    if (svg) writeFileSync(svg, flameGraphSvg(text, `${file} (idle left out)`));
+    if (svg) writeFileSync(svg, flameGraphSvg(text, `${flag("--title") ?? file} (idle left out)`));
   }
 }
 

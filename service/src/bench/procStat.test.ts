@@ -6,7 +6,7 @@ describe("/proc parsing", () => {
     // Fields after the command: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
     const rest = ["S", "41", "0", "0", "0", "-1", "0", "0", "0", "0", "0", "250", "75", ...Array(23).fill("0"), "1", "0"];
     const stat = parseProcessStat(`1234 (node (x) y) ${rest.join(" ")}`);
-    expect(stat).toEqual({ pid: 1234, ppid: 41, cpuTicks: 325, processor: 1 });
+    expect(stat).toEqual({ pid: 1234, ppid: 41, cpuTicks: 325, systemTicks: 75, processor: 1 });
   });
 
   test("this process's own stat and status parse", () => {

@@ -12,6 +12,8 @@ export interface ProcessStat {
   ppid: number;
   /** user + system time, in clock ticks. */
   cpuTicks: number;
+  /** Of which in the kernel (system calls, and the network stack's work done on the process's behalf). */
+  systemTicks: number;
   /** Processor it last ran on. */
   processor: number;
 }
@@ -24,7 +26,7 @@ export function parseProcessStat(text: string): ProcessStat {
   // After ") ": field 3 (state) is index 0, so field n is index n - 3.
   const fields = text.slice(close + 2).trim().split(/\s+/);
   const field = (n: number) => Number(fields[n - 3]);
-  return { pid, ppid: field(4), cpuTicks: field(14) + field(15), processor: field(39) };
+  return { pid, ppid: field(4), cpuTicks: field(14) + field(15), systemTicks: field(15), processor: field(39) };
 }
 
 /** VmRSS from /proc/<pid>/status, in bytes. */
@@ -115,6 +117,7 @@ export function processTree(root: number): number[] {
 
 export interface TreeSample {
   cpuSeconds: number;
+  systemSeconds: number;
   rssBytes: number;
 }
 
@@ -122,10 +125,13 @@ export interface TreeSample {
 export function sampleProcesses(pids: number[]): TreeSample {
   const hz = clockTicksPerSecond();
   let ticks = 0;
+  let system = 0;
   let rss = 0;
   for (const pid of pids) {
-    ticks += readProcessStat(pid)?.cpuTicks ?? 0;
+    const stat = readProcessStat(pid);
+    ticks += stat?.cpuTicks ?? 0;
+    system += stat?.systemTicks ?? 0;
     rss += readRssBytes(pid) ?? 0;
   }
-  return { cpuSeconds: ticks / hz, rssBytes: rss };
+  return { cpuSeconds: ticks / hz, systemSeconds: system / hz, rssBytes: rss };
 }

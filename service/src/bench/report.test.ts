@@ -25,7 +25,7 @@ const peer: PeerReport = {
 };
 const phase: PhaseMeasurements = {
   hop: "proxy", frameMs: 40, sessions: 100, windowSeconds: 8, opened: 98, openFailures: { "HTTP 503": 2 }, openSeconds: 1,
-  generator, peer, generatorCpuSeconds: 2, peerCpuSeconds: 1.6, hopCpuSeconds: 3.2,
+  generator, peer, generatorCpuSeconds: 2, peerCpuSeconds: 1.6, hopCpuSeconds: 3.2, hopSystemSeconds: 0.8,
   generatorCoresBusy: [0.5], hopCoreBusy: 0.41, hopRssIdleBytes: 80e6, hopRssLoadedBytes: 85.88e6,
 };
 
@@ -33,6 +33,7 @@ describe("bench row", () => {
   test("CPU per frame and per MB, cores used, RSS per open session, loss and failures, from the counts", () => {
     const row = summarise(phase);
     expect(row.hopCpuCores).toBeCloseTo(0.4, 10); // 3.2 s over 8 s
+    expect(row.hopKernelShare).toBe(0.25);
     expect(row.hopCpuMicrosPerFrame).toBeCloseTo(200, 10); // 3.2 s / 16,000 frames
     expect(row.hopCpuMsPerMB).toBeCloseTo(3200 / 42.4, 10); // 3,200 ms / (8,000 x 2,600 + 8,000 x 2,700 bytes = 42.4 MB)
     expect(row.framesPerSecond).toBe(2000);
@@ -58,6 +59,11 @@ describe("bench row", () => {
     // 200 sessions at 97.88 MB against 98 at 85.88 MB: 12 MB for 102 more sessions.
     const bigger = summarise({ ...phase, sessions: 200, opened: 200, hopRssLoadedBytes: 97.88e6 });
     expect(addBaselines([direct, summarise(phase), bigger])[2].hopRssMarginalKB).toBeCloseTo(12e3 / 102, 10);
+    // A direct row the generator limited is no baseline.
+    const boundBase = { ...direct, verdict: { ...direct.verdict, generatorBound: true } };
+    const [, unjudged] = addBaselines([boundBase, summarise(phase)]);
+    expect(unjudged.addedP99Ms).toBeUndefined();
+    expect(unjudged.verdict.notes).toContain("no reliable direct baseline");
     const table = formatTable([base, proxy]);
     expect(table.split("\n")).toHaveLength(4);
     expect(table).toContain("| 40 ms | 98 of 100 | proxy | 2000 | 200.0 µs |");

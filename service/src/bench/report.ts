@@ -23,6 +23,8 @@ export interface PhaseMeasurements {
   generatorCpuSeconds: number;
   peerCpuSeconds: number;
   hopCpuSeconds?: number;
+  /** Of which in the kernel. */
+  hopSystemSeconds?: number;
   /** Busy fraction of the generator's cores and of the hop core during the window. */
   generatorCoresBusy: number[];
   hopCoreBusy?: number;
@@ -64,6 +66,8 @@ export interface BenchRow {
   addedP99Ms?: number;
   hopCpuCores?: number;
   hopCpuMicrosPerFrame?: number;
+  /** Share of the hop's CPU spent in the kernel (socket reads and writes, the loopback TCP stack). */
+  hopKernelShare?: number;
   hopCpuMsPerMB?: number;
   hopRssMB?: number;
   hopRssIdleMB?: number;
@@ -139,6 +143,7 @@ export function summarise(m: PhaseMeasurements): BenchRow {
     framesLost: up.lost + down.lost,
     hopCpuCores,
     hopCpuMicrosPerFrame: m.hopCpuSeconds === undefined || framesInWindow === 0 ? undefined : (m.hopCpuSeconds * 1e6) / framesInWindow,
+    hopKernelShare: m.hopCpuSeconds && m.hopSystemSeconds !== undefined ? m.hopSystemSeconds / m.hopCpuSeconds : undefined,
     hopCpuMsPerMB: m.hopCpuSeconds === undefined || bytesInWindow === 0 ? undefined : (m.hopCpuSeconds * 1e3) / (bytesInWindow / 1e6),
     hopRssMB: m.hopRssLoadedBytes === undefined ? undefined : m.hopRssLoadedBytes / 1e6,
     hopRssIdleMB: m.hopRssIdleBytes === undefined ? undefined : m.hopRssIdleBytes / 1e6,
@@ -157,15 +162,21 @@ export function summarise(m: PhaseMeasurements): BenchRow {
 }
 
 /**
- * Fills what needs other rows: `addedP99Ms` from the direct row of the same size, and
+ * Fills what needs other rows: `addedP99Ms` from the direct row of the same size (when that row
+ * itself was neither generator-bound nor disturbed), and
  * `hopRssMarginalKB` from the next smaller run of the same hop and frame size.
  */
 export function addBaselines(rows: BenchRow[]): BenchRow[] {
   return rows.map((row) => {
     if (row.hop === "direct") return row;
-    const out = { ...row };
+    // Recomputed from scratch, so a saved run can be judged again (derive.ts does).
+    const out: BenchRow = { ...row, addedP99Ms: undefined, hopRssMarginalKB: undefined };
     const base = rows.find((r) => r.hop === "direct" && r.frameMs === row.frameMs && r.sessions === row.sessions);
-    if (base?.delay.p99Ms !== undefined && row.delay.p99Ms !== undefined) out.addedP99Ms = row.delay.p99Ms - base.delay.p99Ms;
+    // A baseline the generator or others disturbed would make the difference meaningless (even negative).
+    const baseReliable = base !== undefined && !base.verdict.generatorBound && !base.verdict.noisy;
+    const unreliable = "no reliable direct baseline";
+    if (base && !baseReliable && !row.verdict.notes.includes(unreliable)) out.verdict = { ...row.verdict, notes: [...row.verdict.notes, unreliable] };
+    if (baseReliable && base?.delay.p99Ms !== undefined && row.delay.p99Ms !== undefined) out.addedP99Ms = row.delay.p99Ms - base.delay.p99Ms;
     const smaller = rows
       .filter((r) => r.hop === row.hop && r.frameMs === row.frameMs && r.opened < row.opened && r.hopRssMB !== undefined)
       .sort((a, b) => b.opened - a.opened)[0];
