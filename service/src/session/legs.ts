@@ -29,6 +29,9 @@ export interface Leg {
   detach(): void;
 }
 
+/** Realtime events are text frames; one options object for every send (no allocation per frame). */
+const TEXT = { binary: false } as const;
+
 /** Adapts a `ws` socket; `early` holds frames that arrived before the core attached. */
 export function wsLeg(ws: WebSocket, early: Array<{ data: RawData; isBinary: boolean }> = []): Leg {
   let handlers: LegHandlers | undefined;
@@ -51,7 +54,7 @@ export function wsLeg(ws: WebSocket, early: Array<{ data: RawData; isBinary: boo
   ws.on("error", onError);
   return {
     send: (data) => {
-      if (ws.readyState === ws.OPEN) ws.send(data, { binary: false });
+      if (ws.readyState === ws.OPEN) ws.send(data, TEXT);
     },
     bufferedAmount: () => ws.bufferedAmount,
     pause: () => ws.pause(),
