@@ -4,6 +4,7 @@
  * around it); the token demand comes from the same session model that prices the interview, counted
  * two ways because whether cached (re-sent) input counts against a token quota is not documented.
  */
+import { instanceSessionLimit } from "../contracts/session";
 import type { Catalog, Figure } from "./catalog";
 import { arrivalsPerMinute, DEFAULT_BUSY_HOURS_PER_DAY, DEFAULT_PEAK_HOUR_FACTOR, peakConcurrencyForDurations, poissonQuantile, type DurationShare } from "./traffic";
 
@@ -132,3 +133,90 @@ export function planCapacity(input: CapacityInput): CapacityPlan {
 }
 
 const round = (x: number) => Math.round(x).toLocaleString("en-US");
+
+// ---- sessionsPerReplica from a measured capacity (npm run bench) -----------------------------------
+
+/** A single Node process: its relay work runs on one core whatever the replica's vCPU. */
+export const RELAY_CORES_PER_PROCESS = 1;
+/** Share of the container's memory the sessions may use (the rest: V8 heap slack between collections, buffers in bursts). */
+export const MEMORY_USABLE_FRACTION = 0.75;
+/** The stack schema's upper bound for sessionsPerReplica (stacks/config.ts). */
+export const SESSIONS_PER_REPLICA_MAX = 1000;
+
+export interface ReplicaShape {
+  vcpu: number;
+  memoryGiB: number;
+}
+
+export interface ReplicaCapacityInput {
+  /** Open sessions one core carried at the latency target (capacityAtTarget). */
+  sessionsPerCore: number;
+  rssPerSessionBytes: number;
+  baseRssBytes: number;
+}
+
+export interface ReplicaDerivation {
+  sessionsPerReplica: number;
+  /** The per-instance hard limit that follows from it (MAX_SESSIONS_PER_INSTANCE). */
+  maxSessionsPerInstance: number;
+  /** Sessions the replica can carry at the target: CPU and memory bounds, after headroom. */
+  cpuBound: number;
+  memoryBound: number;
+  usableCores: number;
+  limitedBy: "cpu" | "memory" | "schema";
+  /** The arithmetic in words, for the plan and the docs. */
+  explanation: string;
+}
+
+export function sessionsPerReplicaFromMeasurement(measured: ReplicaCapacityInput, replica: ReplicaShape, headroomPercent: number): ReplicaDerivation {
+  if (!(measured.sessionsPerCore > 0)) throw new Error("a measured capacity above 0 sessions per core is needed");
+  if (!(replica.vcpu > 0) || !(replica.memoryGiB > 0)) throw new Error("the replica needs positive vCPU and memory");
+  if (!(headroomPercent >= 0 && headroomPercent < 100)) throw new Error("headroom must be from 0 to under 100 percent");
+  const keep = 1 - headroomPercent / 100;
+  const usableCores = Math.min(replica.vcpu, RELAY_CORES_PER_PROCESS);
+  const cpuBound = Math.floor(measured.sessionsPerCore * usableCores * keep);
+  const memoryBytes = replica.memoryGiB * 2 ** 30 * MEMORY_USABLE_FRACTION - measured.baseRssBytes;
+  const memoryBound = measured.rssPerSessionBytes > 0 ? Math.floor((Math.max(0, memoryBytes) / measured.rssPerSessionBytes) * keep) : Infinity;
+  const bound = Math.min(cpuBound, memoryBound);
+  // The largest target whose hard per-instance limit still fits the bound.
+  let target = Math.floor(bound / 1.5) + 1;
+  while (target > 0 && instanceSessionLimit(target) > bound) target--;
+  const limitedBy = target > SESSIONS_PER_REPLICA_MAX ? "schema" : cpuBound <= memoryBound ? "cpu" : "memory";
+  const value = Math.max(1, Math.min(target, SESSIONS_PER_REPLICA_MAX));
+  return {
+    sessionsPerReplica: value,
+    maxSessionsPerInstance: instanceSessionLimit(value),
+    cpuBound,
+    memoryBound,
+    usableCores,
+    limitedBy,
+    explanation:
+      `${measured.sessionsPerCore} sessions/core x ${usableCores} usable core x ${keep.toFixed(2)} (${headroomPercent}% headroom) = ${cpuBound} (CPU)` +
+      `; memory ${isFinite(memoryBound) ? memoryBound : "unbounded"}` +
+      `; largest target whose 1.5x instance limit fits ${bound}: ${value}${limitedBy === "schema" ? ` (schema maximum ${SESSIONS_PER_REPLICA_MAX})` : ""}`,
+  };
+}
+
+/**
+ * The measurement the stacks' sessionsPerReplica comes from: `npm run bench` on this repository's
+ * machine (docs/performance.md has the table). The proxy carried at least this many open sessions on
+ * one core, both frame sizes, within +5 ms one-way p99, no frame lost, no session failed; 500 is the
+ * most this machine's load generator can drive, so the real capacity may be higher.
+ */
+export const MEASURED_CAPACITY = {
+  sessionsPerCore: 500,
+  /** Marginal RSS per open session (the larger of the two frame sizes' runs). */
+  rssPerSessionBytes: 52 * 1024,
+  /** The proxy's RSS at idle. */
+  baseRssBytes: 89 * 2 ** 20,
+  targetP99Ms: 5,
+  headroomPercent: 30,
+  measuredOn: "2026-11-25",
+  command: 'npm run bench -- --nice -10 --node-flags "--single-threaded-gc" --json bench.json',
+  machine: "AMD EPYC, 2 cores, Node 20.20.2, proxy pinned to one core, 40 ms and 100 ms frames",
+} as const;
+
+/** The sessionsPerReplica the measurement supports for a replica shape, with its explanation. */
+export function measuredSessionsPerReplica(replica: ReplicaShape): ReplicaDerivation {
+  return sessionsPerReplicaFromMeasurement(MEASURED_CAPACITY, replica, MEASURED_CAPACITY.headroomPercent);
+}

@@ -8,7 +8,7 @@ export { catalogById, catalogIds, allCatalogs, DEFAULT_CATALOG_ID } from "./cata
 export { catalogForUpstream, findCatalogForUpstream, upstreamPricing, type CatalogShare, type UpstreamPricing, type UpstreamModelRef } from "./upstreams";
 export { EXPECTED_INTERVIEW, INTERVIEW_RANGES, DEFAULT_TRUNCATION, RETENTION_TRUNCATION, describeTruncation, type Range, type SpeakingShares, type Truncation } from "./interview";
 export { sessionCost, sessionParams, priceTokens, cacheableTokens, weightedCost, modelTokens, ZERO_TOKENS, type SessionCost, type SessionParams, type Tokens } from "./session";
-export { planCapacity, sessionCapacity, FRONT_DOOR_MAX_WEBSOCKETS, DEFAULT_PEAK_PERCENTILE, type CapacityInput, type CapacityPlan, type UpstreamQuotaPlan } from "./capacity";
+export { measuredSessionsPerReplica, MEASURED_CAPACITY, sessionsPerReplicaFromMeasurement, type ReplicaDerivation, type ReplicaShape, planCapacity, sessionCapacity, FRONT_DOOR_MAX_WEBSOCKETS, DEFAULT_PEAK_PERCENTILE, type CapacityInput, type CapacityPlan, type UpstreamQuotaPlan } from "./capacity";
 export { estimate, infrastructureCost, durationsOf, meanMinutes, SEED_SIZING, type Estimate, type EstimateInput, type Infrastructure, type PtuPlan, type Sizing } from "./estimate";
 export { estimateRange, defaultRanges, expectedInput, describeValue, type ParameterRanges, type ParameterName, type RangeEstimate, type Sensitivity } from "./ranges";
 export { budgetFromEstimate, type BudgetDerivation } from "./budget";

@@ -47,6 +47,7 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     ...((run.outputs.infrastructureMonthly as Loose)?.appService !== undefined
       ? [`  priced: App Service plan $${(run.outputs.infrastructureMonthly as Loose).appService.toFixed(2)} a month (${(run.outputs.infrastructureMonthly as Loose).replicaHoursPerMonth.toFixed(0)} instance-hours)`] : []),
     `  capacity ${run.outputs.sessionCapacity} sessions; MAX_SESSIONS_PER_INSTANCE ${env.MAX_SESSIONS_PER_INSTANCE}`,
+    ...basisLines(run.outputs.sessionsPerReplicaBasis as Basis | undefined),
     `  session limit ${env.SESSION_MAX_MINUTES} min, upstream rotation ${env.UPSTREAM_ROTATE_MINUTES} min, ${env.MAX_SESSIONS_PER_USER} sessions per user`,
   ] : [
     "scaling:",
@@ -56,6 +57,7 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     ...day("expected volume", days?.expected),
     ...day("volume at capacity", days?.atCapacity),
     `  capacity ${run.outputs.sessionCapacity} sessions; MAX_SESSIONS_PER_INSTANCE ${env.MAX_SESSIONS_PER_INSTANCE}`,
+    ...basisLines(run.outputs.sessionsPerReplicaBasis as Basis | undefined),
     `  session limit ${env.SESSION_MAX_MINUTES} min, upstream rotation ${env.UPSTREAM_ROTATE_MINUTES} min, ${env.MAX_SESSIONS_PER_USER} sessions per user`,
     "affinity:",
     `  container app: stickySessions=${app?.configuration?.ingress?.stickySessions?.affinity}, revisions=${app?.configuration?.activeRevisionsMode}`,
@@ -90,4 +92,15 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     ...policy.map((p) => `  ${p.level === "mandatory" ? "x" : "~"} ${p.policy}: ${p.resource}: ${p.message}`),
   ];
   return lines.join("\n");
+}
+
+type Basis = { configured: number; measured: number; explanation: string; source: string };
+
+/** Where sessionsPerReplica comes from: the measured capacity for this replica shape. */
+function basisLines(b: Basis | undefined): string[] {
+  if (!b) return [];
+  return [
+    `  sessionsPerReplica ${b.configured}: the measurement supports ${b.measured} for this replica (${b.explanation})`,
+    `    measured with ${b.source}`,
+  ];
 }

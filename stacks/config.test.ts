@@ -30,7 +30,7 @@ test("config values cross the engine as Pulumi passes them: plain strings raw, e
 });
 
 test("both committed stacks are valid", () => {
-  expect(loadStackConfigFile("prod", root).replicas).toEqual({ min: 2, max: 50 });
+  expect(loadStackConfigFile("prod", root).replicas).toEqual({ min: 2, max: 13 });
   expect(loadStackConfigFile("staging", root).replicas).toEqual({ min: 1, max: 5 });
 });
 
@@ -159,12 +159,16 @@ test("memory must match Container Apps' CPU pairing; voice-live upstreams need a
 test("derived numbers: capacity, alert threshold, per-instance cap, names", () => {
   const config = loadStackConfigFile("prod", root);
   const sizing = sizeStack(config);
-  expect(sizing.sessionCapacity).toBe(50 * 50);
-  expect(sizing.capacityAlertThreshold).toBe(2250);
+  expect(sizing.sessionCapacity).toBe(13 * 233);
+  expect(sizing.capacityAlertThreshold).toBe(2726); // 3,029 x 0.9 = 2,726.1
   expect(capacityAlertThreshold({ ...config, replicas: { min: 1, max: 3 }, sessionsPerReplica: 7 })).toBe(18); // 21 x 0.9 = 18.9
-  expect(sizing.maxSessionsPerInstance).toBe(75);
+  expect(sizing.maxSessionsPerInstance).toBe(350); // 233 x 1.5 = 349.5, rounded up
   expect(sizeStack({ ...config, sessionsPerReplica: 7 }).maxSessionsPerInstance).toBe(11);
-  expect(sizing.scale).toEqual({ minReplicas: 2, maxReplicas: 50, httpConcurrentRequests: 50, sessionsPerReplica: 50, pollingSeconds: 30, cooldownSeconds: 45 * 60 });
+  expect(sizing.scale).toEqual({ minReplicas: 2, maxReplicas: 13, httpConcurrentRequests: 233, sessionsPerReplica: 233, pollingSeconds: 30, cooldownSeconds: 45 * 60 });
+  // Where 233 comes from: the measured capacity for 1 vCPU, and a warning when a stack asks for more.
+  expect(sizing.sessionsPerReplicaBasis.measured).toBe(233);
+  expect(sizeStack({ ...config, sessionsPerReplica: 234 }).warnings[0]).toMatch(/^sessionsPerReplica: 234 is above the 233 the measured capacity supports for 1 vCPU/);
+  expect(sizeStack({ ...config, cpu: 0.5, memoryGiB: 1 }).sessionsPerReplicaBasis.measured).toBe(116);
   expect(sizeStack({ ...config, session: { ...config.session, maxMinutes: 3 } }).scale.cooldownSeconds).toBe(300); // never under KEDA's default
   // A day's share of the budget: $78,102 / 30.42 days = $2,567.4 -> $2,568.
   expect(dailySpendAlertUsd(78102, 30.42)).toBe(2568);
@@ -195,7 +199,7 @@ test("the environment the infrastructure sets is one the service accepts", () =>
   expect(service.upstreams.map((u) => [u.name, u.priority, u.apiKey])).toEqual([["au", 1, "key-value"], ["us", 2, "key-value"]]);
   expect(service.auth).toMatchObject({ mode: "oidc", issuer: config.auth.issuer });
   expect(service.frontDoorId).toBe("fd-1");
-  expect(service.maxSessionsPerInstance).toBe(75);
+  expect(service.maxSessionsPerInstance).toBe(350);
   expect(JSON.parse(upstreamsJson(config.upstreams))[0]).not.toHaveProperty("apiKey");
   expect(service.redisUrl).toBe("rediss://:a%2Fb%2Bc%3Dd%2Fe%2Bf%3D@cache.example.net:6380");
 });
@@ -232,8 +236,9 @@ test("hosting: containerApps or appService; an App Service plan's instance limit
   raw.appService = { sku: "B1" };
   expect(problems("prod", raw)).toEqual([expect.stringMatching(/^prod: appService.sku: Invalid option: expected one of "P1v3"\|"P2v3"\|"P3v3"/)]);
   raw.appService = {};
-  // prod's 50 replicas exceed a Premium v3 plan's 30 instances; the Container Apps CPU/memory pairing no longer applies.
+  // 50 replicas exceed a Premium v3 plan's 30 instances; the Container Apps CPU/memory pairing no longer applies.
   raw.memoryGiB = 8;
+  raw.replicas = { min: 2, max: 50 };
   expect(problems("prod", raw)).toEqual(["prod: replicas.max: an App Service Premium v3 plan runs at most 30 instances, got 50"]);
   expect(loadStackConfigFile("small", root)).toMatchObject({ hosting: "appService", appService: { sku: "P2v3" } });
   expect(loadStackConfigFile("prod", root).hosting).toBe("containerApps");

@@ -80,6 +80,7 @@ export function voicePlatform(deps: ProgramDeps): Record<string, unknown> {
     ...platform.outputs,
     budgetDerivation: platform.sizing.budget.derivation?.lines ?? [`fixed amount ${platform.sizing.budget.amount}`],
     capacityWarnings: platform.sizing.warnings,
+    sessionsPerReplicaBasis: { configured: config.sessionsPerReplica, ...platform.sizing.sessionsPerReplicaBasis },
     scaleDays: platform.sizing.scaleDays,
     infrastructureMonthly: platform.sizing.estimate?.monthly.infrastructureBreakdown,
   };

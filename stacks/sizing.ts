@@ -5,7 +5,7 @@
  */
 import { instanceSessionLimit } from "../contracts";
 import {
-  budgetFromEstimate, catalogById, DEFAULT_CATALOG_ID, defaultRanges, estimateRange, sessionCapacity, sessionCost, sessionParams, upstreamPricing, weightedCost,
+  budgetFromEstimate, catalogById, DEFAULT_CATALOG_ID, MEASURED_CAPACITY, measuredSessionsPerReplica, defaultRanges, estimateRange, sessionCapacity, sessionCost, sessionParams, upstreamPricing, weightedCost,
   type BudgetDerivation, type CapacityPlan, type Catalog, type CatalogShare, type DurationShare, type Estimate, type EstimateInput,
   type ParameterRanges, type RangeEstimate, type Sizing,
 } from "../cost";
@@ -98,6 +98,8 @@ export interface ScaleOutcome {
 }
 
 export interface StackSizing {
+  /** What the measured capacity supports for this replica shape (npm run bench), and how it follows. */
+  sessionsPerReplicaBasis: { measured: number; explanation: string; source: string };
   /** Sessions the stack is sized for: replicas.max x sessionsPerReplica. */
   sessionCapacity: number;
   /** The capacity alert fires above this many active sessions. */
@@ -270,6 +272,12 @@ function lengthWarning(base: EstimateBase, e: Estimate): string[] {
 
 export function sizeStack(config: StackConfig): StackSizing {
   const infrastructure = infrastructureSizing(config);
+  const derived = measuredSessionsPerReplica({ vcpu: config.cpu, memoryGiB: config.memoryGiB });
+  const basis = {
+    measured: derived.sessionsPerReplica,
+    explanation: derived.explanation,
+    source: `${MEASURED_CAPACITY.command} on ${MEASURED_CAPACITY.measuredOn} (${MEASURED_CAPACITY.machine}); docs/performance.md`,
+  };
   // The budget follows from ONE estimate: the expected end of the stack's range. A fixed amount needs
   // none (and its upstreams need no catalog).
   const base = config.budget.amount === undefined ? estimateBaseFor(config) : undefined;
@@ -296,7 +304,13 @@ export function sizeStack(config: StackConfig): StackSizing {
     range,
     capacityPlan: e?.capacity,
     budget: derivation ? { amount: derivation.amount, derivation } : { amount: budgetAmount },
-    warnings: e && base ? [...lengthWarning(base, e), ...e.capacity.warnings] : [],
+    sessionsPerReplicaBasis: basis,
+    warnings: [
+      ...(config.sessionsPerReplica > basis.measured
+        ? [`sessionsPerReplica: ${config.sessionsPerReplica} is above the ${basis.measured} the measured capacity supports for ${config.cpu} vCPU / ${config.memoryGiB} GiB (${basis.explanation}); measure again (${MEASURED_CAPACITY.command}) before relying on it`]
+        : []),
+      ...(e && base ? [...lengthWarning(base, e), ...e.capacity.warnings] : []),
+    ],
   };
 }
 

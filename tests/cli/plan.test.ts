@@ -15,11 +15,12 @@ describe("npm run plan, end to end", () => {
     expect(stdout).toContain("sessionAffinityState=Enabled");
     expect(stdout).toContain("monthly total");
     // Both scale rules, and the simulated day under each.
-    expect(stdout).toContain("rule http-starts: HTTP concurrentRequests=50");
-    expect(stdout).toMatch(/rule open-sessions: KEDA redis on voice:sessions at \S+:6380, target 50 open sessions per replica, password from secret redis-key/);
+    expect(stdout).toContain("rule http-starts: HTTP concurrentRequests=233");
+    expect(stdout).toMatch(/sessionsPerReplica 233: the measurement supports 233 for this replica \(500 sessions\/core/);
+    expect(stdout).toMatch(/rule open-sessions: KEDA redis on voice:sessions at \S+:6380, target 233 open sessions per replica, password from secret redis-key/);
     expect(stdout).toContain("cooldownPeriod 2700 s");
     expect(stdout).toMatch(/simulated day, expected volume: 1000 interviews x [\d.]+ min\n {4}HTTP rule alone: peak 2 replicas, .*\n {4}both rules: {6}peak \d+ replicas/);
-    expect(stdout).toMatch(/simulated day, volume at capacity: \d+ interviews x [\d.]+ min\n {4}HTTP rule alone: peak 2 replicas, 150 open at most, \d+ sessions refused.*\n {4}both rules: {6}peak 50 replicas, 2500 open at most, 0 sessions refused/);
+    expect(stdout).toMatch(/simulated day, volume at capacity: \d+ interviews x [\d.]+ min\n {4}HTTP rule alone: peak 2 replicas, 700 open at most, \d+ sessions refused.*\n {4}both rules: {6}peak 13 replicas, 3029 open at most, 0 sessions refused/);
     // What the budget covers, and the daily alert.
     expect(stdout).toContain("on /subscriptions/00000000-0000-0000-0000-000000000000, ResourceGroupName In rg-voice-platform-prod, rg-voice-prod-au, rg-voice-prod-us");
     expect(stdout).toMatch(/daily spend alert: ag-voice-platform-prod-daily-spend, .* over P1D, every PT1H, above \$\d+/);
@@ -85,6 +86,6 @@ describe("npm run plan, end to end", () => {
     for (const line of ["prod: upstreams.1.url: must be an https:// endpoint", "prod: alerts.emails.0: not a valid e-mail address", "prod: budget.headroomPercent: must be >= 0"]) {
       expect(failed.stderr).toContain(line);
     }
-    expect(failed.stderr).toMatch(/prod: replicas.min: min \(90\) is greater than max \(50\)/);
+    expect(failed.stderr).toMatch(/prod: replicas.min: min \(90\) is greater than max \(13\)/);
   }, 60_000);
 });

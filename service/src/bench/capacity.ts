@@ -12,7 +12,6 @@
  *    (`instanceSessionLimit`, 1.5 x) still fits, because a replica may carry up to that limit while
  *    new replicas start.
  */
-import { instanceSessionLimit } from "../../../contracts";
 
 export interface CapacityRow {
   hop: string;
@@ -84,63 +83,9 @@ function fromRow(hop: string, frameMs: number, targetP99Ms: number, row: Capacit
   };
 }
 
-/** A single Node process: its relay work runs on one core whatever the replica's vCPU. */
-export const RELAY_CORES_PER_PROCESS = 1;
-/** Share of the container's memory the sessions may use (the rest: V8 heap slack between collections, buffers in bursts). */
-export const MEMORY_USABLE_FRACTION = 0.75;
-/** The stack schema's upper bound for sessionsPerReplica (stacks/config.ts). */
-export const SESSIONS_PER_REPLICA_MAX = 1000;
-
-export interface ReplicaShape {
-  vcpu: number;
-  memoryGiB: number;
-}
-
-export interface ReplicaCapacityInput {
-  /** Open sessions one core carried at the latency target (capacityAtTarget). */
-  sessionsPerCore: number;
-  rssPerSessionBytes: number;
-  baseRssBytes: number;
-}
-
-export interface ReplicaDerivation {
-  sessionsPerReplica: number;
-  /** The per-instance hard limit that follows from it (MAX_SESSIONS_PER_INSTANCE). */
-  maxSessionsPerInstance: number;
-  /** Sessions the replica can carry at the target: CPU and memory bounds, after headroom. */
-  cpuBound: number;
-  memoryBound: number;
-  usableCores: number;
-  limitedBy: "cpu" | "memory" | "schema";
-  /** The arithmetic in words, for the plan and the docs. */
-  explanation: string;
-}
-
-export function sessionsPerReplica(measured: ReplicaCapacityInput, replica: ReplicaShape, headroomPercent: number): ReplicaDerivation {
-  if (!(measured.sessionsPerCore > 0)) throw new Error("a measured capacity above 0 sessions per core is needed");
-  if (!(replica.vcpu > 0) || !(replica.memoryGiB > 0)) throw new Error("the replica needs positive vCPU and memory");
-  if (!(headroomPercent >= 0 && headroomPercent < 100)) throw new Error("headroom must be from 0 to under 100 percent");
-  const keep = 1 - headroomPercent / 100;
-  const usableCores = Math.min(replica.vcpu, RELAY_CORES_PER_PROCESS);
-  const cpuBound = Math.floor(measured.sessionsPerCore * usableCores * keep);
-  const memoryBytes = replica.memoryGiB * 2 ** 30 * MEMORY_USABLE_FRACTION - measured.baseRssBytes;
-  const memoryBound = measured.rssPerSessionBytes > 0 ? Math.floor((Math.max(0, memoryBytes) / measured.rssPerSessionBytes) * keep) : Infinity;
-  const bound = Math.min(cpuBound, memoryBound);
-  // The largest target whose hard per-instance limit still fits the bound.
-  let target = Math.floor(bound / 1.5) + 1;
-  while (target > 0 && instanceSessionLimit(target) > bound) target--;
-  const limitedBy = target > SESSIONS_PER_REPLICA_MAX ? "schema" : cpuBound <= memoryBound ? "cpu" : "memory";
-  const value = Math.max(1, Math.min(target, SESSIONS_PER_REPLICA_MAX));
-  return {
-    sessionsPerReplica: value,
-    maxSessionsPerInstance: instanceSessionLimit(value),
-    cpuBound,
-    memoryBound,
-    usableCores,
-    limitedBy,
-    explanation:
-      `${measured.sessionsPerCore} sessions/core x ${usableCores} usable core x ${keep.toFixed(2)} (${headroomPercent}% headroom) = ${cpuBound} (CPU)` +
-      `; memory ${isFinite(memoryBound) ? memoryBound : "unbounded"}` +
-      `; largest target whose 1.5x instance limit fits ${bound}: ${value}${limitedBy === "schema" ? ` (schema maximum ${SESSIONS_PER_REPLICA_MAX})` : ""}`,
-  };
-}
+// How a measured capacity becomes a stack's sessionsPerReplica lives with the cost model's capacity
+// (cost/capacity.ts), where the infrastructure reads it too.
+export {
+  MEMORY_USABLE_FRACTION, RELAY_CORES_PER_PROCESS, SESSIONS_PER_REPLICA_MAX,
+  sessionsPerReplicaFromMeasurement as sessionsPerReplica, type ReplicaCapacityInput, type ReplicaDerivation, type ReplicaShape,
+} from "../../../cost/capacity";
