@@ -83,7 +83,7 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     ...((run.outputs.budgetDerivation as string[] | undefined) ?? []).map((l) => `  ${l}`),
     `  ${budget?.timeGrain} budget of $${budget?.amount} on ${budget?.scope}, ${budget?.filter?.dimensions?.name} ${budget?.filter?.dimensions?.operator} ${(budget?.filter?.dimensions?.values ?? []).join(", ")}`,
     `  covers the stack's group and each upstream's group (${((run.outputs.budgetResourceGroups as string[] | undefined) ?? []).join(", ")}): the model usage is billed there`,
-    ...(spend ? [`  daily spend alert: ${spend.ruleName}, metered token usage priced by the catalog over ${spend.windowSize}, every ${spend.evaluationFrequency}, above $${spend.criteria.allOf[0].threshold} (Cost Management data lags 8-24 h; this fires within the hour)`] : []),
+    ...(spend ? [`  daily spend alert: ${spend.ruleName}, the service's metered cost (voice.cost.usd, each upstream's catalog) over ${spend.windowSize}, every ${spend.evaluationFrequency}, above $${spend.criteria.allOf[0].threshold} (Cost Management data lags 8-24 h; this fires within the hour)`] : []),
     ...notifications.sort((a, b) => a.threshold - b.threshold || String(a.thresholdType).localeCompare(String(b.thresholdType))).map((n) => `  notify at ${n.threshold}% ${n.thresholdType} to ${[...n.contactEmails, ...(n.contactGroups?.length ? ["the action group"] : [])].join(", ")}`),
     "",
     warnings.length ? "warnings:" : "warnings: none",
