@@ -12,11 +12,11 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Env } from "../../../contracts";
 import { LOCAL_VOICE_LIVE_PATH, localEnv, localUpstreams, mintDevToken } from "../dev/localStack";
+import { freePort } from "../dev/ports";
 import { processTree } from "./procStat";
 
 export const HOP_NAMES = ["direct", "nginx", "ws-floor", "proxy", "proxy-tls"] as const;
@@ -62,17 +62,7 @@ export function killStrays(): void {
   for (const child of live) child.kill("SIGKILL");
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") return reject(new Error("no port"));
-      server.close(() => resolve(address.port));
-    });
-  });
-}
+export { freePort };
 
 async function waitFor(check: () => Promise<boolean>, what: string, child?: ChildProcess, log?: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
