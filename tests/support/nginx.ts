@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderNginxSite } from "../../deploy/nginx/render";
+import { nginxMainConfig } from "../../service/src/dev/nginxConfig";
 import { freePort } from "./ports";
 
 export interface Nginx {
@@ -31,27 +32,7 @@ export async function startNginx(servers: string[]): Promise<Nginx> {
   mkdirSync(join(prefix, "temp"));
   const port = await freePort();
   const site = renderNginxSite({ listen: `127.0.0.1:${port}`, servers });
-  const asRoot = process.getuid?.() === 0;
-  writeFileSync(
-    join(prefix, "nginx.conf"),
-    [
-      asRoot ? "user root;" : "",
-      "worker_processes 1;",
-      "daemon off;",
-      `pid ${prefix}/nginx.pid;`,
-      `error_log ${prefix}/logs/error.log info;`,
-      "events { worker_connections 1024; }",
-      "http {",
-      `  access_log ${prefix}/logs/access.log;`,
-      `  client_body_temp_path ${prefix}/temp/body;`,
-      `  proxy_temp_path ${prefix}/temp/proxy;`,
-      `  fastcgi_temp_path ${prefix}/temp/fastcgi;`,
-      `  uwsgi_temp_path ${prefix}/temp/uwsgi;`,
-      `  scgi_temp_path ${prefix}/temp/scgi;`,
-      site,
-      "}",
-    ].join("\n"),
-  );
+  writeFileSync(join(prefix, "nginx.conf"), nginxMainConfig({ prefix, site, workerConnections: 1024, errorLogLevel: "info" }));
   const child = spawn(nginxBinary(), ["-p", prefix, "-c", join(prefix, "nginx.conf")], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stderr?.on("data", (c: Buffer) => (output += c.toString()));

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Env } from "../../../contracts";
 import { LOCAL_VOICE_LIVE_PATH, localEnv, localUpstreams, mintDevToken } from "../dev/localStack";
+import { nginxMainConfig } from "../dev/nginxConfig";
 import { freePort } from "../dev/ports";
 import { processTree } from "./procStat";
 
@@ -207,24 +208,7 @@ async function startNginx(options: HopOptions): Promise<Hop> {
   const port = await freePort();
   const connections = 2 * options.sessions + 256;
   const site = renderSite(`127.0.0.1:${port}`, [`127.0.0.1:${options.peerPort}`]);
-  writeFileSync(join(prefix, "nginx.conf"), [
-    process.getuid?.() === 0 ? "user root;" : "",
-    "worker_processes 1;",
-    `worker_rlimit_nofile ${connections * 2};`,
-    "daemon off;",
-    `pid ${prefix}/nginx.pid;`,
-    `error_log ${prefix}/logs/error.log warn;`,
-    `events { worker_connections ${connections}; }`,
-    "http {",
-    `  access_log ${prefix}/logs/access.log;`,
-    `  client_body_temp_path ${prefix}/temp/body;`,
-    `  proxy_temp_path ${prefix}/temp/proxy;`,
-    `  fastcgi_temp_path ${prefix}/temp/fastcgi;`,
-    `  uwsgi_temp_path ${prefix}/temp/uwsgi;`,
-    `  scgi_temp_path ${prefix}/temp/scgi;`,
-    site,
-    "}",
-  ].join("\n"));
+  writeFileSync(join(prefix, "nginx.conf"), nginxMainConfig({ prefix, site, workerConnections: connections }));
   const [command, ...args] = [...options.pin, binary, "-p", prefix, "-c", join(prefix, "nginx.conf")];
   const child = track(spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] }));
   const stderr = capture(child);
