@@ -12,7 +12,7 @@
  * `value` (count 1), and a percentile needs the per-bucket counter, not the histogram.
  */
 import {
-  ConnectStage, LATENCY_OVERFLOW_BUCKET, Metric, MetricAttribute, PLATFORM_ERROR_CODES, refusalsCausedBy, type TokenKind,
+  ConnectStage, LATENCY_OVERFLOW_BUCKET, Metric, MetricAttribute, PLATFORM_ERROR_CODES, refusalsCausedBy,
 } from "../contracts";
 import type { StackConfig } from "./config";
 import type { StackSizing } from "./sizing";

@@ -29,7 +29,6 @@ import { generate } from "selfsigned";
 import {
   ClientPath, DEFAULT_API_VERSION, KNOWN_VOICES, Metric, PLATFORM_ERROR_CODES, RealtimeEvent, refusalsCausedBy, SERVICE_ROLE_NAME, TOKEN_KINDS,
 } from "../../contracts";
-import { catalogById, DEFAULT_CATALOG_ID } from "../../cost";
 import { connectClient, refusalOf } from "../../service/src/dev/client";
 import { toneChunk } from "../../service/src/emulator/protocol";
 import { logAlerts, type LogAlertSpec } from "../../stacks/alertQueries";

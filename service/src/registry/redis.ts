@@ -28,7 +28,7 @@ import { OPEN_SESSIONS_KEY } from "../../../contracts";
 import { DEFAULT_CONVERSATION_LIMITS, itemChars, type ConversationItem, type ConversationLimits } from "../session/conversation";
 import { DEFAULT_RESUME_TTL_SECONDS } from "./memory";
 import {
-  RegistryUnavailable, type AcquireResult, type ClaimResult, type Lease, type ResumeState, type ResumeStore, type SessionRecord,
+  RegistryUnavailable, type AcquireResult, type ClaimResult, type ResumeState, type ResumeStore, type SessionRecord,
   type SessionRegistry, type SharedState,
 } from "./types";
 
