@@ -35,8 +35,7 @@ const AUDIO = Buffer.alloc(48_000, 7).toString("base64"); // one second; its bas
 
 /** session.update with input transcription, then one spoken turn; resolves after response.done. */
 async function talk(client: Client, turns = 1): Promise<void> {
-  const from = client.events.length;
-  if (from === 0 || !client.events.some((e) => e.type === "session.updated")) {
+  if (!client.events.some((e) => e.type === "session.updated")) {
     client.send({ type: "session.update", session: { instructions: "Interview for a backend role.", input_audio_transcription: { model: "whisper-1" } } });
   }
   for (let i = 0; i < turns; i++) {
@@ -46,7 +45,6 @@ async function talk(client: Client, turns = 1): Promise<void> {
     client.send({ type: "response.create" });
     await client.waitFor("response.done", 5000, mark);
   }
-  void from;
 }
 
 const tokenOf = async (client: Client) => String((await client.waitFor("proxy.session")).resume_token);

@@ -200,9 +200,12 @@ export class Session {
   private connecting?: AbortController;
   private drainWaiter?: () => void;
   private readonly connectedAt: number;
+  /** This connection resumed a session: the first ready upstream is announced with proxy.resumed. */
+  private announceResume: boolean;
 
   constructor(private readonly deps: SessionDeps) {
     this.conversation = new Conversation(deps.conversationLimits ?? DEFAULT_CONVERSATION_LIMITS, deps.resumed);
+    this.announceResume = deps.resumed !== undefined;
     this.connectedAt = deps.clock.now();
     this.lastClientEventAt = this.connectedAt;
   }
@@ -299,7 +302,7 @@ export class Session {
   private async openFirst(): Promise<void> {
     const link = await this.connectLink(new Set(), true);
     if (!link) return;
-    this.activate(link, this.deps.resumed !== undefined);
+    this.activate(link, this.announceResume);
   }
 
   /** Opens an upstream link; undefined when none is available (the session then ends with 1013). */
@@ -375,12 +378,12 @@ export class Session {
   private ready(notice?: string): void {
     if (this.phase === "ended" || !this.active) return;
     if (this.phase === "connecting") this.phase = "live";
-    if (this.deps.resumed !== undefined || notice) {
+    if (this.announceResume || notice) {
       this.sendClient({
         type: ProxyEvent.resumed, session_id: this.deps.sessionId, resumed_items: this.conversation.items.length,
         elapsed_ms: this.elapsedMs(), ...(notice ? { reason: notice } : {}),
       });
-      this.deps.resumed = undefined;
+      this.announceResume = false;
     }
     const queued = this.queue;
     this.queue = [];
