@@ -32,7 +32,7 @@ export interface CapacityInput {
   maxReplicas: number;
   /** Upstream entries (resources) sharing new sessions at the top priority. */
   upstreamResources: number;
-  /** Transparent upstream rotation interval; leave undefined while the service does not rotate. */
+  /** Transparent upstream rotation interval (UPSTREAM_ROTATE_MINUTES); undefined: no rotation. */
   rotateMinutes?: number;
   /** Tokens a session adds per minute: what is spoken (user and model audio) and the transcript. */
   spokenTokensPerSessionMinute: number;
@@ -123,7 +123,7 @@ export function planCapacity(input: CapacityInput): CapacityPlan {
   const longest = Math.max(...input.durations.map((d) => d.minutes));
   const limit = q?.maxSessionMinutes?.value;
   if (limit !== undefined && longest > limit && !(input.rotateMinutes && input.rotateMinutes < limit)) {
-    warnings.push(`upstream session limit: interviews of ${longest} min outlast the upstream's ${limit}-minute connection limit and the service does not rotate connections`);
+    warnings.push(`upstream session limit: interviews of ${longest} min outlast the upstream's ${limit}-minute connection limit and no rotation interval shorter than it is set`);
   }
   return {
     percentile, peakMeanSessions: peak.mean, peakConcurrentSessions, peakMinuteOfDay: peak.minuteOfDay, replicasNeeded,
