@@ -82,6 +82,8 @@ export const TOKEN_SUBPROTOCOL_PREFIX = "openai-insecure-api-key.";
 /** Where a reconnecting client puts its resume token: the query, or a header. */
 export const RESUME_QUERY = "resume";
 export const RESUME_HEADER = "x-resume-token";
+/** A resume token: 32 random bytes, base64url. Anything else is not looked up at all. */
+export const RESUME_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * How the session of a new connection began:

@@ -247,3 +247,27 @@ test("13. a silent client that answers pings is warned, then closed; it may resu
   expect(await client.waitFor("proxy.session.expiring", 3000)).toMatchObject({ reason: "idle" });
   expect(await client.closed).toMatchObject({ code: 1000, reason: "idle: no events from the client" });
 });
+
+test("a forged resume token that names another key (\"<token>:items\") is not resumable and puts nothing else at risk", async () => {
+  const r = await redis();
+  const state = await redisState(r.url, { prefix: "a16:" });
+  const s = await stack({ deps: { state } });
+  const token = await mintToken({ sub: "victim" });
+  const victim = await connect(s.wsUrl(), token);
+  const resumeToken = String((await victim.waitFor("proxy.session")).resume_token);
+  await victim.waitFor("session.created");
+  victim.send({ type: "conversation.item.create", item: { type: "message", role: "user", content: [{ type: "input_text", text: "hello" }] } });
+  await victim.waitFor("conversation.item.created");
+  for (const [i, forged] of [`${resumeToken}:items`, "*", "a".repeat(300), "../x"].entries()) {
+    const attacker = await connect(`${s.wsUrl()}&resume=${encodeURIComponent(forged)}`, await mintToken({ sub: `attacker-${i}` }));
+    expect(await attacker.waitFor("proxy.session")).toMatchObject({ resume_status: "not_resumable" });
+    attacker.ws.close();
+  }
+  // Redis is not set aside by those attempts: the next admission still registers in Redis.
+  expect(state.registry.healthy()).toBe(true);
+  const next = await connect(s.wsUrl(), await mintToken({ sub: "next" }));
+  await next.waitFor("session.created");
+  expect(await state.registry.activeCount()).toBe(2);
+  victim.ws.close();
+  next.ws.close();
+});

@@ -23,7 +23,7 @@
  * cluster policy that runs multi-key scripts in one shard (Azure Managed Redis "EnterpriseCluster").
  */
 import { createHash } from "node:crypto";
-import { createClient } from "redis";
+import { createClient, ErrorReply } from "redis";
 import { OPEN_SESSIONS_KEY } from "../../../contracts";
 import { DEFAULT_CONVERSATION_LIMITS, itemChars, type ConversationItem, type ConversationLimits } from "../session/conversation";
 import { DEFAULT_RESUME_TTL_SECONDS } from "./memory";
@@ -260,6 +260,8 @@ export async function createRedisState(url: string, options: RedisStateOptions =
       lastOk = true;
       return result;
     } catch (error) {
+      // Redis answered, with an error (a command's fault, not the server's): no cool-down for everyone.
+      if (error instanceof ErrorReply) throw new RegistryUnavailable(`redis refused a command: ${error.message}`);
       lastOk = false;
       unavailableUntil = Date.now() + coolDownMs;
       if (error instanceof RegistryUnavailable) throw error;

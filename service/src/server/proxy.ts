@@ -17,7 +17,7 @@ import type { JWTVerifyGetKey } from "jose";
 import pino, { type Logger } from "pino";
 import { WebSocketServer } from "ws";
 import {
-  CLIENT_PATHS, ConnectStage, dialectFor, servedModel as servedModelOf, HealthPath, MetricAttribute, Refusal, RESUME_HEADER, RESUME_QUERY,
+  CLIENT_PATHS, ConnectStage, dialectFor, servedModel as servedModelOf, HealthPath, MetricAttribute, Refusal, RESUME_HEADER, RESUME_QUERY, RESUME_TOKEN_PATTERN,
   type RefusalCode, type ResumeStatus,
 } from "../../../contracts";
 import {
@@ -112,14 +112,20 @@ function handshakeProblem(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
-function resumeTokenOf(req: IncomingMessage): string | undefined {
+/** The resume token a reconnecting client presents: "none", a well-formed one, or "malformed" (never looked up). */
+function resumeTokenOf(req: IncomingMessage): string | "malformed" | undefined {
   const header = req.headers[RESUME_HEADER];
-  if (typeof header === "string" && header) return header.slice(0, 200);
-  try {
-    return new URL(req.url ?? "/", "http://proxy").searchParams.get(RESUME_QUERY)?.slice(0, 200) || undefined;
-  } catch {
-    return undefined;
+  let token: string | null | undefined = typeof header === "string" && header ? header : undefined;
+  if (token === undefined) {
+    try {
+      token = new URL(req.url ?? "/", "http://proxy").searchParams.get(RESUME_QUERY);
+    } catch {
+      token = undefined;
+    }
   }
+  if (!token) return undefined;
+  // Checked before it becomes part of a Redis key: "<token>:items" would name another key.
+  return RESUME_TOKEN_PATTERN.test(token) ? token : "malformed";
 }
 
 export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promise<Proxy> {
@@ -252,7 +258,9 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     let storeUp = true;
     try {
       const token = resumeTokenOf(req);
-      if (token) {
+      if (token === "malformed") {
+        resumeStatus = "not_resumable";
+      } else if (token) {
         const claim = await resume.claim(token, userId, routeKey);
         if (claim.ok) claimed = claim;
         else resumeStatus = "not_resumable";
