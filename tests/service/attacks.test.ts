@@ -271,3 +271,32 @@ test("a forged resume token that names another key (\"<token>:items\") is not re
   victim.ws.close();
   next.ws.close();
 });
+
+test("5b. SIGTERM while Redis is frozen: the process drains and exits, within its grace period", async () => {
+  const { spawn } = await import("node:child_process");
+  const { join } = await import("node:path");
+  const r = await redis();
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "..", "..", "service/src/server/main.ts")], {
+    env: {
+      ...process.env, PORT: String(port), HOST: "127.0.0.1", REDIS_URL: r.url, DRAIN_DELAY_SECONDS: "1", AUTH_JWT_SECRET: SECRET,
+      UPSTREAMS: JSON.stringify([{ name: "au", url: "http://127.0.0.1:9", kind: "voice-live", priority: 1, model: "gpt-realtime" }]), UPSTREAM_AU_API_KEY: "k",
+    },
+    stdio: "ignore",
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  try {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (await fetch(`http://127.0.0.1:${port}/healthz`).then((x) => x.ok, () => false)) break;
+      await sleep(100);
+    }
+    r.freeze();
+    const started = Date.now();
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  } finally {
+    child.kill("SIGKILL");
+  }
+}, 30_000);
