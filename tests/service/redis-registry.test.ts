@@ -71,7 +71,7 @@ test("a crashed instance's sessions expire from every count after the TTL; heart
   // The crashed instance never heartbeats or releases again; the survivor keeps its session alive.
   for (let i = 0; i < 3; i++) {
     await sleep(500);
-    await survivor.heartbeat();
+    await survivor.heartbeat(1);
   }
   expect(await survivor.activeCount()).toBe(1);
   // dave's slot is free again although nobody released it.
@@ -94,7 +94,7 @@ test("a heartbeat after release does not resurrect the session", async () => {
   const s = session("frank");
   await r.acquire(s, 1);
   await r.release(s.sessionId);
-  await r.heartbeat();
+  await r.heartbeat(1);
   expect(await r.activeCount()).toBe(0);
 });
 
