@@ -119,6 +119,7 @@ for i = 0, (#KEYS - 1) / 2 - 1 do
       end
       if newest == nil or newestAt < started or (newestAt == started and newest < id) then break end
       redis.call('ZREM', user, newest)
+      redis.call('ZREM', KEYS[1], newest)
       for k, m in ipairs(members) do if m == newest then members[k] = false end end
       count = count - 1
     end
