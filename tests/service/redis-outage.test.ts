@@ -63,6 +63,14 @@ async function withRaw<T>(run: (raw: ReturnType<typeof createClient>) => Promise
   }
 }
 
+/** Each client sends an item every 50 ms (a talking session writes its conversation all the time). */
+async function talkFor(clients: Client[], ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 50) {
+    for (const c of clients) if (isOpen(c)) say(c, `turn at ${t} ms`);
+    await sleep(50);
+  }
+}
+
 const isOpen = (c: Client) => c.ws.readyState === c.ws.OPEN;
 
 test("Redis restarted empty: no session is closed 4001, the state is written again, and a session admitted during the outage over its user's limit is closed", async () => {
@@ -77,16 +85,19 @@ test("Redis restarted empty: no session is closed 4001, the state is written aga
   const s4 = await open(a, "olga");
   redis = await startRedisServer(redis.port);
   const restartedAt = Date.now();
-  for (const c of [s1, s2, s3, s4]) say(c, "after the restart");
-  const closed = await s4.closed;
-  expect(closed.code).toBe(1008);
-  expect(s4.events.find((e) => e.type === "error")).toMatchObject({ error: { code: "user_session_limit" } });
-  const whole = await until("registry and resume state whole again", async () => {
+  const talking = talkFor([s1, s2, s3], 1500);
+  const whole = until("registry and resume state whole again", async () => {
     const count = await a.state.registry.activeCount();
     const kept = await withRaw(async (raw) => Promise.all([s1, s2, s3].map((c) => raw.exists(`o:resume:${c.token}`))));
     return count === 3 && kept.every((k) => k === 1);
   });
-  if (process.env.REPORT_FIGURES) console.log(`restart: registry and state whole ${Date.now() - restartedAt} ms after redis-server started (poll ${whole} ms)`);
+  const closed = await s4.closed;
+  const closedMs = Date.now() - restartedAt;
+  expect(closed.code).toBe(1008);
+  expect(s4.events.find((e) => e.type === "error")).toMatchObject({ error: { code: "user_session_limit" } });
+  const wholeMs = await whole;
+  await talking;
+  if (process.env.REPORT_FIGURES) console.log(`restart: registry and state whole ${wholeMs} ms after redis-server started; over-limit session closed after ${closedMs} ms`);
   say(s1, "still talking");
   await s1.waitFor("conversation.item.created", 5000, s1.events.length);
   await sleep(300);
@@ -105,12 +116,12 @@ test("Redis frozen longer than the registry TTL: no session is closed 4001, the 
   for (const c of [f1, f2]) say(c, "during the freeze");
   await sleep(2500);
   redis.thaw();
-  const thawedAt = Date.now();
-  await sleep(300);
-  for (const c of [f1, f2]) say(c, "after the freeze");
-  await until("registry whole again", async () => (await a.state.registry.activeCount()) === 2);
-  await until("resume state written again", async () => (await withRaw(async (raw) => Promise.all([f1, f2].map((c) => raw.exists(`o:resume:${c.token}`))))).every((k) => k === 1));
-  if (process.env.REPORT_FIGURES) console.log(`freeze: whole ${Date.now() - thawedAt} ms after the thaw`);
+  // Talking on: writes reach a Redis whose keys expired during the freeze, before any heartbeat rewrote them.
+  const talking = talkFor([f1, f2], 1500);
+  const registryMs = await until("registry whole again", async () => (await a.state.registry.activeCount()) === 2);
+  const stateMs = await until("resume state written again", async () => (await withRaw(async (raw) => Promise.all([f1, f2].map((c) => raw.exists(`o:resume:${c.token}`))))).every((k) => k === 1));
+  await talking;
+  if (process.env.REPORT_FIGURES) console.log(`freeze: registry whole ${registryMs} ms after the thaw, resume state ${registryMs + stateMs} ms`);
   say(f1, "still talking");
   await sleep(500);
   expect([f1, f2].map(isOpen)).toEqual([true, true]);
