@@ -12,8 +12,10 @@ import { ARM_VALUES, checkArmValues } from "./armValues";
 
 import { lookups, type Loose } from "../support/plan";
 
+// Typed from the sources (stacks/azureLiterals.ts names them): Key Vault RBAC guide's built-in roles table,
+// and the AcrPull role definition JSON (azure-rbac-catalog.org, azadvertizer.net), read 2026-12-03.
 const KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
-const ACR_PULL = "7f951dca-d5c3-4a0a-9b4b-c1fe1f0d7e43";
+const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 
 export function describePlatform(stack: string): void {
   let run: PlanRun;
