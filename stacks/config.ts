@@ -81,7 +81,11 @@ export const StackConfigSchema = z
     hosting: z.enum(HOSTING_CHOICES).default("containerApps"),
     /** App Service hosting only: the Linux plan's SKU (Premium v3). */
     appService: z.object({ sku: z.enum(APP_SERVICE_SKUS).default("P2v3") }).default({ sku: "P2v3" }),
-    redis: z.object({ sku: z.enum(REDIS_SKUS).default("Standard_C1") }).default({ sku: "Standard_C1" }),
+    /**
+     * Azure Managed Redis by default: a tenant without an Azure Cache for Redis before 2026-04-01 cannot
+     * create Basic/Standard/Premium (the C1 SKUs stay a one-line choice; `plan` warns).
+     */
+    redis: z.object({ sku: z.enum(REDIS_SKUS).default("Balanced_B0") }).default({ sku: "Balanced_B0" }),
     frontDoor: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
     alerts: z.object({
       emails: z.array(Email).min(1, "at least one on-call e-mail"),

@@ -40,3 +40,18 @@ test("an App Service site without WebSockets, always on or ARR affinity, or with
     .toEqual(["web-app-secrets-are-key-vault-references"]);
   expect(names([site({ linuxFxVersion: "DOCKER|acr.azurecr.io/voice-proxy:latest" })])).toEqual(["web-app-serves-websockets-with-affinity"]);
 });
+
+test("Redis: a Managed Redis clustering policy that breaks the registry's scripts, or any eviction, is a mandatory violation", () => {
+  const db = (inputs: Record<string, unknown>) => resource("azure-native:redisenterprise:Database", { clientProtocol: "Encrypted", evictionPolicy: "NoEviction", ...inputs });
+  // Values as the REST spec (Microsoft.Cache/redisEnterprise/databases 2025-07-01) spells them.
+  expect(names([db({ clusteringPolicy: "NoCluster" })])).toEqual([]);
+  expect(names([db({ clusteringPolicy: "EnterpriseCluster" })])).toEqual(["redis-registry-scripts-run"]);
+  expect(names([db({ clusteringPolicy: "OSSCluster" })])).toEqual(["redis-registry-scripts-run"]);
+  expect(names([db({})])).toEqual(["redis-registry-scripts-run"]); // the API's default is OSSCluster
+  expect(runPolicies("staging", [db({ clusteringPolicy: "EnterpriseCluster" })])[0].level).toBe("mandatory");
+  expect(names([db({ clusteringPolicy: "NoCluster", evictionPolicy: "VolatileLRU" })])).toEqual(["redis-never-evicts"]);
+  const cache = (redisConfiguration?: Record<string, unknown>) => resource("azure-native:redis:Redis", { enableNonSslPort: false, minimumTlsVersion: "1.2", ...(redisConfiguration ? { redisConfiguration } : {}) });
+  expect(names([cache({ maxmemoryPolicy: "noeviction" })])).toEqual([]);
+  expect(names([cache()])).toEqual(["redis-never-evicts"]); // Azure's default: volatile-lru
+  expect(names([cache({ maxmemoryPolicy: "volatile-lru" })])).toEqual(["redis-never-evicts"]);
+});

@@ -3,6 +3,7 @@
  * plan` (and testable without a policy server). Each names the seed requirement it guards.
  */
 
+import { AZURE_CACHE_FOR_REDIS, MANAGED_REDIS } from "./azureLiterals";
 import { isProduction } from "./config";
 
 /** A resource as the program registered it: what the plan records and the policy pack sees. */
@@ -90,6 +91,30 @@ export const POLICIES: Policy[] = [
         return out;
       }
       if (r.type === "azure-native:redisenterprise:Database" && i.clientProtocol !== "Encrypted") return ["clientProtocol must be Encrypted"];
+      return [];
+    },
+  },
+  {
+    // The registry's Lua scripts and MULTI touch keys in different hash slots: under EnterpriseCluster they
+    // get CROSSSLOT (admission falls back to local limits, voice:sessions is never written, resume across
+    // replicas fails); OSSCluster needs a cluster client. The API's default is OSSCluster, and the policy
+    // cannot change after creation.
+    name: "redis-registry-scripts-run",
+    level: mandatory,
+    check: (r) => r.type === "azure-native:redisenterprise:Database" && (r.inputs as Loose).clusteringPolicy !== MANAGED_REDIS.clusteringPolicy
+      ? [`clusteringPolicy ${JSON.stringify((r.inputs as Loose).clusteringPolicy ?? "(absent: OSSCluster)")} fails the registry's multi-key scripts with CROSSSLOT; use "${MANAGED_REDIS.clusteringPolicy}" (it cannot be changed after creation)`] : [],
+  },
+  {
+    name: "redis-never-evicts",
+    level: mandatory,
+    check: (r) => {
+      const i = r.inputs as Loose;
+      if (r.type === "azure-native:redisenterprise:Database" && i.evictionPolicy !== MANAGED_REDIS.evictionPolicy) {
+        return [`evictionPolicy must be ${MANAGED_REDIS.evictionPolicy}: the session registry must never be evicted`];
+      }
+      if (r.type === "azure-native:redis:Redis" && i.redisConfiguration?.maxmemoryPolicy !== AZURE_CACHE_FOR_REDIS.maxmemoryPolicy) {
+        return [`redisConfiguration.maxmemoryPolicy must be ${AZURE_CACHE_FOR_REDIS.maxmemoryPolicy} (Azure's default, ${AZURE_CACHE_FOR_REDIS.defaultMaxmemoryPolicy}, evicts resume state and session keys)`];
+      }
       return [];
     },
   },

@@ -54,7 +54,9 @@ export function describePlatform(stack: string): void {
   test("scaling: the HTTP rule plus a KEDA rule on the registry's open sessions, target sessionsPerReplica, cooldown >= the session limit", () => {
     const c = run.config;
     const a = one("azure-native:app:ContainerApp");
-    const redis = one("azure-native:redis:Redis");
+    const redisAddress = run.config.redis.sku.startsWith("Balanced_")
+      ? `${one("azure-native:redisenterprise:RedisEnterprise").clusterName}.${c.location}.redis.azure.net:10000` // Managed Redis: TLS on 10000
+      : `${one("azure-native:redis:Redis").name}.redis.cache.windows.net:6380`;
     expect(a.template.scale).toEqual({
       minReplicas: c.replicas.min,
       maxReplicas: c.replicas.max,
@@ -66,7 +68,7 @@ export function describePlatform(stack: string): void {
           name: "open-sessions",
           custom: {
             type: "redis",
-            metadata: { address: `${redis.name}.redis.cache.windows.net:6380`, listName: OPEN_SESSIONS_KEY, listLength: String(c.sessionsPerReplica), enableTLS: "true", databaseIndex: "0" },
+            metadata: { address: redisAddress, listName: OPEN_SESSIONS_KEY, listLength: String(c.sessionsPerReplica), enableTLS: "true", databaseIndex: "0" },
             auth: [{ secretRef: "redis-key", triggerParameter: "password" }],
           },
         },
@@ -142,11 +144,20 @@ export function describePlatform(stack: string): void {
     expect(assignments.map((r) => r.name).sort()).toEqual(["image-acrpull", "vault-secrets-user"]);
   });
 
-  test("Redis: TLS only, minimum TLS 1.2, non-TLS port off; the URL's key is percent-encoded", () => {
-    const r = one("azure-native:redis:Redis");
-    expect(r).toMatchObject({ enableNonSslPort: false, minimumTlsVersion: "1.2" });
-    const [tier, size] = run.config.redis.sku.split("_");
-    expect(r.sku).toEqual({ name: tier, family: size[0], capacity: Number(size.slice(1)) });
+  test("Redis: TLS only, never evicting; Managed Redis non-clustered with access keys on port 10000", () => {
+    // Values typed from the REST spec (Microsoft.Cache/redisEnterprise/databases 2025-07-01, Microsoft.Cache/redis).
+    if (run.config.redis.sku.startsWith("Balanced_")) {
+      expect(all("azure-native:redis:Redis")).toEqual([]);
+      expect(one("azure-native:redisenterprise:RedisEnterprise")).toMatchObject({ sku: { name: run.config.redis.sku }, minimumTlsVersion: "1.2" });
+      expect(one("azure-native:redisenterprise:Database")).toMatchObject({
+        clientProtocol: "Encrypted", port: 10000, clusteringPolicy: "NoCluster", evictionPolicy: "NoEviction", accessKeysAuthentication: "Enabled",
+      });
+    } else {
+      const r = one("azure-native:redis:Redis");
+      expect(r).toMatchObject({ enableNonSslPort: false, minimumTlsVersion: "1.2", redisConfiguration: { maxmemoryPolicy: "noeviction" } });
+      const [tier, size] = run.config.redis.sku.split("_");
+      expect(r.sku).toEqual({ name: tier, family: size[0], capacity: Number(size.slice(1)) });
+    }
   });
 
   test("Front Door Standard: affinity on the origin group, no health probe on the single origin, app FQDN origin with name check, HTTPS-only route", () => {
@@ -193,7 +204,8 @@ export function describePlatform(stack: string): void {
   test("metric alerts: literal ARM values; no Front Door origin-health page for a single origin", () => {
     const c = run.config;
     const metrics = Object.fromEntries(all("azure-native:monitor:MetricAlert").map((r) => [r.inputs.criteria.allOf[0].metricName, r.inputs]));
-    expect(Object.keys(metrics).sort()).toEqual(["Percentage5XX", "Replicas", "RestartCount", "serverLoad"]);
+    const redisMetric = run.config.redis.sku.startsWith("Balanced_") ? "percentProcessorTime" : "serverLoad";
+    expect(Object.keys(metrics).sort()).toEqual(["Percentage5XX", "Replicas", "RestartCount", redisMetric].sort());
     expect(metrics.Replicas.criteria.allOf[0]).toMatchObject({ threshold: c.replicas.max, operator: "GreaterThanOrEqual", timeAggregation: "Maximum", criterionType: "StaticThresholdCriterion" });
     expect(metrics.RestartCount.criteria.allOf[0]).toMatchObject({ threshold: 0, operator: "GreaterThan", timeAggregation: "Total" });
     expect(metrics.Percentage5XX.criteria.allOf[0]).toMatchObject({ threshold: c.alerts.connectFailurePercent, operator: "GreaterThan", timeAggregation: "Average" });
