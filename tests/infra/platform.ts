@@ -9,6 +9,7 @@ import { runPolicies } from "../../stacks/policies";
 import { roleAssignmentName } from "../../stacks/roles";
 import { sizeStack, TERMINATION_GRACE_SECONDS } from "../../stacks/sizing";
 import { ARM_VALUES, checkArmValues } from "./armValues";
+import { brokenCopies, packVerdicts } from "./policyParity";
 
 import { lookups, type Loose } from "../support/plan";
 
@@ -241,5 +242,13 @@ export function describePlatform(stack: string): void {
 
   test("no mandatory policy is violated", () => {
     expect(runPolicies(stack, run.resources).filter((p) => p.level === "mandatory")).toEqual([]);
+  });
+
+  test("the policy pack gives the plan's verdicts, on this stack and on copies broken the ways the policies guard", () => {
+    const broken = [...run.resources, ...brokenCopies(run.resources)];
+    expect(packVerdicts(stack, run.resources)).toEqual(runPolicies(stack, run.resources));
+    const verdicts = runPolicies(stack, broken);
+    expect(verdicts.filter((v) => v.level === "mandatory").length).toBeGreaterThanOrEqual(5);
+    expect(packVerdicts(stack, broken)).toEqual(verdicts);
   });
 }

@@ -10,6 +10,7 @@ import { loadConfig } from "../../service/src/config";
 import { runPolicies } from "../../stacks/policies";
 import { sizeStack } from "../../stacks/sizing";
 import { ARM_VALUES, checkArmValues } from "./armValues";
+import { brokenCopies, packVerdicts } from "./policyParity";
 
 import { lookups, type Loose } from "../support/plan";
 
@@ -121,4 +122,11 @@ test("the cost model prices the plan: instance-hours at the SKU's hourly price, 
 
 test("no mandatory policy is violated", () => {
   expect(runPolicies("small", run.resources).filter((p) => p.level === "mandatory")).toEqual([]);
+});
+
+test("the policy pack gives the plan's verdicts, on this stack and on copies broken the ways the policies guard", () => {
+  const broken = [...run.resources, ...brokenCopies(run.resources)];
+  expect(packVerdicts("small", run.resources)).toEqual(runPolicies("small", run.resources));
+  expect(runPolicies("small", broken).filter((v) => v.level === "mandatory").length).toBeGreaterThanOrEqual(4);
+  expect(packVerdicts("small", broken)).toEqual(runPolicies("small", broken));
 });
