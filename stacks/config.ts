@@ -87,6 +87,8 @@ export const StackConfigSchema = z
      */
     redis: z.object({ sku: z.enum(REDIS_SKUS).default("Balanced_B0") }).default({ sku: "Balanced_B0" }),
     frontDoor: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    /** The workspace's daily ingestion cap in GB; default: twice the expected ingestion, at least 1 (sizing.ts logDailyCap). */
+    logAnalytics: z.object({ dailyCapGb: z.number().positive("must be positive").max(1000).optional() }).default({}),
     alerts: z.object({
       emails: z.array(Email).min(1, "at least one on-call e-mail"),
       capacityPercent: z.number().gt(0).max(100).default(90),

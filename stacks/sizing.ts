@@ -18,6 +18,66 @@ import { compareScaleRules, DEFAULT_POLLING_SECONDS, volumeForPeakSessions, type
  */
 export const TERMINATION_GRACE_SECONDS = 60;
 
+/** Probe periods of the container app (seconds). */
+export const LIVENESS_PERIOD_SECONDS = 10;
+export const READINESS_PERIOD_SECONDS = 5;
+
+/**
+ * The longest main-thread stall measured on a loaded replica: an incremental marking step of 52 ms at 250
+ * sessions (docs/performance.md, `npm run bench -- --node-flags "--trace-gc"`; typical pauses 4-13 ms).
+ */
+export const MEASURED_LONGEST_PAUSE_MS = 52;
+/**
+ * A probe's timeout over that stall: CPU throttling at the replica's quota and frames queued ahead of the
+ * probe on a replica at its hard limit stretch a stall well past what the bench's unthrottled core shows.
+ */
+export const PROBE_PAUSE_MARGIN = 100;
+
+/**
+ * A probe's `timeoutSeconds`: the measured stall times the margin, rounded up, and below the probe's period
+ * (a probe never waits into the next one). Container Apps' default of 1 s is ~20x the stall: three slow
+ * collections in a row on a loaded single-core replica would restart it and cut its sessions. For the
+ * liveness probe (period 10 s, 3 failures) this gives 6 s: a replica that is really hung is restarted
+ * after 3 x 10 s + 6 s = 36 s; one that is busy is left alone.
+ */
+export function probeTimeoutSeconds(periodSeconds: number, longestPauseMs = MEASURED_LONGEST_PAUSE_MS): number {
+  if (!(periodSeconds >= 2)) throw new RangeError(`probe period must be at least 2 s, got ${periodSeconds}`);
+  return Math.min(Math.ceil((longestPauseMs * PROBE_PAUSE_MARGIN) / 1000), periodSeconds - 1);
+}
+
+/** Log Analytics ingestion cap when the stack sets none and gives no volume. */
+export const DEFAULT_LOG_DAILY_CAP_GB = 1;
+/** The cap over the expected daily ingestion: room for a busy day and a chatty incident, not for a runaway. */
+export const LOG_CAP_HEADROOM = 2;
+
+export interface LogDailyCap {
+  capGb: number;
+  /** Expected ingestion a day at the stack's volume (the cost model's GB per interview), when the stack gives a volume. */
+  expectedGbPerDay?: number;
+  /** Ingestion a month if every day hits the cap, at the catalog's price per GB (less the free 5 GB). */
+  worstMonthlyUsd: number;
+  derivation: string;
+}
+
+/**
+ * The workspace's daily ingestion cap (`workspaceCapping.dailyQuotaGb`): the stack's `logAnalytics.dailyCapGb`,
+ * or twice the expected daily ingestion (at least 1 GB). Past the cap the workspace stops ingesting until
+ * the next day (alerts on logs go blind meanwhile), so the cap bounds a runaway's cost, not a busy day's.
+ */
+export function logDailyCap(config: Pick<StackConfig, "budget" | "logAnalytics">, catalog: Catalog): LogDailyCap {
+  const infra = catalog.infrastructure.mode === "metered" ? catalog.infrastructure : undefined;
+  const perGb = infra?.logAnalyticsPerGB.value ?? 0;
+  const freeGb = infra?.logFreeGBPerMonth.value ?? 0;
+  const expectedGbPerDay = config.budget.interviewsPerDay !== undefined && infra ? config.budget.interviewsPerDay * infra.logGBPerInterview.value : undefined;
+  const configured = config.logAnalytics?.dailyCapGb;
+  const capGb = configured ?? (expectedGbPerDay !== undefined ? Math.max(DEFAULT_LOG_DAILY_CAP_GB, Math.ceil(LOG_CAP_HEADROOM * expectedGbPerDay)) : DEFAULT_LOG_DAILY_CAP_GB);
+  const worstMonthlyUsd = Math.max(0, capGb * catalog.daysPerMonth - freeGb) * perGb;
+  const why = configured !== undefined ? "logAnalytics.dailyCapGb"
+    : expectedGbPerDay !== undefined ? `${LOG_CAP_HEADROOM} x the expected ${Number(expectedGbPerDay.toFixed(3))} GB a day, at least ${DEFAULT_LOG_DAILY_CAP_GB} GB`
+      : `default ${DEFAULT_LOG_DAILY_CAP_GB} GB (no volume given)`;
+  return { capGb, expectedGbPerDay, worstMonthlyUsd, derivation: `Log Analytics daily cap ${capGb} GB (${why}); at the cap every day: $${worstMonthlyUsd.toFixed(2)} a month of ingestion at $${perGb}/GB` };
+}
+
 /**
  * How often KEDA reads the open-sessions count (its default, stated so the plan shows it). The Redis read
  * is one EVAL on a small sorted set; every 30 s costs nothing.
@@ -117,6 +177,9 @@ export interface StackSizing {
   /** The daily spend alert fires above this many USD of metered usage in 24 hours. */
   dailySpendAlertUsd: number;
   terminationGraceSeconds: number;
+  /** Probe timeouts (probeTimeoutSeconds) for the liveness (period 10 s) and readiness (period 5 s) probes. */
+  probeTimeouts: { liveness: number; readiness: number };
+  logDailyCap: LogDailyCap;
   /** Upstream entries sharing the best priority: the resources new sessions spread over. */
   topPriorityUpstreams: number;
   /** The cost model's view of the stack's infrastructure. */
@@ -298,6 +361,8 @@ export function sizeStack(config: StackConfig): StackSizing {
     appServiceAutoscale: config.hosting === "appService" ? appServiceAutoscale(config) : undefined,
     dailySpendAlertUsd: dailySpendAlertUsd(budgetAmount, daysPerMonth),
     terminationGraceSeconds: TERMINATION_GRACE_SECONDS,
+    probeTimeouts: { liveness: probeTimeoutSeconds(LIVENESS_PERIOD_SECONDS), readiness: probeTimeoutSeconds(READINESS_PERIOD_SECONDS) },
+    logDailyCap: logDailyCap(config, base?.catalog ?? catalogById(DEFAULT_CATALOG_ID)),
     topPriorityUpstreams: topPriorityUpstreams(config),
     infrastructure,
     estimate: e,

@@ -48,6 +48,8 @@ export function describePlatform(stack: string): void {
     const [container] = a.template.containers;
     expect(container.resources).toEqual({ cpu: c.cpu, memory: `${c.memoryGiB}Gi` });
     expect(container.probes.map((p: Loose) => [p.type, p.httpGet.path])).toEqual([["Liveness", "/healthz"], ["Readiness", "/readyz"], ["Startup", "/healthz"]]);
+    // 100 x the longest stall measured (52 ms), under each period (10 s, 5 s): not the probe schema's 1 s default.
+    expect(container.probes.map((p: Loose) => [p.type, p.periodSeconds, p.timeoutSeconds])).toEqual([["Liveness", 10, 6], ["Readiness", 5, 4], ["Startup", 2, undefined]]);
     expect(a.template.terminationGracePeriodSeconds).toBe(TERMINATION_GRACE_SECONDS);
     expect(a.identity.type).toBe("UserAssigned");
   });
@@ -78,6 +80,16 @@ export function describePlatform(stack: string): void {
     expect(a.template.scale.cooldownPeriod).toBeGreaterThanOrEqual(c.session.maxMinutes * 60);
     // The scaler's password is a Key Vault reference like every other secret.
     expect(a.configuration.secrets).toContainEqual({ name: "redis-key", keyVaultUrl: expect.stringMatching(/\/secrets\/redis-key$/), identity: a.identity.userAssignedIdentities[0] });
+  });
+
+  test("Log Analytics: the shared key reaches the environment as a secret; the workspace has a daily cap", () => {
+    const envLogs = one("azure-native:app:ManagedEnvironment").appLogsConfiguration;
+    expect(envLogs.destination).toBe("log-analytics");
+    expect(envLogs.logAnalyticsConfiguration).toEqual({ customerId: expect.stringMatching(/^customer-/), sharedKey: SECRET_PLACEHOLDER });
+    expect(JSON.stringify(run.resources)).not.toContain("mock-shared-key");
+    const workspace = one("azure-native:operationalinsights:Workspace");
+    expect(workspace.workspaceCapping).toEqual({ dailyQuotaGb: sizeStack(run.config).logDailyCap.capGb });
+    expect(workspace.workspaceCapping.dailyQuotaGb).toBeGreaterThan(0); // -1 would be "no cap" (WorkspaceCapping.DailyQuotaGb)
   });
 
   test("image built from service/Dockerfile for linux/amd64, pushed to the admin-less registry, run by digest", () => {
