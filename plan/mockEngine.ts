@@ -18,6 +18,7 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getDependenciesList(): string[];
+  getIgnorechangesList(): string[];
 }
 interface MonitorLike {
   registerResource(req: RegisterRequest, callback: unknown): unknown;
@@ -215,6 +216,7 @@ export async function runProgram(stack: string, stackDir = REPO_ROOT): Promise<P
   monitor.registerResource = (req, callback) => {
     recorded.set(`${req.getType()}::${req.getName()}`, {
       type: req.getType(), name: req.getName(), parent: req.getParent() || null, inputs: {}, dependsOn: req.getDependenciesList(),
+      ignoreChanges: req.getIgnorechangesList(),
     });
     return register(req, callback);
   };

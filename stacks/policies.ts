@@ -15,6 +15,8 @@ export interface RegisteredResource {
   inputs: Record<string, unknown>;
   /** URNs the resource waits for (explicit dependsOn and input dependencies), when known. */
   dependsOn?: string[];
+  /** Properties Pulumi leaves to others after creation (`ignoreChanges`), when known. */
+  ignoreChanges?: string[];
 }
 
 export interface PolicyResult {
@@ -188,6 +190,7 @@ export const POLICIES: Policy[] = [
       if (i.siteConfig?.webSocketsEnabled !== true) out.push("siteConfig.webSocketsEnabled must be true");
       if (i.siteConfig?.alwaysOn !== true) out.push("siteConfig.alwaysOn must be true (an idle site is unloaded)");
       if (i.clientAffinityEnabled !== true) out.push("clientAffinityEnabled (ARR affinity) must be true: it is the sticky session on App Service");
+      if (i.clientAffinityProxyEnabled !== true) out.push("clientAffinityProxyEnabled must be true: behind Front Door the affinity cookie must take its domain from X-Forwarded-Host");
       if (!String(i.siteConfig?.linuxFxVersion ?? "").includes("@sha256:")) out.push("run the image by digest");
       return out;
     },

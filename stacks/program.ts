@@ -140,7 +140,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     const site = new VoiceWebApp("webapp", {
       resourceGroupName, location, planName: names.appServicePlan, appName: unique.webApp, autoscaleName: names.autoscale, config, sizing,
       identityId: vault.identity.id, identityClientId: vault.identity.clientId, image: image.repoDigest, keyVaultSecrets,
-      appInsightsConnectionString: observability.connectionString, frontDoorId: frontDoor?.frontDoorId, requiredRoles,
+      appInsightsConnectionString: observability.connectionString, appInsightsId: observability.appInsights.id, frontDoorId: frontDoor?.frontDoorId, requiredRoles,
     });
     host = { fqdn: site.fqdn, id: site.app.id };
   } else {

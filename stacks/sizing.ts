@@ -101,21 +101,26 @@ export interface ScaleSettings {
 }
 
 /**
- * App Service hosting's autoscale (Azure Monitor autoscale on the plan). Its signals are the plan's own
- * metrics (CpuPercentage, MemoryPercentage, HttpQueueLength, ... "Azure Monitor autoscale common
- * metrics", learn.microsoft.com, 2024-11-01); custom App Insights metrics work only when published to the
- * Standard / azure.applicationinsights namespaces, which is not established for OpenTelemetry metrics
- * here, so it cannot see open sessions. CPU is the stand-in: each session relays audio both ways. The
- * CPU thresholds are not derived from a measurement (the bench measures latency, not CPU per session on a
- * Premium v3 core): tune them from the plan's CpuPercentage against voice.sessions.active once deployed.
- * What the autoscaler cannot see is still bounded: MAX_SESSIONS_PER_INSTANCE refuses beyond the hard
- * limit, and the capacity alert pages. Unlike Container Apps, the scale-in cooldown is ours to set: at
- * least the session limit.
+ * App Service hosting's autoscale (Azure Monitor autoscale on the plan). It scales on what costs: the
+ * mean open sessions per instance, read from the service's own gauge `voice.sessions.active` in
+ * Application Insights (each instance sends its count every 60 s, so the metric's Average over the
+ * window is the mean per instance). Scale out above sessionsPerReplica; scale in below half of it, so
+ * removing one of n >= 2 instances leaves the rest below the target (mean x n/(n-1) <= 2 x mean) and the
+ * rules cannot flap. The plan's CpuPercentage stays as a backstop (out above 70%; in only when also below
+ * 30%, since autoscale scales in only when every scale-in rule holds). CPU alone never scaled: one Node
+ * process uses one core, so a 4-vCPU plan sat under ~30% while its instance refused sessions.
+ * Custom metrics drive autoscale when published to the `azure.applicationinsights` namespace ("Autoscale
+ * with custom metrics"); that the OpenTelemetry exporter's gauge lands there is what only a subscription
+ * shows (docs/infrastructure.md), and the CPU rule covers it meanwhile. Scale-in cooldown: the session limit.
  */
 export interface AppServiceAutoscale {
   minimum: number;
   maximum: number;
   default: number;
+  /** Mean open sessions per instance above which an instance is added (= sessionsPerReplica). */
+  scaleOutSessions: number;
+  /** ... below which one is removed (half the target). */
+  scaleInSessions: number;
   scaleOutCpuPercent: number;
   scaleInCpuPercent: number;
   /** ISO 8601 durations. */
@@ -133,6 +138,8 @@ export function appServiceAutoscale(config: Pick<StackConfig, "replicas" | "sess
     minimum: scale.minReplicas,
     maximum: scale.maxReplicas,
     default: scale.minReplicas,
+    scaleOutSessions: config.sessionsPerReplica,
+    scaleInSessions: Math.floor(config.sessionsPerReplica / 2),
     scaleOutCpuPercent: APP_SERVICE_CPU_SCALE.outPercent,
     scaleInCpuPercent: APP_SERVICE_CPU_SCALE.inPercent,
     scaleOutWindow: APP_SERVICE_CPU_SCALE.outWindow,
@@ -172,7 +179,7 @@ export interface StackSizing {
    * volume its capacity is sized for (the busiest moment filling replicas.max x sessionsPerReplica).
    */
   scaleDays?: { expected?: ScaleDaySummary; atCapacity: ScaleDaySummary };
-  /** App Service hosting: the plan's autoscale (it cannot see open sessions; see appServiceAutoscale). */
+  /** App Service hosting: the plan's autoscale (open sessions per instance, CPU as a backstop; see appServiceAutoscale). */
   appServiceAutoscale?: AppServiceAutoscale;
   /** The daily spend alert fires above this many USD of metered usage in 24 hours. */
   dailySpendAlertUsd: number;
