@@ -10,7 +10,8 @@ import {
   registrySku, type NetworkInputs,
 } from "../../stacks/networkSizing";
 
-const inputs = (over: Partial<NetworkInputs> & { network?: Partial<NetworkInputs["network"]>; waf?: Partial<NetworkInputs["waf"]> } = {}): NetworkInputs => ({
+type Over = Omit<Partial<NetworkInputs>, "network" | "waf"> & { network?: Partial<NetworkInputs["network"]>; waf?: Partial<NetworkInputs["waf"]> };
+const inputs = (over: Over = {}): NetworkInputs => ({
   replicas: { max: 13 },
   hosting: "containerApps",
   frontDoor: { enabled: true },
