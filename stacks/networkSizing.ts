@@ -260,7 +260,7 @@ export interface NetworkCost {
  */
 export function networkMonthlyCost(c: NetworkInputs, prices: NetworkPrices = networkPrices(), base = baseInfrastructure()): NetworkCost {
   const lines: NetworkCost["lines"] = [];
-  const add = (item: string, monthly: number, figure: Figure) => lines.push({ item, monthly, figure: `${figure.value} ${figure.unit} (${figure.source}, ${figure.asOf})` });
+  const add = (item: string, monthly: number, figure: Figure) => lines.push({ item, monthly, figure: `${figure.value} ${figure.unit}, ${figure.confidence} confidence${figure.assumption ? ", an assumption" : ""}; sources in cost/catalogs/azure-network-2026.json` });
   if (c.frontDoor.enabled && frontDoorSku(c) === "Premium_AzureFrontDoor") {
     add("Front Door Premium instead of Standard", prices.frontDoorPremiumMonthly.value - base.frontDoorMonthly, prices.frontDoorPremiumMonthly);
   }
@@ -323,6 +323,7 @@ export function networkProblems(c: NetworkInputs): Array<{ path: (string | numbe
     const parsed = parseCidr(cidr.includes("/") ? cidr : `${cidr}/32`);
     if (typeof parsed === "string") out.push({ path: ["waf", "blockedIpRanges", i], message: parsed });
   });
+  if (c.waf.enabled && !c.frontDoor.enabled) out.push({ path: ["waf", "enabled"], message: "needs frontDoor.enabled: the WAF policy is attached to the Front Door endpoint" });
   if (!c.network.enabled) {
     if (c.network.registryPushCidrs.length > 0) out.push({ path: ["network", "registryPushCidrs"], message: "only with network.enabled (a registry takes IP rules on Premium, which the private network brings)" });
     return out;
