@@ -147,8 +147,8 @@ export function describePlatform(stack: string): void {
     expect(r.sku).toEqual({ name: tier, family: size[0], capacity: Number(size.slice(1)) });
   });
 
-  test("Front Door Standard: affinity on the origin group, no health probe on the single origin, app FQDN origin with name check, HTTPS-only route", () => {
-    expect(one("azure-native:cdn:Profile").sku.name).toBe("Standard_AzureFrontDoor");
+  test("Front Door (Premium with the private network): affinity on the origin group, no health probe on the single origin, app FQDN origin with name check, HTTPS-only route", () => {
+    expect(one("azure-native:cdn:Profile").sku.name).toBe(run.config.network.enabled ? "Premium_AzureFrontDoor" : "Standard_AzureFrontDoor");
     const group = one("azure-native:cdn:AFDOriginGroup");
     expect(group.sessionAffinityState).toBe("Enabled");
     expect(group).not.toHaveProperty("healthProbeSettings");
