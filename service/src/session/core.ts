@@ -7,7 +7,7 @@
  * Frames pass verbatim. Audio frames (most of the bytes) are recognised from their first bytes and never
  * parsed; control events are parsed to validate them and to keep the conversation as text.
  */
-import { AUDIO_DELTA_EVENTS, BASE64_CHARS_PER_SECOND, CloseCode, ProxyEvent, RealtimeEvent, type Dialect, type ResumeStatus } from "../../../contracts";
+import { AUDIO_DELTA_EVENTS, BASE64_CHARS_PER_SECOND, CloseCode, ProxyEvent, RealtimeEvent, ResumeLimitError, type Dialect, type ResumeStatus } from "../../../contracts";
 import type { Clock, Timer } from "./clock";
 import {
   CAPTURED_UPSTREAM_EVENTS, Conversation, itemFromClient, itemFromUpstream, primingEvents, PRIMING_ACKS,
@@ -553,26 +553,34 @@ export class Session {
         this.deps.telemetry.error("invalid_event");
         return this.sendError("invalid_event", "a realtime event is a JSON object with a string `type`");
       }
-      this.observeClientEvent(event.type, event);
       // Unknown types are forwarded: the protocol grows, and the upstream is the judge of its events.
+      if (!this.observeClientEvent(event.type, event)) return;
     }
     this.forward(data, audio);
   }
 
-  private observeClientEvent(type: string, event: Json): void {
+  /**
+   * Keeps what a resume needs from a client event. False: the event is refused (over a resume-state
+   * bound; the client gets an `error` naming it) and is not forwarded, so the upstream never holds
+   * what a resume could not give back.
+   */
+  private observeClientEvent(type: string, event: Json): boolean {
     switch (type) {
       case RealtimeEvent.responseCreate:
         this.turnStartedAt = this.deps.clock.now();
         break;
       case RealtimeEvent.sessionUpdate: {
-        const merged = this.conversation.update(event.session);
+        const result = this.conversation.update(event.session);
+        if (result && "refusal" in result) return this.refuse(result.refusal);
         const voice = (event.session as Json | undefined)?.voice;
         if (typeof voice === "string") this.voice = voice;
-        if (merged) this.write(this.deps.store.setConfig(merged));
+        if (result) this.write(this.deps.store.setConfig(result.config));
         break;
       }
       case RealtimeEvent.itemCreate: {
         const item = itemFromClient(event);
+        const refusal = item && this.conversation.refusal(item);
+        if (refusal) return this.refuse(refusal);
         if (item) this.remember(item);
         break;
       }
@@ -581,6 +589,13 @@ export class Session {
         this.clearUncommitted();
         break;
     }
+    return true;
+  }
+
+  private refuse(refusal: { code: string; message: string }): false {
+    this.deps.telemetry.error(refusal.code);
+    this.sendError(refusal.code, refusal.message);
+    return false;
   }
 
   private keepUncommitted(frame: Buffer): void {
@@ -823,6 +838,7 @@ export class Session {
     this.drainWaiter?.();
     const { code, reason } = clientCloseFor(ending);
     if (ending.kind === "time_limit") this.sendError("session_time_limit", reason);
+    if (ending.kind === "user_limit") this.sendError(ResumeLimitError.userSessionLimit, reason);
     if (ending.kind === "client_timeout") this.deps.client.terminate();
     else this.deps.client.close(code, reason);
     for (const link of [this.active, this.pending]) if (link) this.retire(link, ending.kind === "upstream_unavailable" ? "terminate" : "close");
