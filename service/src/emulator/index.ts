@@ -26,6 +26,8 @@ export interface EmulatorFaults {
   dropOnResponse?: boolean;
   /** Accept, then go silent: no events, stop reading (so pings go unanswered). */
   stall: boolean;
+  /** A slow upstream: session.update and conversation.item.create are applied but not acknowledged (yet). */
+  unacknowledged?: boolean;
 }
 
 export interface EmulatorOptions {
@@ -253,6 +255,7 @@ class EmulatedSession {
     this.settings.count(type || "(none)");
     switch (type) {
       case "session.update": {
+        if (this.settings.faults().unacknowledged) return;
         const update = event.session;
         if (typeof update !== "object" || update === null) {
           return this.error("invalid_request_error", "missing_required_parameter", "session.update needs a session object", eventId);
@@ -274,6 +277,7 @@ class EmulatedSession {
       case "input_audio_buffer.commit":
         return this.commit(eventId);
       case "conversation.item.create":
+        if (this.settings.faults().unacknowledged) return;
         return this.createItem(event.item, eventId);
       case "response.create":
         return this.respond(eventId);

@@ -366,6 +366,8 @@ export class Session {
     };
     const timer = this.deps.clock.after(this.deps.limits.primeTimeoutMs, () => {
       this.deps.logger.warn({ upstream: link.up.name, unacknowledged: link.acksDue }, "priming not acknowledged in time; going on");
+      // Priming is over: acknowledgements still counted would swallow the client's own (and its errors).
+      link.acksDue = 0;
       finish();
     });
     link.timers.push(timer);
