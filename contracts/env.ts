@@ -30,6 +30,12 @@ export const Env = {
   pricingCatalog: "PRICING_CATALOG",
   /** "true": the proxy serves its browser test page at `/` (off by default, and in prod). */
   testPage: "TEST_PAGE",
+  /** New sessions and resumes one user may start a minute, across instances. */
+  userConnectsPerMinute: "USER_CONNECTS_PER_MINUTE",
+  /** Tokens whose `exp` is further than this from now are refused. */
+  authMaxTokenLifetimeMinutes: "AUTH_MAX_TOKEN_LIFETIME_MINUTES",
+  /** Port of the operators' listener: /metrics and the detailed /readyz (unset: not served). */
+  adminPort: "ADMIN_PORT",
 } as const;
 
 export type EnvName = (typeof Env)[keyof typeof Env];

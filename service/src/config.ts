@@ -19,6 +19,16 @@ export const DEFAULTS = {
   /** All interfaces: the container's ingress reaches it. `npm start` listens on loopback. */
   host: "0.0.0.0",
   maxSessionsPerInstance: instanceSessionLimit(DEFAULT_SESSIONS_PER_REPLICA),
+  /**
+   * One interview is one session plus a few resumes (a drain, a network change; openai 7 reconnects
+   * at most 5 times in a connection's life): 12 a minute leaves room for that and stops a loop.
+   */
+  userConnectsPerMinute: 12,
+  /**
+   * Entra ID access tokens live 60-90 minutes by default; other identity providers issue up to a day.
+   * A token valid for longer than this is refused: a leaked token must not work for ever.
+   */
+  authMaxTokenLifetimeMinutes: 24 * 60,
 } as const;
 
 export type UpstreamConfig = Upstream & { apiKey?: string };
@@ -65,12 +75,16 @@ const EnvSchema = z.object({
   [Env.allowedOrigins]: list,
   [Env.frontDoorId]: z.string().min(1).optional(),
   [Env.appInsightsConnectionString]: z.string().min(1).optional(),
+  [Env.userConnectsPerMinute]: intFrom(Env.userConnectsPerMinute, DEFAULTS.userConnectsPerMinute),
+  [Env.authMaxTokenLifetimeMinutes]: intFrom(Env.authMaxTokenLifetimeMinutes, DEFAULTS.authMaxTokenLifetimeMinutes),
+  [Env.adminPort]: intFrom(Env.adminPort, -1, 0),
   [Env.testPage]: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional().transform((v) => v === "true"),
 });
 
-export type AuthConfig =
+export type AuthConfig = (
   | { mode: "hs256"; secret: string; issuer?: string; audience?: string }
-  | { mode: "oidc"; jwksUrl: string; issuer: string; audience: string };
+  | { mode: "oidc"; jwksUrl: string; issuer: string; audience: string }
+) & { /** Longest accepted distance from now to a token's `exp`. */ maxLifetimeMinutes: number };
 
 export interface ServiceConfig {
   port: number;
@@ -93,6 +107,9 @@ export interface ServiceConfig {
   appInsightsConnectionString?: string;
   /** Serve the browser test page at `/` (service/src/server/page.ts). */
   testPage: boolean;
+  userConnectsPerMinute: number;
+  /** The operators' listener (/metrics, detailed /readyz); undefined: not served. */
+  adminPort?: number;
 }
 
 export class ConfigError extends Error {
@@ -147,10 +164,10 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     if (env.AUTH_JWKS_URL) problems.push("AUTH_JWT_SECRET: set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both");
     const weak = secretWeakness(env.AUTH_JWT_SECRET);
     if (weak) problems.push(`AUTH_JWT_SECRET: ${weak}`);
-    else if (vars?.AUTH_JWT_SECRET) auth = { mode: "hs256", secret: vars.AUTH_JWT_SECRET, issuer: vars.AUTH_ISSUER, audience: vars.AUTH_AUDIENCE };
+    else if (vars?.AUTH_JWT_SECRET) auth = { mode: "hs256", secret: vars.AUTH_JWT_SECRET, issuer: vars.AUTH_ISSUER, audience: vars.AUTH_AUDIENCE, maxLifetimeMinutes: vars.AUTH_MAX_TOKEN_LIFETIME_MINUTES };
   } else if (oidc.every(Boolean)) {
     if (vars?.AUTH_JWKS_URL && vars.AUTH_ISSUER && vars.AUTH_AUDIENCE) {
-      auth = { mode: "oidc", jwksUrl: vars.AUTH_JWKS_URL, issuer: vars.AUTH_ISSUER, audience: vars.AUTH_AUDIENCE };
+      auth = { mode: "oidc", jwksUrl: vars.AUTH_JWKS_URL, issuer: vars.AUTH_ISSUER, audience: vars.AUTH_AUDIENCE, maxLifetimeMinutes: vars.AUTH_MAX_TOKEN_LIFETIME_MINUTES };
     }
   } else if (oidc.some(Boolean)) {
     const missing = ["AUTH_JWKS_URL", "AUTH_ISSUER", "AUTH_AUDIENCE"].filter((_, i) => !oidc[i]);
@@ -180,6 +197,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     frontDoorId: vars.FRONT_DOOR_ID,
     appInsightsConnectionString: vars.APPLICATIONINSIGHTS_CONNECTION_STRING,
     testPage: vars.TEST_PAGE,
+    userConnectsPerMinute: vars.USER_CONNECTS_PER_MINUTE,
+    adminPort: vars.ADMIN_PORT === -1 ? undefined : vars.ADMIN_PORT,
   };
 }
 

@@ -241,8 +241,12 @@ test("rotation that never finds a quiet point switches after rotateQuietMaxMs", 
   h.clock.advance(4999);
   expect(old.closed).toBeUndefined();
   h.clock.advance(1);
-  expect(old.closed?.code).toBe(1000);
   expect(h.session.stats().upstream).toBe("up1");
+  // The old upstream's response is billed: it is cancelled, and the link kept until its response.done (metered).
+  expect(old.types()).toContain("response.cancel");
+  expect(old.closed).toBeUndefined();
+  old.receive({ type: "response.done", response: { status: "cancelled", usage: { total_tokens: 1 } } });
+  expect(old.closed?.code).toBe(1000);
 });
 
 test("failover: the upstream drops, a new one is primed, uncommitted audio replayed, the client is told and stays", async () => {

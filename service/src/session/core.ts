@@ -15,6 +15,7 @@ import {
 } from "./conversation";
 import { clientCloseFor, outcomeOf, sniffType, type Ending, type Outcome } from "./frames";
 import type { Leg } from "./legs";
+import { settleResponse, type SettleOutcome } from "./settle";
 
 export interface SessionLimits {
   /** Session time limit, counted from the first admission (across resumes). */
@@ -366,6 +367,8 @@ export class Session {
     };
     const timer = this.deps.clock.after(this.deps.limits.primeTimeoutMs, () => {
       this.deps.logger.warn({ upstream: link.up.name, unacknowledged: link.acksDue }, "priming not acknowledged in time; going on");
+      // Priming is over: acknowledgements still counted would swallow the client's own (and its errors).
+      link.acksDue = 0;
       finish();
     });
     link.timers.push(timer);
@@ -435,10 +438,20 @@ export class Session {
   private retire(link: Link, how: "close" | "terminate"): void {
     for (const t of link.timers) t.cancel();
     link.timers = [];
+    this.deps.upstreamReleased(link.up.name);
+    // A response still being generated is billed: cancel it and meter its response.done (settle.ts).
+    if (link.responding && how === "close") return settleResponse(link.up.leg, this.deps.clock, this.settleOutcome(link.up.name));
+    if (link.responding) this.deps.telemetry.error("response_unmetered"); // the link is gone: its usage with it
     link.up.leg.detach();
     if (how === "close") link.up.leg.close(CloseCode.normal, "session moved");
     else link.up.leg.terminate();
-    this.deps.upstreamReleased(link.up.name);
+  }
+
+  private settleOutcome(upstream: string): SettleOutcome {
+    return {
+      done: (frame) => this.deps.telemetry.responseDone(frame, upstream),
+      unmetered: () => this.deps.telemetry.error("response_unmetered"),
+    };
   }
 
   // ---- rotation ------------------------------------------------------------------------------
