@@ -16,6 +16,7 @@ export const DEFAULTS = {
   sessionIdleMinutes: SESSION_DEFAULTS.idleMinutes,
   resumeTtlSeconds: SESSION_DEFAULTS.resumeTtlSeconds,
   drainDelaySeconds: SESSION_DEFAULTS.drainDelaySeconds,
+  terminationGraceSeconds: SESSION_DEFAULTS.terminationGraceSeconds,
   /** All interfaces: the container's ingress reaches it. `npm start` listens on loopback. */
   host: "0.0.0.0",
   maxSessionsPerInstance: instanceSessionLimit(DEFAULT_SESSIONS_PER_REPLICA),
@@ -55,6 +56,7 @@ const EnvSchema = z.object({
   [Env.sessionIdleMinutes]: intFrom(Env.sessionIdleMinutes, DEFAULTS.sessionIdleMinutes, 0),
   [Env.resumeTtlSeconds]: intFrom(Env.resumeTtlSeconds, DEFAULTS.resumeTtlSeconds),
   [Env.drainDelaySeconds]: intFrom(Env.drainDelaySeconds, DEFAULTS.drainDelaySeconds, 0),
+  [Env.terminationGraceSeconds]: intFrom(Env.terminationGraceSeconds, DEFAULTS.terminationGraceSeconds),
   [Env.upstreamRotateMinutes]: intFrom(Env.upstreamRotateMinutes, DEFAULTS.upstreamRotateMinutes),
   [Env.maxSessionsPerUser]: intFrom(Env.maxSessionsPerUser, DEFAULTS.maxSessionsPerUser),
   [Env.maxSessionsPerInstance]: intFrom(Env.maxSessionsPerInstance, DEFAULTS.maxSessionsPerInstance),
@@ -79,6 +81,8 @@ export interface ServiceConfig {
   sessionIdleMinutes: number;
   resumeTtlSeconds: number;
   drainDelaySeconds: number;
+  /** SIGTERM to SIGKILL: every drain step is derived from it (session/drain.ts). */
+  terminationGraceSeconds: number;
   upstreamRotateMinutes: number;
   maxSessionsPerUser: number;
   maxSessionsPerInstance: number;
@@ -164,6 +168,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     sessionIdleMinutes: vars.SESSION_IDLE_MINUTES,
     resumeTtlSeconds: vars.RESUME_TTL_SECONDS,
     drainDelaySeconds: vars.DRAIN_DELAY_SECONDS,
+    terminationGraceSeconds: vars.TERMINATION_GRACE_SECONDS,
     upstreamRotateMinutes: vars.UPSTREAM_ROTATE_MINUTES,
     maxSessionsPerUser: vars.MAX_SESSIONS_PER_USER,
     maxSessionsPerInstance: vars.MAX_SESSIONS_PER_INSTANCE,
