@@ -38,6 +38,21 @@ const intFrom = (name: string, fallback: number, min = 1) =>
       return n;
     });
 
+/** A positive number, fractions allowed (a rotation every 0.05 minutes = 3 s, for tests). */
+const positiveFrom = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === "") return fallback;
+      const n = Number(value);
+      if (!Number.isFinite(n) || n <= 0) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a number > 0, got "${value}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
 const list = z
   .string()
   .optional()
@@ -57,7 +72,7 @@ const EnvSchema = z.object({
   [Env.resumeTtlSeconds]: intFrom(Env.resumeTtlSeconds, DEFAULTS.resumeTtlSeconds),
   [Env.drainDelaySeconds]: intFrom(Env.drainDelaySeconds, DEFAULTS.drainDelaySeconds, 0),
   [Env.terminationGraceSeconds]: intFrom(Env.terminationGraceSeconds, DEFAULTS.terminationGraceSeconds),
-  [Env.upstreamRotateMinutes]: intFrom(Env.upstreamRotateMinutes, DEFAULTS.upstreamRotateMinutes),
+  [Env.upstreamRotateMinutes]: positiveFrom(Env.upstreamRotateMinutes, DEFAULTS.upstreamRotateMinutes),
   [Env.maxSessionsPerUser]: intFrom(Env.maxSessionsPerUser, DEFAULTS.maxSessionsPerUser),
   [Env.maxSessionsPerInstance]: intFrom(Env.maxSessionsPerInstance, DEFAULTS.maxSessionsPerInstance),
   [Env.allowedOrigins]: list,

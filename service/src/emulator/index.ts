@@ -303,6 +303,8 @@ class EmulatedSession {
     }
     const seconds = audioSecondsOf(this.inputBytes);
     this.inputBytes = 0;
+    this.speaking = false;
+    this.silentMs = 0;
     this.settings.committed({ session: this.id, digest: this.speech.hash.digest("hex"), speechFrames: this.speech.frames });
     this.speech = { hash: createHash("sha1"), frames: 0 };
     const itemId = `item_${randomUUID().slice(0, 8)}`;

@@ -505,8 +505,11 @@ test("manual commit: held audio goes only at the upstream's confirmation; a comm
   second.receive({ type: "session.created" });
   second.receive({ type: "session.updated" });
   expect(second.events().filter((e) => e.type !== "session.update")).toEqual([audio(1), audio(2), { type: "input_audio_buffer.commit" }, audio(3)]);
-  // Confirmed on the new upstream: a later failover replays only the utterance in progress.
+  // Confirmed and answered on the new upstream: a later failover replays only the utterance in progress.
   second.receive({ type: "input_audio_buffer.committed" });
+  h.client.receive({ type: "response.create" });
+  second.receive({ type: "response.created", response: { id: "r" } });
+  second.receive({ type: "response.done", response: {} });
   second.drop(1006);
   await flush();
   expect(h.upstreams[2].events().filter((e) => e.type !== "session.update")).toEqual([audio(3)]);

@@ -26,8 +26,13 @@ test("manual commits: audio is held until the upstream confirms, a replay carrie
   expect(t.quietForSwitch()).toBe(false);
   expect(texts(t.replay())).toEqual(["a1", String(COMMIT), "b1"]);
   t.committed();
-  expect(t.quietForSwitch()).toBe(true); // b1 is carried across by a rotation's replay
-  expect(t.quietForDrain()).toBe(false); // but a reconnect cannot carry it
+  expect(t.quietForSwitch()).toBe(true); // the confirmed utterance and b1 are carried across by a rotation's replay
+  expect(t.quietForDrain()).toBe(false); // but a reconnect cannot carry them
+  expect(texts(t.replay(true))).toEqual(["a1", String(COMMIT), "b1"]);
+  t.committed();
+  t.clientResponseCreate(0);
+  t.responseCreated("r");
+  t.responseDone(); // answered: the utterance is in the conversation now
   expect(texts(t.replay(true))).toEqual(["b1"]);
   t.clientClear();
   expect(t.quietForDrain()).toBe(true);

@@ -40,7 +40,11 @@ export function turnModeOf(config: Json | undefined): TurnMode {
   return { manual, autoAnswer, transcription };
 }
 
-/** One utterance's input audio, from its first frame to the upstream's confirmation (and its transcript). */
+/**
+ * One utterance's input audio, from its first frame until the upstream confirmed it and the conversation
+ * holds it some other way: as the transcript (a session that transcribes), or as the context of the answer
+ * that followed (response.done). Until then a new upstream gets it again, with its commit.
+ */
 interface Segment {
   frames: Buffer[];
   bytes: number;
@@ -59,7 +63,7 @@ export interface CutAnswer {
 
 export class Turns {
   private open: Segment = { frames: [], bytes: 0, confirmed: false };
-  /** Committed segments, oldest first, until confirmed and (with transcription) transcribed. */
+  /** Committed segments, oldest first, until confirmed and then transcribed (or answered, without transcription). */
   private sealed: Segment[] = [];
   private heldBytes = 0;
   userSpeaking = false;
@@ -122,7 +126,6 @@ export class Turns {
       this.sealed[this.sealed.length - 1].confirmed = true;
       if (this.mode.autoAnswer) this.answerRequested = true;
     }
-    this.releaseDone();
   }
 
   /** The transcript of the oldest confirmed utterance arrived (or failed): its audio is no longer needed. */
@@ -137,10 +140,13 @@ export class Turns {
     this.responseId = responseId;
   }
 
+  /** An answer ended: without transcription, the utterances it answered are in the upstream's context, and the conversation's. */
   responseDone(): void {
     this.answerRequested = false;
     this.responding = false;
     this.responseId = undefined;
+    if (this.mode.transcription) return;
+    for (let i = this.sealed.length - 1; i >= 0; i--) if (this.sealed[i].confirmed) this.drop(i);
   }
 
   /** An upstream error: a commit of an empty buffer drops its segment; a refused response.create ends the wait. */
@@ -163,14 +169,18 @@ export class Turns {
     return this.responding;
   }
 
-  /** Nothing the retired upstream still owes the client: no commit unconfirmed, transcript due, answer requested or streaming, speech in progress. */
+  /**
+   * Nothing the retired upstream still owes the client: no commit unconfirmed, transcript due, answer
+   * requested or streaming, speech in progress. (Utterances confirmed and not answered yet are carried
+   * across by the replay.)
+   */
   quietForSwitch(): boolean {
-    return !this.userSpeaking && !this.answerInFlight() && this.sealed.length === 0;
+    return !this.userSpeaking && !this.answerInFlight() && !this.sealed.some((s) => !s.confirmed || this.mode.transcription);
   }
 
-  /** As above, and no utterance in progress either (a reconnect cannot carry audio the client already sent). */
+  /** As above, and no audio a reconnect could not carry: no utterance in progress, none unanswered. */
   quietForDrain(): boolean {
-    return this.quietForSwitch() && (this.mode.manual ? this.open.bytes === 0 : true);
+    return this.quietForSwitch() && this.sealed.length === 0 && (this.mode.manual ? this.open.bytes === 0 : true);
   }
 
   /** An event is due (a commit's confirmation, an answer, the rest of one) and the upstream has been silent for `silenceMs`. */
@@ -219,11 +229,6 @@ export class Turns {
   private sealOpen(commit: Buffer | true): void {
     this.sealed.push({ ...this.open, commit });
     this.open = { frames: [], bytes: 0, confirmed: false };
-  }
-
-  private releaseDone(): void {
-    if (this.mode.transcription) return;
-    for (let i = this.sealed.length - 1; i >= 0; i--) if (this.sealed[i].confirmed) this.drop(i);
   }
 
   private drop(index: number): void {
