@@ -73,6 +73,8 @@ export interface Emulator {
   url: string;
   port: number;
   setFaults(faults: Partial<EmulatorFaults>): void;
+  /** Answer length and thinking time from now on (open sessions included). */
+  configure(options: Partial<Pick<EmulatorOptions, "responseAudioMs" | "firstAudioDelayMs">>): void;
   stats(): EmulatorStats;
   close(): Promise<void>;
 }
@@ -125,7 +127,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         stats.open--;
       });
       new EmulatedSession(ws, socket, model, dialectFor(url.pathname, url.searchParams.get("api-version")), {
-        ...settings,
+        // Read at each use: `configure` changes the answers of open sessions too.
+        get firstAudioDelayMs() {
+          return settings.firstAudioDelayMs;
+        },
+        get responseAudioMs() {
+          return settings.responseAudioMs;
+        },
+        chunkMs: settings.chunkMs,
+        serverVad: settings.serverVad,
         faults: () => faults,
         count: (type) => (stats.received[type] = (stats.received[type] ?? 0) + 1),
         itemCreated: (item) => {
@@ -155,6 +165,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     port: address.port,
     setFaults(next) {
       faults = { ...faults, ...next };
+    },
+    configure(next) {
+      if (next.responseAudioMs !== undefined) settings.responseAudioMs = next.responseAudioMs;
+      if (next.firstAudioDelayMs !== undefined) settings.firstAudioDelayMs = next.firstAudioDelayMs;
     },
     stats: () => ({ ...stats, received: { ...stats.received }, items: [...stats.items], turns: [...stats.turns], responses: { ...stats.responses } }),
     async close() {
