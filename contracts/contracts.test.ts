@@ -1,5 +1,5 @@
 /** The contract's own rules: one upstream schema for both sides, refusals with their statuses. */
-import { apiKeyEnvOf, Refusal, refusalsCausedBy, UpstreamListSchema } from ".";
+import { apiKeyEnvOf, defaultMaxDetachedPerUser, Refusal, refusalsCausedBy, RESUME_STATE_DEFAULTS, resumeBytesPerUser, resumeStateMaxBytes, UpstreamListSchema } from ".";
 
 const entry = (name: string, extra: object = {}) => ({ name, url: `https://${name}.services.ai.azure.com`, kind: "voice-live", priority: 1, model: "gpt-realtime", ...extra });
 
@@ -22,4 +22,11 @@ test("refusals: 401 for every token reason, the client's own refusals apart from
   for (const [code, refusal] of Object.entries(Refusal)) if (code.startsWith("token_")) expect(refusal.status).toBe(401);
   expect(refusalsCausedBy("platform").sort()).toEqual(["admission_unavailable", "auth_unavailable", "draining", "instance_full", "upstream_busy"]);
   expect(refusalsCausedBy("client")).toEqual(expect.arrayContaining(["user_session_limit", "user_rate_limited", "bad_parameter", "token_no_expiry"]));
+});
+
+test("resume-state bounds per user: live plus detached sessions, each at most its items and configuration", () => {
+  // 128 KiB of items + 64 KiB of configuration = 196,608 bytes a session; 2 live + 4 detached = 1,179,648 bytes a user.
+  expect(resumeStateMaxBytes(RESUME_STATE_DEFAULTS)).toBe(196_608);
+  expect(defaultMaxDetachedPerUser(2)).toBe(4);
+  expect(resumeBytesPerUser(2, { ...RESUME_STATE_DEFAULTS, maxDetachedPerUser: 4 })).toBe(1_179_648);
 });

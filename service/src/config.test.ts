@@ -13,6 +13,15 @@ describe("loadConfig", () => {
     expect(c).toMatchObject({ port: 3000, sessionMaxMinutes: 45, upstreamRotateMinutes: 9, maxSessionsPerUser: 2, allowedOrigins: [] });
     expect(c.upstreams.map((u) => u.apiKey)).toEqual(["a", "u"]);
   });
+  test("resume-state bounds: byte defaults, overrides, the detached bound derived from the per-user limit, bad values named together", () => {
+    expect(loadConfig(env()).resumeState).toEqual({ itemMaxBytes: 32768, conversationMaxBytes: 131072, maxItems: 400, configMaxBytes: 65536, maxDetachedPerUser: 4 });
+    expect(loadConfig(env({ MAX_SESSIONS_PER_USER: "3" })).resumeState.maxDetachedPerUser).toBe(6);
+    expect(loadConfig(env({ RESUME_ITEM_MAX_BYTES: "1024", RESUME_CONVERSATION_MAX_BYTES: "4096", RESUME_CONFIG_MAX_BYTES: "2048", MAX_DETACHED_PER_USER: "2" })).resumeState)
+      .toMatchObject({ itemMaxBytes: 1024, conversationMaxBytes: 4096, configMaxBytes: 2048, maxDetachedPerUser: 2 });
+    expect(() => loadConfig(env({ RESUME_ITEM_MAX_BYTES: "9000", RESUME_CONVERSATION_MAX_BYTES: "4096", MAX_DETACHED_PER_USER: "1" })))
+      .toThrow(/MAX_DETACHED_PER_USER: must be a whole number >= MAX_SESSIONS_PER_USER \(2\), got "1"[\s\S]*RESUME_ITEM_MAX_BYTES: must not exceed RESUME_CONVERSATION_MAX_BYTES/);
+    expect(() => loadConfig(env({ RESUME_CONFIG_MAX_BYTES: "10" }))).toThrow(/RESUME_CONFIG_MAX_BYTES must be a whole number >= 256/);
+  });
   test("quotas, token lifetime and the operators' port: defaults, values, bad values named", () => {
     const c = loadConfig(env());
     expect(c).toMatchObject({ userConnectsPerMinute: 12, adminPort: undefined, auth: { maxLifetimeMinutes: 1440 } });

@@ -11,6 +11,9 @@ import type { SharedState } from "../../service/src/registry/types";
 import { startRedisServer, type RedisServer } from "../support/redisServer";
 import { connect, mintToken, refusal, startStack, type Client, type TestStack } from "../support/stack";
 
+// A few seconds each on an idle machine; generous on a loaded one.
+jest.setTimeout(90_000);
+
 let redis: RedisServer;
 const stacks: TestStack[] = [];
 const states: SharedState[] = [];

@@ -131,9 +131,11 @@ test("detached sessions count against the user: opening and dropping sessions in
     await Promise.all(pair.map(({ client }) => client.closed));
     await sleep(50);
   }
-  await sleep(300);
-  const states = (await raw.keys("a4:resume:*")).filter((k) => !k.endsWith(":items"));
-  // Ten sessions were opened; MAX_SESSIONS_PER_USER is 2 here, and twice that stay resumable.
+  // Ten sessions were opened; MAX_SESSIONS_PER_USER is 2 here, and twice that stay resumable (the last
+  // detach may still be in flight: wait for it, boundedly).
+  const stateKeys = async () => (await raw.keys("a4:resume:*")).filter((k) => !k.endsWith(":items"));
+  for (let waited = 0; (await stateKeys()).length > 4 && waited < 10_000; waited += 100) await sleep(100);
+  const states = await stateKeys();
   expect(states).toHaveLength(4);
   let used = 0;
   for (const key of states) used += await resumeMemory("a4:", key.slice("a4:resume:".length));
