@@ -56,8 +56,9 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 80
   return Date.now() - start;
 }
 
-async function withRaw<T>(run: (raw: ReturnType<typeof createClient>) => Promise<T>): Promise<T> {
-  const raw = createClient({ url: redis.url });
+const rawClient = () => createClient({ url: redis.url });
+async function withRaw<T>(run: (raw: ReturnType<typeof rawClient>) => Promise<T>): Promise<T> {
+  const raw = rawClient();
   await raw.connect();
   try {
     return await run(raw);
