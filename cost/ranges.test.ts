@@ -3,7 +3,7 @@ import { catalogById, defaultRanges, estimate, estimateRange, INTERVIEW_RANGES, 
 import { chartData } from "./chart";
 
 const catalog = catalogById("voice-live-gpt-realtime");
-const base: EstimateInput = { catalog, interviewsPerDay: 1000, durations: [{ minutes: 30, share: 0.7 }, { minutes: 45, share: 0.3 }], sizing: { ...SEED_SIZING, cpu: 1, memoryGiB: 2 } };
+const base: EstimateInput = { catalog, interviewsPerDay: 1000, durations: [{ minutes: 30, share: 0.7 }, { minutes: 45, share: 0.3 }], sizing: { ...SEED_SIZING, cpu: 1, memoryGiB: 2 }, rotateMinutes: 9 };
 const ranges = defaultRanges(base.durations!, 45);
 const r = estimateRange(base, ranges);
 
@@ -29,7 +29,7 @@ test("each parameter alone, at its low and its high value, the others expected",
 test("sorted by how much each moves the monthly total; the envelope brackets every single move", () => {
   const swings = r.sensitivity.map((x) => x.swing);
   expect(swings).toEqual([...swings].sort((a, b) => b - a));
-  expect(r.sensitivity[0].parameter).toBe("cacheHitRate");
+  expect(r.sensitivity[0].parameter).toBe("speakingShares"); // with rotation the re-sent context (what the cache discounts) stays small
   for (const x of r.sensitivity) {
     expect(r.low.monthly.total).toBeLessThanOrEqual(Math.min(x.monthly.low, x.monthly.high) + 1e-6);
     expect(r.high.monthly.total).toBeGreaterThanOrEqual(Math.max(x.monthly.low, x.monthly.high) - 1e-6);
@@ -42,8 +42,9 @@ test("sorted by how much each moves the monthly total; the envelope brackets eve
 
 test("truncation matters only once the conversation reaches the input limit", () => {
   const s = r.sensitivity.find((x) => x.parameter === "truncation")!;
-  expect(s.swing).toBe(0); // the expected interview stays under 28,672 tokens even at 45 minutes
-  const talkative = estimateRange({ ...base, session: { userSpeakingShare: 0.35, modelSpeakingShare: 0.45, turnsPerMinute: 2 } }, { ...ranges, speakingShares: { low: INTERVIEW_RANGES.speakingShares.high, expected: INTERVIEW_RANGES.speakingShares.high, high: INTERVIEW_RANGES.speakingShares.high }, turnsPerMinute: { low: 2, expected: 2, high: 2 } });
+  expect(s.swing).toBe(0); // with rotation every 9 minutes the expected interview peaks at ~12k tokens even at 45 minutes
+  // Without rotation, a talkative interview reaches the 28,224-token truncation point.
+  const talkative = estimateRange({ ...base, rotateMinutes: undefined, session: { userSpeakingShare: 0.35, modelSpeakingShare: 0.45, turnsPerMinute: 2 } }, { ...ranges, speakingShares: { low: INTERVIEW_RANGES.speakingShares.high, expected: INTERVIEW_RANGES.speakingShares.high, high: INTERVIEW_RANGES.speakingShares.high }, turnsPerMinute: { low: 2, expected: 2, high: 2 } });
   const t = talkative.sensitivity.find((x) => x.parameter === "truncation")!;
   expect(t.monthly.high).toBeGreaterThan(t.monthly.low * 1.5); // auto re-reads ~28k tokens uncached every turn past the limit
 });
