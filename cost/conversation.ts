@@ -72,7 +72,7 @@ export interface ConversationRun {
   /** Text tokens re-sent by priming over the session (billed as uncached text input once each). */
   primedTextTokens: number;
   peakInputTokens: number;
-  /** Each response's input, cached part and output (for the metering check and the hand computation). */
+  /** Each response's input, cached part and output, when asked for (the hand computation). */
   perResponse: Array<{ input: { audio: number; text: number }; cached: { audio: number; text: number }; output: { audio: number; text: number } }>;
 }
 
@@ -89,48 +89,73 @@ interface Item {
   text: number;
 }
 
-const total = (items: Item[]) => items.reduce((s, i) => ({ audio: s.audio + i.audio, text: s.text + i.text }), { audio: 0, text: 0 });
+/** The items on one connection, oldest first, with their running size (dropping from the front is O(1)). */
+class Items {
+  private list: Item[] = [];
+  private head = 0;
+  audio = 0;
+  text = 0;
+  get size(): number {
+    return this.audio + this.text;
+  }
+  get empty(): boolean {
+    return this.head >= this.list.length;
+  }
+  push(item: Item): void {
+    this.list.push(item);
+    this.audio += item.audio;
+    this.text += item.text;
+  }
+  shift(): void {
+    const item = this.list[this.head++];
+    this.audio -= item.audio;
+    this.text -= item.text;
+  }
+}
 
 /**
  * Runs a conversation. `newConnectionAt` lists the responses (0-based) that are the first on a new
  * upstream connection after the first one (rotations and failovers).
  */
-export function runConversation(turns: ConversationTurn[], rules: ConversationRules, newConnectionAt: Iterable<number> = []): ConversationRun {
+export function runConversation(turns: ConversationTurn[], rules: ConversationRules, newConnectionAt: Iterable<number> = [], keepPerResponse = false): ConversationRun {
   const fresh = new Set(newConnectionAt);
   const t: ConversationTokens = { audioInput: 0, audioCachedInput: 0, textInput: 0, textCachedInput: 0, audioOutput: 0, textOutput: 0 };
   const run: ConversationRun = { tokens: t, responses: turns.length, truncatedResponses: 0, primedResponses: 0, primedTextTokens: 0, peakInputTokens: 0, perResponse: [] };
   const instructions = rules.instructionsTokens;
   const room = Math.max(0, rules.truncationTokens - instructions);
   /** Items on the current connection, oldest first (primed text, then audio turns). */
-  let items: Item[] = [];
+  let items = new Items();
   let previous: Item | undefined;
   for (let k = 0; k < turns.length; k++) {
     const turn = turns[k];
     if (fresh.has(k) && k > 0) {
       // Priming: every earlier turn as text, the newest within the proxy's bound.
-      const texts = turns.slice(0, k).map((x) => x.userTranscript + x.replyText);
       let kept = 0;
-      const primed: Item[] = [];
-      for (let j = texts.length - 1; j >= 0 && kept + texts[j] <= rules.primedTextLimitTokens; j--) {
-        kept += texts[j];
-        if (texts[j] > 0) primed.unshift({ audio: 0, text: texts[j] });
+      let from = k;
+      while (from > 0) {
+        const text = turns[from - 1].userTranscript + turns[from - 1].replyText;
+        if (kept + text > rules.primedTextLimitTokens) break;
+        kept += text;
+        from--;
       }
-      items = primed;
+      items = new Items();
+      for (let j = from; j < k; j++) {
+        const text = turns[j].userTranscript + turns[j].replyText;
+        if (text > 0) items.push({ audio: 0, text });
+      }
       previous = undefined;
       run.primedResponses++;
       run.primedTextTokens += kept;
     }
     const current: Item = { audio: turn.userAudio, text: 0 };
     let truncated = false;
-    const size = (list: Item[]) => { const s = total(list); return s.audio + s.text; };
-    if (size(items) + current.audio > room) {
+    if (items.size + current.audio > room) {
       const target = rules.truncation.type === "auto" ? room : rules.truncation.retentionRatio * room;
-      while (items.length > 0 && size(items) + current.audio > target) items.shift();
+      while (!items.empty && items.size + current.audio > target) items.shift();
       truncated = true;
       run.truncatedResponses++;
     }
-    const history = total(items);
-    const input = { audio: history.audio + current.audio, text: instructions + history.text };
+    const input = { audio: items.audio + current.audio, text: instructions + items.text };
     run.peakInputTokens = Math.max(run.peakInputTokens, input.audio + input.text);
     // The reusable prefix: the previous input on this connection, unless history was just cut (then
     // only the instructions still match).
@@ -145,9 +170,10 @@ export function runConversation(turns: ConversationTurn[], rules: ConversationRu
     t.textInput += input.text - cached.text;
     t.audioOutput += turn.replyAudio;
     t.textOutput += turn.replyText;
-    run.perResponse.push({ input, cached, output: { audio: turn.replyAudio, text: turn.replyText } });
+    if (keepPerResponse) run.perResponse.push({ input, cached, output: { audio: turn.replyAudio, text: turn.replyText } });
     previous = input;
-    items.push(current, { audio: turn.replyAudio, text: turn.replyText });
+    items.push(current);
+    items.push({ audio: turn.replyAudio, text: turn.replyText });
   }
   return run;
 }

@@ -1,6 +1,6 @@
 /** Low / expected / high from stated ranges, and which parameter moves the total most. */
 import { catalogById, defaultRanges, estimate, estimateRange, INTERVIEW_RANGES, SEED_SIZING, type EstimateInput } from ".";
-import { chartData } from "./chart";
+import { chartData, wrap } from "./chart";
 
 const catalog = catalogById("voice-live-gpt-realtime");
 const base: EstimateInput = { catalog, interviewsPerDay: 1000, durations: [{ minutes: 30, share: 0.7 }, { minutes: 45, share: 0.3 }], sizing: { ...SEED_SIZING, cpu: 1, memoryGiB: 2 }, rotateMinutes: 9 };
@@ -49,14 +49,19 @@ test("truncation matters only once the conversation reaches the input limit", ()
   expect(t.monthly.high).toBeGreaterThan(t.monthly.low * 1.5); // auto re-reads ~28k tokens uncached every turn past the limit
 });
 
-test("the chart's rows: the band brackets the expected line; no PTU series where PTU does not exist", () => {
-  const { rows, ptu } = chartData({ base, ranges, maxInterviewsPerDay: 2000, title: "t", subtitle: "s" }, 4);
+test("the chart's rows: the p10-p90 band brackets the expected (mean) line; no PTU series where PTU does not exist", () => {
+  const { rows, ptu } = chartData({ base, maxInterviewsPerDay: 2000, title: "t", subtitle: "s" }, 4);
   expect(rows.map((x) => x.interviewsPerDay)).toEqual([0, 500, 1000, 1500, 2000]);
   for (const row of rows) {
-    expect(row.low).toBeLessThanOrEqual(row.expected);
-    expect(row.expected).toBeLessThanOrEqual(row.high);
+    expect(row.low).toBeLessThanOrEqual(row.expected + 1e-6);
+    expect(row.expected).toBeLessThanOrEqual(row.high + 1e-6);
     expect(row.ptu).toBeUndefined();
   }
-  expect(rows[2].expected).toBeCloseTo(r.expected.monthly.total, 6);
+  expect(rows[4].high - rows[4].low).toBeGreaterThan(rows[2].high - rows[2].low); // the band widens with volume
   expect(ptu).toMatchObject({ available: false, reason: expect.stringMatching(/^not available for this model/) });
+});
+
+test("subtitle lines are wrapped to fit the chart", () => {
+  expect(wrap("aaa bbb ccc ddd", 7)).toEqual(["aaa bbb", "ccc ddd"]);
+  expect(wrap("a".repeat(12), 5)).toEqual(["a".repeat(12)]); // a word longer than the width stays whole
 });
