@@ -7,6 +7,7 @@
  * Then the session (session/core.ts) runs on the upgraded socket, wired here to the upstreams, the
  * shared store and telemetry.
  */
+import { DRAIN_FLUSH_MS, drainTimings } from "../session/drain";
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type ServerOptions as TlsOptions } from "node:https";
@@ -25,7 +26,7 @@ import {
   type SessionMeterTotals,
 } from "../../../cost";
 import type { ServiceConfig } from "../config";
-import { RegistryUnavailable, type Lease, type ResumeState, type SharedState } from "../registry/types";
+import { RegistryUnavailable, type Lease, type ResumeState, type SharedState, type WriteResult } from "../registry/types";
 import { realClock, type Clock } from "../session/clock";
 import { DEFAULT_SESSION_LIMITS, NoUpstreamAvailable, Session, type SessionLimits, type SessionStore, type UpstreamLink } from "../session/core";
 import { wsLeg } from "../session/legs";
@@ -152,12 +153,15 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
   /** Admissions past the capacity check that have not become sessions yet: they count against the limit. */
   let admitting = 0;
   let draining = false;
+  // Every step of a drain fits in the platform's grace (session/drain.ts).
+  const drainPlan = drainTimings(config.terminationGraceSeconds, config.drainDelaySeconds);
   const limits: ProxyLimits = {
     ...DEFAULT_SESSION_LIMITS, ...DEFAULT_PROXY_LIMITS,
     sessionMaxMs: config.sessionMaxMinutes * 60_000,
     rotateMs: config.upstreamRotateMinutes * 60_000,
     idleMs: config.sessionIdleMinutes * 60_000,
-    drainDelayMs: config.drainDelaySeconds * 1000,
+    drainDelayMs: drainPlan.delayMs,
+    drainQuietMaxMs: drainPlan.quietMaxMs,
     ...deps.limits,
   };
   const telemetry = await createTelemetry({ connectionString: config.appInsightsConnectionString, activeSessions: () => held.size });
@@ -288,7 +292,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
   async function admitSession(req: IncomingMessage, socket: Duplex, head: Buffer, route: ClientRoute & { model: string }, userId: string, reserved: string): Promise<boolean> {
     const routeKey = { path: route.path, model: route.model };
     let resumeStatus: ResumeStatus = "new";
-    let claimed: { lease: Lease; state: ResumeState } | undefined;
+    let claimed: { lease: Lease; state: ResumeState; rewrite?: boolean } | undefined;
     let storeUp = true;
     try {
       const token = resumeTokenOf(req);
@@ -318,7 +322,8 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     const startedAt = claimed?.state.startedAt ?? clock.now();
     const resumeToken = claimed?.lease.token ?? randomBytes(32).toString("base64url");
     let lease: Lease = claimed?.lease ?? { token: resumeToken, generation: 1 };
-    let dirty = !storeUp;
+    // A claimed state in an outdated form, or over today's bounds, is written again whole (bounded) at the next heartbeat.
+    let dirty = !storeUp || claimed?.rewrite === true;
     if (!claimed && storeUp) {
       try {
         lease = await resume.create(resumeToken, { sessionId, userId, path: route.path, model: route.model, startedAt });
@@ -383,14 +388,18 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     // Writes in flight per session are bounded: a client flooding conversation items cannot flood Redis.
     // Past the bound the session is marked dirty and its whole state is written once at the next heartbeat.
     let inFlight = 0;
-    const guardWrite = async (write: () => Promise<boolean>): Promise<boolean> => {
+    const guardWrite = async (write: () => Promise<WriteResult>): Promise<boolean> => {
       if (inFlight >= MAX_WRITES_IN_FLIGHT) {
         entry.dirty = true;
         return true;
       }
       inFlight++;
       try {
-        return await write();
+        const result = await write();
+        // State the store lost (restarted empty, or expired while frozen) is not a takeover: the next
+        // heartbeat writes it again whole from this connection. Only a higher generation ends the session.
+        if (result === "missing") entry.dirty = true;
+        return result !== "replaced";
       } catch (error) {
         if (!(error instanceof RegistryUnavailable)) throw error;
         entry.dirty = true;
@@ -410,6 +419,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
       client: wsLeg(client),
       clock,
       limits,
+      conversationLimits: config.resumeState,
       connect: (exclude, signal) => {
         const first = reserved;
         reserved = undefined;
@@ -519,12 +529,17 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
 
   // The instance heartbeat: one round trip for every registry membership, one for every resume state.
   const heartbeat = clock.every(limits.heartbeatMs, () => void beat());
+  // Redis back after losing the connection (a restart): the registry is whole again at once, not a heartbeat later.
+  deps.state.onReconnect(() => void beat());
   let beating = false;
   async function beat(): Promise<void> {
     if (beating) return;
     beating = true;
     try {
-      await registry.heartbeat();
+      // Sessions re-registered over their user's limit (admitted on local limits while Redis was away, or
+      // after Redis lost the memberships) are closed, newest first; they stay resumable.
+      const { overLimit } = await registry.heartbeat(config.maxSessionsPerUser);
+      for (const id of overLimit) held.get(id)?.session.end({ kind: "user_limit", limit: config.maxSessionsPerUser });
       const live = [...held.values()];
       const { replaced, missing } = await resume.refresh(live.map((h) => h.lease));
       for (const token of replaced) live.find((h) => h.lease.token === token)?.session.replaced();
@@ -556,7 +571,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
       // With sessions to hand over, wait for the load balancer to see readiness fail first.
       if (held.size > 0) await new Promise<void>((r) => clock.after(limits.drainDelayMs, r));
       // The state is detached before the client hears "reconnect": its next connection, anywhere, finds it.
-      await Promise.all([...held.values()].map((h) => h.session.drain(() => withDeadline(h.session.flushWrites().then(() => resume.detach(h.lease)), 2_000))));
+      await Promise.all([...held.values()].map((h) => h.session.drain(() => withDeadline(h.session.flushWrites().then(() => resume.detach(h.lease)), DRAIN_FLUSH_MS))));
     })();
     return drained;
   };
@@ -569,7 +584,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     health,
     sessions: () => [...held.values()].map((h) => h.session),
     drain,
-    async close(graceMs = limits.drainDelayMs + limits.drainQuietMaxMs + 5_000) {
+    async close(graceMs = limits.drainDelayMs + limits.drainQuietMaxMs + DRAIN_FLUSH_MS) {
       draining = true;
       await withDeadline(drain(), graceMs);
       heartbeat.cancel();
