@@ -128,7 +128,8 @@ describe("the budget follows from one estimate of the upstreams' own catalog", (
     expect(e.catalogs.map((c) => [c.id, c.share])).toEqual([["voice-live-gpt-realtime", 1]]);
     expect(e.input.durations).toEqual([{ minutes: 30, share: 0.7 }, { minutes: 45, share: 0.3 }]);
     expect(sizing.range!.expected).toBe(e);
-    expect(sizing.budget.amount).toBe(Math.ceil(e.monthly.total * 1.2));
+    // The model and base infrastructure plus 20%, and the private network's share plus 20% (stacks/networkSizing.ts).
+    expect(sizing.budget.amount).toBe(Math.ceil(e.monthly.total * 1.2) + Math.ceil(sizing.network.cost.monthly * 1.2));
     expect(sizing.budget.derivation!.range!.low).toBeLessThan(e.monthly.total);
     expect(sizing.budget.derivation!.range!.high).toBeGreaterThan(e.monthly.total);
     expect(sizing.budget.derivation!.lines[0]).toBe("upstream au (voice-live gpt-realtime, priority 1, 100% of new sessions): catalog voice-live-gpt-realtime");
@@ -239,7 +240,10 @@ test("hosting: containerApps or appService; an App Service plan's instance limit
   // 50 replicas exceed a Premium v3 plan's 30 instances; the Container Apps CPU/memory pairing no longer applies.
   raw.memoryGiB = 8;
   raw.replicas = { min: 2, max: 50 };
-  expect(problems("prod", raw)).toEqual(["prod: replicas.max: an App Service Premium v3 plan runs at most 30 instances, got 50"]);
+  expect(problems("prod", raw)).toEqual([
+    "prod: replicas.max: an App Service Premium v3 plan runs at most 30 instances, got 50",
+    "prod: network.enabled: the private network is built for Container Apps hosting only",
+  ]);
   expect(loadStackConfigFile("small", root)).toMatchObject({ hosting: "appService", appService: { sku: "P2v3" } });
   expect(loadStackConfigFile("prod", root).hosting).toBe("containerApps");
 });

@@ -375,11 +375,10 @@ export function sizeStack(config: StackConfig): StackSizing {
       ...network.cost.unpriced.map((u) => `network, not priced: ${u}`),
     ],
   } : undefined;
-  if (networkShare) {
-    networkShare.lines.push(derivation
-      ? `network $${networkShare.monthly.toFixed(2)} + ${config.budget.headroomPercent}% headroom = $${networkShare.amount}; budget $${derivation.amount} + $${networkShare.amount} = $${derivation.amount + networkShare.amount}`
-      : `network $${networkShare.monthly.toFixed(2)} a month is not in the fixed budget.amount ($${budgetAmount})`);
+  if (networkShare && derivation) {
+    networkShare.lines.push(`network $${networkShare.monthly.toFixed(2)} + ${config.budget.headroomPercent}% headroom = $${networkShare.amount}; budget $${derivation.amount} + $${networkShare.amount} = $${derivation.amount + networkShare.amount}`);
   }
+  const totalBudget = derivation ? derivation.amount + (networkShare?.amount ?? 0) : budgetAmount;
   return {
     sessionCapacity: sessionCapacity(infrastructure),
     capacityAlertThreshold: capacityAlertThreshold(config),
@@ -388,7 +387,7 @@ export function sizeStack(config: StackConfig): StackSizing {
     // The simulation models Container Apps' rules; App Service's autoscaler follows CPU instead.
     scaleDays: config.hosting === "containerApps" ? scaleDaysFor(config) : undefined,
     appServiceAutoscale: config.hosting === "appService" ? appServiceAutoscale(config) : undefined,
-    dailySpendAlertUsd: dailySpendAlertUsd(budgetAmount, daysPerMonth),
+    dailySpendAlertUsd: dailySpendAlertUsd(totalBudget, daysPerMonth),
     terminationGraceSeconds: TERMINATION_GRACE_SECONDS,
     probeTimeouts: { liveness: probeTimeoutSeconds(LIVENESS_PERIOD_SECONDS), readiness: probeTimeoutSeconds(READINESS_PERIOD_SECONDS) },
     logDailyCap: logDailyCap(config, base?.catalog ?? catalogById(DEFAULT_CATALOG_ID)),
@@ -397,9 +396,7 @@ export function sizeStack(config: StackConfig): StackSizing {
     estimate: e,
     range,
     capacityPlan: e?.capacity,
-    budget: derivation
-      ? { amount: derivation.amount + (networkShare?.amount ?? 0), derivation, network: networkShare }
-      : { amount: budgetAmount, network: networkShare },
+    budget: derivation ? { amount: totalBudget, derivation, ...(networkShare ? { network: networkShare } : {}) } : { amount: budgetAmount },
     network,
     sessionsPerReplicaBasis: basis,
     warnings: [
@@ -407,6 +404,7 @@ export function sizeStack(config: StackConfig): StackSizing {
         ? [`sessionsPerReplica: ${config.sessionsPerReplica} is above the ${basis.measured} the measured capacity supports for ${config.cpu} vCPU / ${config.memoryGiB} GiB (${basis.explanation}); measure again (${MEASURED_CAPACITY.command}) before relying on it`]
         : []),
       ...(e && base ? [...lengthWarning(base, e), ...e.capacity.warnings] : []),
+      ...(networkShare && !derivation ? [`budget: the fixed budget.amount ($${budgetAmount}) does not include the private network and edge, $${networkShare.monthly.toFixed(2)} a month (npm run plan lists them)`] : []),
     ],
   };
 }
