@@ -19,7 +19,7 @@ export const ScaleRuleName = { http: "http-starts", openSessions: "open-sessions
  *   registry's sorted set of open sessions (the scaler runs TYPE, then ZCARD for a zset), target
  *   `listLength` = sessionsPerReplica per replica: replicas follow the sessions that are open, which is
  *   what costs. Password from the Key Vault-backed secret `redis-key`; TLS on. The registry prunes
- *   members one TTL (45 s) after their last heartbeat, so a crashed replica's sessions stop counting.
+ *   members one TTL (15 s) after their last heartbeat, so a crashed replica's sessions stop counting.
  */
 export function scaleRules(scale: ScaleSettings, redis: { host: string; port: number }): azureInputs.app.ScaleRuleArgs[] {
   return [
