@@ -3,6 +3,7 @@ import * as app from "@pulumi/azure-native/app";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
 import { HealthPath, OPEN_SESSIONS_KEY, SERVICE_PORT } from "../contracts";
 import type { StackConfig } from "./config";
+import { KEDA_REDIS_SCALER } from "./azureLiterals";
 import { apiKeySecretName, REDIS_KEY_SECRET, serviceEnvironment } from "./serviceEnv";
 import { LIVENESS_PERIOD_SECONDS, READINESS_PERIOD_SECONDS, type ScaleSettings, type StackSizing } from "./sizing";
 
@@ -27,7 +28,7 @@ export function scaleRules(scale: ScaleSettings, redis: { host: string; port: nu
     {
       name: ScaleRuleName.openSessions,
       custom: {
-        type: "redis",
+        type: KEDA_REDIS_SCALER.type,
         metadata: {
           address: `${redis.host}:${redis.port}`,
           listName: OPEN_SESSIONS_KEY,
@@ -35,7 +36,7 @@ export function scaleRules(scale: ScaleSettings, redis: { host: string; port: nu
           enableTLS: "true",
           databaseIndex: "0",
         },
-        auth: [{ secretRef: REDIS_KEY_SECRET, triggerParameter: "password" }],
+        auth: [{ secretRef: REDIS_KEY_SECRET, triggerParameter: KEDA_REDIS_SCALER.passwordParameter }],
       },
     },
   ];
