@@ -15,6 +15,8 @@ export const Env = {
   sessionIdleMinutes: "SESSION_IDLE_MINUTES",
   resumeTtlSeconds: "RESUME_TTL_SECONDS",
   drainDelaySeconds: "DRAIN_DELAY_SECONDS",
+  /** The platform's grace between SIGTERM and SIGKILL (Container Apps terminationGracePeriodSeconds): the drain fits in it. */
+  terminationGraceSeconds: "TERMINATION_GRACE_SECONDS",
   upstreamRotateMinutes: "UPSTREAM_ROTATE_MINUTES",
   maxSessionsPerUser: "MAX_SESSIONS_PER_USER",
   maxSessionsPerInstance: "MAX_SESSIONS_PER_INSTANCE",

@@ -129,6 +129,15 @@ export interface ProxyResumedEvent {
   resumed_items: number;
   /** Session time used so far. */
   elapsed_ms: number;
+  /** Why, when the client connection stayed (the upstream was replaced under it): "upstream_failover". */
+  reason?: string;
+  /**
+   * The lost upstream owed an answer (asked for, or streaming) that will not come: the client asks
+   * again with `response.create` (the client library does). The user's turn itself was carried over.
+   */
+  response_cut?: boolean;
+  /** The cut answer's response id, when it had started. */
+  cut_response_id?: string;
 }
 
 /**

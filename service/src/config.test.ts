@@ -23,6 +23,13 @@ describe("loadConfig", () => {
     expect(loadConfig(env({ UPSTREAMS: JSON.stringify([upstream("au", 1, { connectionsPerMinute: 120 })]) })).upstreams[0].connectionsPerMinute).toBe(120);
     expect(() => loadConfig(env({ UPSTREAMS: JSON.stringify([upstream("au", 1, { connectionsPerMinute: 0 })]) }))).toThrow(/UPSTREAMS\[0\]\["connectionsPerMinute"\]/);
   });
+  test("UPSTREAM_ROTATE_MINUTES may be a fraction (short rotations in tests); TERMINATION_GRACE_SECONDS defaults to Container Apps' 30", () => {
+    expect(loadConfig(env({ UPSTREAM_ROTATE_MINUTES: "0.05" })).upstreamRotateMinutes).toBe(0.05);
+    expect(() => loadConfig(env({ UPSTREAM_ROTATE_MINUTES: "0" }))).toThrow(/UPSTREAM_ROTATE_MINUTES must be a number > 0, got "0"/);
+    expect(loadConfig(env()).terminationGraceSeconds).toBe(30);
+    expect(loadConfig(env({ TERMINATION_GRACE_SECONDS: "60" })).terminationGraceSeconds).toBe(60);
+    expect(() => loadConfig(env({ TERMINATION_GRACE_SECONDS: "0" }))).toThrow(/TERMINATION_GRACE_SECONDS must be a whole number >= 1/);
+  });
   test("TEST_PAGE: off unless exactly \"true\"; another value is named", () => {
     expect(loadConfig(env()).testPage).toBe(false);
     expect(loadConfig(env({ TEST_PAGE: "true" })).testPage).toBe(true);

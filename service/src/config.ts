@@ -16,6 +16,7 @@ export const DEFAULTS = {
   sessionIdleMinutes: SESSION_DEFAULTS.idleMinutes,
   resumeTtlSeconds: SESSION_DEFAULTS.resumeTtlSeconds,
   drainDelaySeconds: SESSION_DEFAULTS.drainDelaySeconds,
+  terminationGraceSeconds: SESSION_DEFAULTS.terminationGraceSeconds,
   /** All interfaces: the container's ingress reaches it. `npm start` listens on loopback. */
   host: "0.0.0.0",
   maxSessionsPerInstance: instanceSessionLimit(DEFAULT_SESSIONS_PER_REPLICA),
@@ -47,6 +48,21 @@ const intFrom = (name: string, fallback: number, min = 1) =>
       return n;
     });
 
+/** A positive number, fractions allowed (a rotation every 0.05 minutes = 3 s, for tests). */
+const positiveFrom = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === "") return fallback;
+      const n = Number(value);
+      if (!Number.isFinite(n) || n <= 0) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a number > 0, got "${value}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
 const list = z
   .string()
   .optional()
@@ -65,7 +81,8 @@ const EnvSchema = z.object({
   [Env.sessionIdleMinutes]: intFrom(Env.sessionIdleMinutes, DEFAULTS.sessionIdleMinutes, 0),
   [Env.resumeTtlSeconds]: intFrom(Env.resumeTtlSeconds, DEFAULTS.resumeTtlSeconds),
   [Env.drainDelaySeconds]: intFrom(Env.drainDelaySeconds, DEFAULTS.drainDelaySeconds, 0),
-  [Env.upstreamRotateMinutes]: intFrom(Env.upstreamRotateMinutes, DEFAULTS.upstreamRotateMinutes),
+  [Env.terminationGraceSeconds]: intFrom(Env.terminationGraceSeconds, DEFAULTS.terminationGraceSeconds),
+  [Env.upstreamRotateMinutes]: positiveFrom(Env.upstreamRotateMinutes, DEFAULTS.upstreamRotateMinutes),
   [Env.maxSessionsPerUser]: intFrom(Env.maxSessionsPerUser, DEFAULTS.maxSessionsPerUser),
   [Env.maxSessionsPerInstance]: intFrom(Env.maxSessionsPerInstance, DEFAULTS.maxSessionsPerInstance),
   [Env.resumeItemMaxBytes]: intFrom(Env.resumeItemMaxBytes, RESUME_STATE_DEFAULTS.itemMaxBytes, 256),
@@ -97,6 +114,8 @@ export interface ServiceConfig {
   sessionIdleMinutes: number;
   resumeTtlSeconds: number;
   drainDelaySeconds: number;
+  /** SIGTERM to SIGKILL: every drain step is derived from it (session/drain.ts). */
+  terminationGraceSeconds: number;
   upstreamRotateMinutes: number;
   maxSessionsPerUser: number;
   maxSessionsPerInstance: number;
@@ -189,6 +208,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     sessionIdleMinutes: vars.SESSION_IDLE_MINUTES,
     resumeTtlSeconds: vars.RESUME_TTL_SECONDS,
     drainDelaySeconds: vars.DRAIN_DELAY_SECONDS,
+    terminationGraceSeconds: vars.TERMINATION_GRACE_SECONDS,
     upstreamRotateMinutes: vars.UPSTREAM_ROTATE_MINUTES,
     maxSessionsPerUser: vars.MAX_SESSIONS_PER_USER,
     maxSessionsPerInstance: vars.MAX_SESSIONS_PER_INSTANCE,

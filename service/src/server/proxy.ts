@@ -7,6 +7,7 @@
  * Then the session (session/core.ts) runs on the upgraded socket, wired here to the upstreams, the
  * shared store and telemetry.
  */
+import { DRAIN_FLUSH_MS, drainTimings } from "../session/drain";
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type ServerOptions as TlsOptions } from "node:https";
@@ -152,12 +153,15 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
   /** Admissions past the capacity check that have not become sessions yet: they count against the limit. */
   let admitting = 0;
   let draining = false;
+  // Every step of a drain fits in the platform's grace (session/drain.ts).
+  const drainPlan = drainTimings(config.terminationGraceSeconds, config.drainDelaySeconds);
   const limits: ProxyLimits = {
     ...DEFAULT_SESSION_LIMITS, ...DEFAULT_PROXY_LIMITS,
     sessionMaxMs: config.sessionMaxMinutes * 60_000,
     rotateMs: config.upstreamRotateMinutes * 60_000,
     idleMs: config.sessionIdleMinutes * 60_000,
-    drainDelayMs: config.drainDelaySeconds * 1000,
+    drainDelayMs: drainPlan.delayMs,
+    drainQuietMaxMs: drainPlan.quietMaxMs,
     ...deps.limits,
   };
   const telemetry = await createTelemetry({ connectionString: config.appInsightsConnectionString, activeSessions: () => held.size });
@@ -567,7 +571,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
       // With sessions to hand over, wait for the load balancer to see readiness fail first.
       if (held.size > 0) await new Promise<void>((r) => clock.after(limits.drainDelayMs, r));
       // The state is detached before the client hears "reconnect": its next connection, anywhere, finds it.
-      await Promise.all([...held.values()].map((h) => h.session.drain(() => withDeadline(h.session.flushWrites().then(() => resume.detach(h.lease)), 2_000))));
+      await Promise.all([...held.values()].map((h) => h.session.drain(() => withDeadline(h.session.flushWrites().then(() => resume.detach(h.lease)), DRAIN_FLUSH_MS))));
     })();
     return drained;
   };
@@ -580,7 +584,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     health,
     sessions: () => [...held.values()].map((h) => h.session),
     drain,
-    async close(graceMs = limits.drainDelayMs + limits.drainQuietMaxMs + 5_000) {
+    async close(graceMs = limits.drainDelayMs + limits.drainQuietMaxMs + DRAIN_FLUSH_MS) {
       draining = true;
       await withDeadline(drain(), graceMs);
       heartbeat.cancel();
