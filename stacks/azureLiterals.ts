@@ -189,3 +189,23 @@ export const AZURE_OPENAI_MODEL_REGIONS: { models: Record<string, RegionOffer[]>
   source: "https://learn.microsoft.com/azure/ai-foundry/openai/how-to/realtime-audio-webrtc (\"available for global deployments in East US 2 and Sweden Central\"; MicrosoftDocs/azure-ai-docs commits 9615d22 and 41aa75c list gpt-4o-realtime-preview 2024-12-17 and gpt-realtime 2025-08-28 there)",
   read: READ,
 };
+
+/**
+ * KEDA's redis scaler as Container Apps runs it (a custom scale rule's `type` and metadata; KEDA counts a
+ * sorted set with ZCARD). The metadata names and the auth parameter are KEDA's.
+ */
+export const KEDA_REDIS_SCALER = {
+  type: "redis",
+  /** The scale rule's auth entry that carries the Redis password. */
+  passwordParameter: "password",
+  metadataKeys: ["address", "listName", "listLength", "enableTLS", "databaseIndex"],
+  source: "https://keda.sh/docs/2.13/scalers/redis-lists (trigger type redis; metadata address host:port, listName, listLength, enableTLS, databaseIndex; password via TriggerAuthentication parameter `password`)",
+  read: READ,
+} as const;
+
+/**
+ * ACR's user name for a login with a refresh token from /oauth2/exchange. NOT confirmed by a search on
+ * 2026-12-03 (the exchange endpoint is: learn.microsoft.com ContainerRegistryClient.ExchangeAadAccessTokenForAcrRefreshToken,
+ * "Exchange AAD tokens for an ACR refresh Token"); the value is the one `az acr login --expose-token` uses.
+ */
+export const ACR_REFRESH_TOKEN_USER = "00000000-0000-0000-0000-000000000000";

@@ -26,7 +26,7 @@ describe("npm run cost", () => {
   test("--stack prod: Voice Live priced by its tier with ranges and sources; the same budget the plan derives", async () => {
     const { stdout } = await cost("--stack", "prod", "--format", "json");
     const json = JSON.parse(stdout);
-    expect(json.catalogs).toEqual([{ id: "voice-live-gpt-realtime", name: "Azure Voice Live, gpt-realtime (Pro tier)", share: 1, upstreams: ["au"] }]);
+    expect(json.catalogs).toEqual([{ id: "voice-live-gpt-realtime", name: "Azure Voice Live, gpt-realtime (Pro tier)", share: 1, upstreams: ["us"] }]);
     expect(json.input).toMatchObject({ interviewsPerDay: 1000, durations: [{ minutes: 30, share: 0.7 }, { minutes: 45, share: 0.3 }] });
     expect(json.input.sizing).toMatchObject({ minReplicas: 2, maxReplicas: 13, sessionsPerReplica: 233, cpu: 1, memoryGiB: 2, redisSku: "Balanced_B1" });
     // Percentiles from the stated distributions, the stack's cache range among them; rotation every 9 minutes.
