@@ -167,7 +167,8 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
 
   const alerts = new Alerts("alerts", {
     resourceGroupName, location, actionGroupName: names.actionGroup, config, sizing,
-    appInsightsId: observability.appInsights.id, containerAppId: config.hosting === "containerApps" ? host.id : undefined, redisId: redis.resourceId, redisKind: redis.kind,
+    appInsightsId: observability.appInsights.id, workspaceId: observability.workspace.id,
+    containerApp: config.hosting === "containerApps" ? { id: host.id, name: names.containerApp } : undefined, redisId: redis.resourceId, redisKind: redis.kind,
     frontDoorProfileId: frontDoor?.profile.id, webhookUrl: secrets.alertWebhookUrl,
   });
 
