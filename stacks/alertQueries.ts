@@ -26,7 +26,7 @@ import {
   ConnectStage, LATENCY_OVERFLOW_BUCKET, Metric, MetricAttribute, PLATFORM_ERROR_CODES, refusalsCausedBy,
 } from "../contracts";
 import type { StackConfig } from "./config";
-import type { RatioAlertGate, StackSizing } from "./sizing";
+import { LATENCY_SAMPLE_TURNS, type RatioAlertGate, type StackSizing } from "./sizing";
 
 /** A customMetrics row (timestamp in ms since the epoch). */
 export interface MetricRow {
@@ -79,8 +79,8 @@ export interface LogAlertSpec {
   measureOf(rows: AlertRows): number | undefined;
 }
 
-/** The latency alert needs this many turns in its window. */
-export const MIN_TURNS = 20;
+/** The latency alert needs this many turns in its window (its window is sized for it: sizing.latencyAlertWindow). */
+export const MIN_TURNS = LATENCY_SAMPLE_TURNS;
 
 /** The restart alert's window: a crash loop restarts a replica every few minutes (back-off). */
 export const RESTART_WINDOW_MINUTES = 15;
@@ -167,7 +167,7 @@ export function logAlerts(
         return open.length ? Math.max(...open) : undefined;
       },
     },
-    latencyAlert(a.latencyP95Ms, window),
+    latencyAlert(a.latencyP95Ms, gates.latencyWindowMinutes),
     {
       name: "error-rate",
       description: `Sessions ending on a platform error (${PLATFORM_ERROR_CODES.join(", ")}): at least ${gates.platformErrors.minEvents} in ${gates.platformErrors.windowMinutes} min and above ${a.errorRatePercent}% of the sessions open or started in that window`,

@@ -300,7 +300,7 @@ export function sizeStack(config: StackConfig): StackSizing {
     scaleDays: config.hosting === "containerApps" ? scaleDaysFor(config) : undefined,
     appServiceAutoscale: config.hosting === "appService" ? appServiceAutoscale(config) : undefined,
     dailySpendAlertUsd: dailySpendAlertUsd(budgetAmount, daysPerMonth),
-    alertGates: alertGates(config),
+    alertGates: alertGates(config, e ? e.capacity.peakMeanSessions * e.input.session.turnsPerMinute : undefined),
     terminationGraceSeconds: TERMINATION_GRACE_SECONDS,
     topPriorityUpstreams: topPriorityUpstreams(config),
     infrastructure,
@@ -415,15 +415,32 @@ export function frontDoor5xxGate(arrivals: number[] | undefined, configuredPerce
   return { windowMinutes: longest, minRequests: MIN_ALERT_EVENTS, percent: Math.max(configuredPercent, outagePercent), ...busiest(longest) };
 }
 
+/** The latency alert's turns minimum (a share of fewer turns moves by more than 5% per turn). */
+export const LATENCY_SAMPLE_TURNS = 20;
+
+/**
+ * The latency alert's window: the shortest (not shorter than the configured one) in which the busiest
+ * moment's turns (open sessions x turns per minute, from the cost model's estimate) reach
+ * LATENCY_SAMPLE_TURNS, else the longest. Without an estimate, the configured window.
+ */
+export function latencyAlertWindow(turnsPerMinuteAtPeak: number | undefined, configuredWindowMinutes: number): number {
+  if (turnsPerMinuteAtPeak === undefined) return configuredWindowMinutes;
+  if (!(turnsPerMinuteAtPeak >= 0)) throw new RangeError(`turns per minute must be >= 0, got ${turnsPerMinuteAtPeak}`);
+  const windows = LOG_ALERT_WINDOWS_MINUTES.filter((w) => w >= configuredWindowMinutes);
+  return windows.find((w) => turnsPerMinuteAtPeak * w >= LATENCY_SAMPLE_TURNS) ?? windows[windows.length - 1] ?? configuredWindowMinutes;
+}
+
 export interface AlertGates {
+  latencyWindowMinutes: number;
   platformErrors: RatioAlertGate;
   connectFailures: RatioAlertGate;
   frontDoor5xx: FrontDoor5xxGate;
 }
 
-export function alertGates(config: Pick<StackConfig, "budget" | "alerts">): AlertGates {
+export function alertGates(config: Pick<StackConfig, "budget" | "alerts">, turnsPerMinuteAtPeak?: number): AlertGates {
   const arrivals = stackArrivals(config);
   return {
+    latencyWindowMinutes: latencyAlertWindow(turnsPerMinuteAtPeak, config.alerts.windowMinutes),
     platformErrors: ratioAlertGate(arrivals, config.alerts.windowMinutes),
     connectFailures: ratioAlertGate(arrivals, config.alerts.windowMinutes),
     frontDoor5xx: frontDoor5xxGate(arrivals, config.alerts.connectFailurePercent),
