@@ -176,3 +176,34 @@ export class Alerts extends pulumi.ComponentResource {
     this.registerOutputs({ actionGroupId: this.actionGroup.id });
   }
 }
+
+/** One metric's values, one a minute (timestamp in ms), as Azure Monitor stores a platform metric at PT1M. */
+export type MetricSeries = Record<string, Array<{ timestamp: number; value: number }>>;
+
+/**
+ * Runs a metric alert's conditions as Azure would at time `at`: each condition aggregates its metric's
+ * one-minute values in the window (Total: their sum; Average: their mean, over the minutes that have a
+ * value; Maximum: the largest) and compares; the rule fires when all hold ("allOf"). No value, no
+ * alert. A real subscription must still confirm how Front Door's Percentage5XX averages over a window
+ * (this takes the mean of its one-minute percentages; a request-weighted share can differ when minutes
+ * carry unequal traffic).
+ */
+export function evaluateMetricAlert(conditions: MetricCondition[], series: MetricSeries, windowMinutes: number, at: number): { fires: boolean; values: Record<string, number | undefined> } {
+  const from = at - windowMinutes * 60_000;
+  const values: Record<string, number | undefined> = {};
+  let fires = true;
+  for (const c of conditions) {
+    const points = (series[c.metricName] ?? []).filter((p) => p.timestamp > from && p.timestamp <= at).map((p) => p.value);
+    const value = points.length === 0 ? undefined
+      : c.timeAggregation === AlertValue.total ? points.reduce((a, b) => a + b, 0)
+        : c.timeAggregation === AlertValue.average ? points.reduce((a, b) => a + b, 0) / points.length
+          : c.timeAggregation === AlertValue.maximum ? Math.max(...points)
+            : (() => { throw new Error(`no evaluator for timeAggregation ${c.timeAggregation}`); })();
+    values[c.metricName] = value;
+    const holds = value !== undefined && (c.operator === AlertValue.greaterThan ? value > c.threshold
+      : c.operator === AlertValue.greaterThanOrEqual ? value >= c.threshold
+        : (() => { throw new Error(`no evaluator for operator ${c.operator}`); })());
+    fires = fires && holds;
+  }
+  return { fires, values };
+}
