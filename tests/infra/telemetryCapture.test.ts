@@ -421,15 +421,17 @@ describe.each(["prod", "staging", "small"])("%s: each alert at the stack's own t
         return { m, n, bad };
       }).filter((p) => p.n > 0);
       return {
-        [PlatformMetric.frontDoorRequests]: points.map((p) => ({ timestamp: START + p.m * MINUTE_MS, value: p.n })),
-        [PlatformMetric.frontDoor5xx]: points.map((p) => ({ timestamp: START + p.m * MINUTE_MS, value: (100 * p.bad) / p.n })),
+        [PlatformMetric.frontDoorRequests]: points.map((p) => ({ timestamp: START + (p.m + 0.5) * MINUTE_MS, value: p.n })),
+        [PlatformMetric.frontDoor5xx]: points.map((p) => ({ timestamp: START + (p.m + 0.5) * MINUTE_MS, value: (100 * p.bad) / p.n })),
       };
     };
     const at = START + gate.windowMinutes * MINUTE_MS;
     expect(evaluateMetricAlert(conditions, series(1), gate.windowMinutes, at).fires).toBe(false);
     expect(evaluateMetricAlert(conditions, series(requests), gate.windowMinutes, at).fires).toBe(true);
+    // The window starts where the rule looks: a value stamped at its first instant is already out.
+    expect(evaluateMetricAlert(conditions, series(requests), gate.windowMinutes, at + MINUTE_MS).values[PlatformMetric.frontDoorRequests]).toBeLessThanOrEqual(requests);
     // Too few requests in the window: quiet even at 100%.
-    expect(evaluateMetricAlert(conditions, { [PlatformMetric.frontDoor5xx]: [{ timestamp: START, value: 100 }], [PlatformMetric.frontDoorRequests]: [{ timestamp: START, value: gate.minRequests - 1 }] }, gate.windowMinutes, at).fires).toBe(false);
+    expect(evaluateMetricAlert(conditions, { [PlatformMetric.frontDoor5xx]: [{ timestamp: at - 1, value: 100 }], [PlatformMetric.frontDoorRequests]: [{ timestamp: at - 1, value: gate.minRequests - 1 }] }, gate.windowMinutes, at).fires).toBe(false);
   });
 });
 
