@@ -49,7 +49,7 @@ describe("npm run plan, end to end", () => {
     expect(db.inputs).toMatchObject({ clientProtocol: "Encrypted", port: 10000, clusteringPolicy: "EnterpriseCluster", accessKeysAuthentication: "Enabled" });
     expect(manifest.resources.find((r: { type: string }) => r.type === "azure-native:redisenterprise:RedisEnterprise").inputs).toMatchObject({ publicNetworkAccess: "Enabled", minimumTlsVersion: "1.2" });
     const metricNames = manifest.resources.filter((r: { type: string }) => r.type === "azure-native:monitor:MetricAlert").map((r: { inputs: { criteria: { allOf: Array<{ metricName: string }> } } }) => r.inputs.criteria.allOf[0].metricName);
-    expect(metricNames.sort()).toEqual(["Replicas", "RestartCount", "percentProcessorTime"]); // Managed Redis: CPU; no Front Door
+    expect(metricNames.sort()).toEqual(["Replicas", "percentProcessorTime"]); // Managed Redis: CPU; no Front Door; restarts are a log alert
     const app = manifest.resources.find((r: { type: string }) => r.type === "azure-native:app:ContainerApp");
     expect(app.inputs.template.scale.rules[1].custom.metadata.address).toMatch(/\.australiaeast\.redis\.azure\.net:10000$/);
     const env = app.inputs.template.containers[0].env.map((e: { name: string }) => e.name);

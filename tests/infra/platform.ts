@@ -164,7 +164,7 @@ export function describePlatform(stack: string): void {
     const c = run.config;
     const sizing = sizeStack(c);
     const rules = Object.fromEntries(all("azure-native:monitor:ScheduledQueryRule").map((r) => [r.name.replace("alerts-", ""), r.inputs]));
-    expect(Object.keys(rules).sort()).toEqual(["connect-failures", "daily-spend", "error-rate", "latency-p95", "sessions-near-capacity"]);
+    expect(Object.keys(rules).sort()).toEqual(["connect-failures", "container-restarts", "daily-spend", "error-rate", "latency-p95", "sessions-near-capacity"]);
     const criterion = (name: string) => rules[name].criteria.allOf[0];
     for (const rule of Object.values(rules) as Loose[]) {
       expect(rule.kind).toBe("LogAlert");
@@ -174,7 +174,12 @@ export function describePlatform(stack: string): void {
       expect(rule.criteria.allOf[0].failingPeriods).toEqual({ numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 });
       expect(rule.actions.actionGroups).toHaveLength(1);
       expect(rule.scopes).toHaveLength(1);
+      // Each description names its runbook section.
+      expect(rule.description).toMatch(/Runbook: docs\/operations\.md#[a-z0-9-]+$/);
     }
+    // Restarts are read from the environment's system logs, in the workspace; the rest from Application Insights.
+    expect(criterion("container-restarts").query).toContain("ContainerAppSystemLogs_CL");
+    expect(rules["container-restarts"].scopes[0]).not.toEqual(rules["error-rate"].scopes[0]);
     expect(criterion("sessions-near-capacity").threshold).toBe(Math.floor(c.replicas.max * c.sessionsPerReplica * c.alerts.capacityPercent / 100));
     expect(criterion("sessions-near-capacity").query).toContain(`"${Metric.sessionsActive}"`);
     expect(criterion("latency-p95")).toMatchObject({ threshold: 5, metricMeasureColumn: "slowTurnsPercent" });
@@ -191,10 +196,17 @@ export function describePlatform(stack: string): void {
   test("metric alerts: literal ARM values; no Front Door origin-health page for a single origin", () => {
     const c = run.config;
     const metrics = Object.fromEntries(all("azure-native:monitor:MetricAlert").map((r) => [r.inputs.criteria.allOf[0].metricName, r.inputs]));
-    expect(Object.keys(metrics).sort()).toEqual(["Percentage5XX", "Replicas", "RestartCount", "serverLoad"]);
+    expect(Object.keys(metrics).sort()).toEqual(["Percentage5XX", "Replicas", "serverLoad"]);
     expect(metrics.Replicas.criteria.allOf[0]).toMatchObject({ threshold: c.replicas.max, operator: "GreaterThanOrEqual", timeAggregation: "Maximum", criterionType: "StaticThresholdCriterion" });
-    expect(metrics.RestartCount.criteria.allOf[0]).toMatchObject({ threshold: 0, operator: "GreaterThan", timeAggregation: "Total" });
-    expect(metrics.Percentage5XX.criteria.allOf[0]).toMatchObject({ threshold: c.alerts.connectFailurePercent, operator: "GreaterThan", timeAggregation: "Average" });
+    // Front Door: a 5xx share AND a minimum request count, both required. Metric names, aggregations and
+    // operators as Microsoft's Microsoft.Cdn/profiles supported-metrics table (ms.date 2024-07-30) and the
+    // metricAlerts 2018-03-01 API give them: Percentage5XX (Average), RequestCount (Total).
+    const gate = sizeStack(c).alertGates.frontDoor5xx;
+    expect(metrics.Percentage5XX.criteria.allOf).toEqual([
+      expect.objectContaining({ metricName: "Percentage5XX", threshold: gate.percent, operator: "GreaterThan", timeAggregation: "Average", criterionType: "StaticThresholdCriterion" }),
+      expect.objectContaining({ metricName: "RequestCount", threshold: gate.minRequests, operator: "GreaterThanOrEqual", timeAggregation: "Total", criterionType: "StaticThresholdCriterion" }),
+    ]);
+    expect(metrics.Percentage5XX.description).toMatch(/Runbook: docs\/operations\.md#frontdoor-5xx$/);
     for (const m of Object.values(metrics) as Loose[]) expect(m.criteria.odataType).toBe("Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria");
     const group = one("azure-native:monitor:ActionGroup");
     expect(group.emailReceivers.map((r: Loose) => r.emailAddress)).toEqual(c.alerts.emails);
