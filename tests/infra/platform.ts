@@ -213,6 +213,15 @@ export function describePlatform(stack: string): void {
     expect(group.webhookReceivers[0].serviceUri).toBe(SECRET_PLACEHOLDER);
   });
 
+  test("operations workbook: shared, a UUID name, on the Application Insights component, its content JSON", () => {
+    const workbook = one("azure-native:applicationinsights:Workbook");
+    // Microsoft.Insights/workbooks: kind "shared" (its only valid value), category "workbook", the name a UUID.
+    expect(workbook).toMatchObject({ kind: "shared", category: "workbook" });
+    expect(workbook.resourceName).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(workbook.sourceId).toBe("observability-appi-id"); // the mock engine's id of the Application Insights component
+    expect(JSON.parse(workbook.serializedData).version).toBe("Notebook/1.0");
+  });
+
   test("budget: on the subscription, filtered to the stack's and the upstreams' resource groups; 50/80/100 actual and 100 forecast", () => {
     const c = run.config;
     const b = one("azure-native:consumption:Budget");

@@ -37,6 +37,7 @@ import { connectClient, refusalOf } from "../../service/src/dev/client";
 import { toneChunk } from "../../service/src/emulator/protocol";
 import { evaluateLogAlert, logAlerts, type LogAlertSpec, type MetricRow, type SystemLogRow } from "../../stacks/alertQueries";
 import { evaluateMetricAlert, frontDoor5xxConditions, PlatformMetric } from "../../stacks/alerts";
+import { workbookPanels } from "../../stacks/workbook";
 import { MINUTE_MS, Series, stackLoad, templatesFrom, withDimensions, type StackLoad, type Templates } from "./alertSeries";
 import { loadStackConfigFile } from "../../stacks/config";
 import { sizeStack } from "../../stacks/sizing";
@@ -441,4 +442,27 @@ test("the cumulative RestartCount the rules no longer read: any threshold on it 
   const old = [{ metricName: "RestartCount", operator: "GreaterThan", threshold: 0, timeAggregation: "Total" }];
   expect(evaluateMetricAlert(old, { RestartCount: cumulative }, 5, START + 120 * MINUTE_MS).fires).toBe(true);
   expect(Object.values(PlatformMetric)).not.toContain("RestartCount");
+});
+
+test("workbook: each panel over the captured rows gives what the sessions did", () => {
+  const panel = (prefix: string) => workbookPanels().find((p) => p.title.startsWith(prefix))!.evaluate(rows);
+  const sum = (result: Array<Record<string, string | number>>, column: string) => result.reduce((n, r) => n + Number(r[column]), 0);
+  // Five upgrades: the two-turn session, the bad token, the holder, the refused one, the doomed one.
+  expect(sum(panel("New sessions"), "upgrades")).toBe(5);
+  expect(panel("Sessions ended on an error")).toEqual([{ code: "upstream_unavailable", errors: 1 }]);
+  expect(panel("Refused upgrades")).toEqual(expect.arrayContaining([{ reason: "token_bad_signature", refusals: 1 }, { reason: "instance_full", refusals: 1 }]));
+  expect(sum(panel("Upstream failovers"), "failovers")).toBe(total(rowsOf(Metric.upstreamFailovers)));
+  expect(sum(panel("Upstream failovers"), "failovers")).toBeGreaterThanOrEqual(1);
+  // One process: one replica reporting in every bin; open sessions never above the instance limit of 1.
+  expect(panel("Replicas reporting").every((r) => r.replicas === 1)).toBe(true);
+  expect(Math.max(...panel("Open sessions").map((r) => Number(r.sessions)))).toBeLessThanOrEqual(1);
+  // The two turns' bucket is both percentiles.
+  const buckets = rowsOf(Metric.latencyTurns).map((r) => r.customDimensions.le_ms);
+  const latency = panel("First audio");
+  expect(latency.length).toBeGreaterThan(0);
+  for (const r of latency) {
+    expect(buckets).toContain(r.p95Ms === Infinity ? "inf" : String(r.p95Ms));
+    expect(Number(r.p50Ms)).toBeLessThanOrEqual(Number(r.p95Ms));
+  }
+  expect(sum(panel("Metered model cost"), "usd")).toBeCloseTo(total(rowsOf(Metric.costUsd)), 12);
 });
