@@ -60,6 +60,9 @@ export const PlatformMetric = {
   frontDoorRequests: "RequestCount",
 } as const;
 
+/** The metric alerts' names (the log alerts' are in alertQueries.ts). */
+export const MetricAlertName = { replicasAtMax: "replicas-at-max", redisLoad: "redis-load", frontDoor5xx: "frontdoor-5xx" } as const;
+
 /** Where each alert's runbook lives: a section per alert, titled with the alert's name. */
 export const RUNBOOK = "docs/operations.md";
 export const runbookLink = (alertName: string) => `${RUNBOOK}#${alertName}`;
@@ -163,14 +166,14 @@ export class Alerts extends pulumi.ComponentResource {
       this.ruleNames.push(alertName);
     };
     if (args.containerApp) {
-      metricAlert("replicas-at-max", args.containerApp.id, [{ metricName: PlatformMetric.replicas, operator: AlertValue.greaterThanOrEqual, threshold: config.replicas.max, timeAggregation: AlertValue.maximum }], 5,
+      metricAlert(MetricAlertName.replicasAtMax, args.containerApp.id, [{ metricName: PlatformMetric.replicas, operator: AlertValue.greaterThanOrEqual, threshold: config.replicas.max, timeAggregation: AlertValue.maximum }], 5,
         `Replicas at the stack's maximum (${config.replicas.max}): raise replicas.max or sessionsPerReplica`, 1);
     }
-    metricAlert("redis-load", args.redisId, [{ metricName: args.redisKind === "managed" ? PlatformMetric.managedRedisCpu : PlatformMetric.redisCacheLoad, operator: AlertValue.greaterThan, threshold: config.alerts.redisServerLoadPercent, timeAggregation: AlertValue.maximum }], 5,
+    metricAlert(MetricAlertName.redisLoad, args.redisId, [{ metricName: args.redisKind === "managed" ? PlatformMetric.managedRedisCpu : PlatformMetric.redisCacheLoad, operator: AlertValue.greaterThan, threshold: config.alerts.redisServerLoadPercent, timeAggregation: AlertValue.maximum }], 5,
       `Redis load above ${config.alerts.redisServerLoadPercent}%`, 2);
     if (args.frontDoorProfileId) {
       const gate = args.sizing.alertGates.frontDoor5xx;
-      metricAlert("frontdoor-5xx", args.frontDoorProfileId, frontDoor5xxConditions(gate), gate.windowMinutes,
+      metricAlert(MetricAlertName.frontDoor5xx, args.frontDoorProfileId, frontDoor5xxConditions(gate), gate.windowMinutes,
         `More than ${gate.percent}% of at least ${gate.minRequests} requests through Front Door in ${gate.windowMinutes} min answered 5xx (origin unreachable, or the platform refusing)`, 1);
     }
     this.registerOutputs({ actionGroupId: this.actionGroup.id });
