@@ -26,6 +26,7 @@ import {
   ConnectStage, LATENCY_OVERFLOW_BUCKET, Metric, MetricAttribute, PLATFORM_ERROR_CODES, refusalsCausedBy,
 } from "../contracts";
 import type { StackConfig } from "./config";
+import { CONTAINER_APPS_SYSTEM_LOG } from "./azureLiterals";
 import { LATENCY_SAMPLE_TURNS, type RatioAlertGate, type StackSizing } from "./sizing";
 
 /** A customMetrics row (timestamp in ms since the epoch). */
@@ -84,8 +85,8 @@ export const MIN_TURNS = LATENCY_SAMPLE_TURNS;
 
 /** The restart alert's window: a crash loop restarts a replica every few minutes (back-off). */
 export const RESTART_WINDOW_MINUTES = 15;
-/** The system log reason of a container's end (microsoft/azure-container-apps issue 1163, 2024-05-09). */
-export const CONTAINER_TERMINATED_REASON = "ContainerTerminated";
+/** The system log reason of a container's end (azureLiterals.ts, CONTAINER_APPS_SYSTEM_LOG). */
+export const CONTAINER_TERMINATED_REASON = CONTAINER_APPS_SYSTEM_LOG.terminatedReason;
 
 const dim = (key: string) => `tostring(customDimensions.${key})`;
 const list = (values: readonly string[]) => values.map((v) => `"${v}"`).join(", ");
@@ -281,15 +282,15 @@ function ratioAlert(events: Selection, gate: RatioAlertGate, column: string, wit
  * not from a reference page) before this rule is trusted to stay quiet on scale-in.
  */
 export function restartAlert(containerAppName: string): LogAlertSpec {
-  const exitCode = (log: string) => /exit code '(\d+)'/.exec(log)?.[1];
+  const exitCode = (log: string) => new RegExp(CONTAINER_APPS_SYSTEM_LOG.exitCodePattern).exec(log)?.[1];
   return {
     name: "container-restarts",
     description: `Voice proxy containers ended other than by a clean drain (crash, failed liveness probe, drain past its grace) in the last ${RESTART_WINDOW_MINUTES} min`,
     query: [
-      "ContainerAppSystemLogs_CL",
+      CONTAINER_APPS_SYSTEM_LOG.table,
       `| where ContainerAppName_s == "${containerAppName}"`,
       `| where Reason_s == "${CONTAINER_TERMINATED_REASON}"`,
-      `| extend exitCode = extract(@"exit code '(\\d+)'", 1, Log_s)`,
+      `| extend exitCode = extract(@"${CONTAINER_APPS_SYSTEM_LOG.exitCodePattern}", 1, Log_s)`,
       `| where exitCode != "0"`,
       "| summarize restarts = count()",
     ].join("\n"),

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import type { StackConfig } from "./config";
 import { logAlerts } from "./alertQueries";
+import { MONITOR_METRICS } from "./azureLiterals";
 import type { FrontDoor5xxGate, StackSizing } from "./sizing";
 
 export interface AlertsArgs {
@@ -42,22 +43,17 @@ export const AlertValue = {
 } as const;
 
 /**
- * Platform metric names (Azure Monitor "Supported metrics" pages, learn.microsoft.com, read 2026-11):
- * Microsoft.App/containerApps `Replicas`; Microsoft.Cache/redis `serverLoad`; Microsoft.Cache/redisEnterprise
- * `percentProcessorTime` (its docs advise CPU over Server Load, which can read above 100 on that tier).
- * Microsoft.Cdn/profiles, from the generated table Microsoft publishes
- * (MicrosoftDocs azure-reference-other, supported-metrics include for Microsoft.Cdn/profiles, ms.date
- * 2024-07-30, read 2026-12-03): `Percentage5XX` (Percent, Average; dimensions Endpoint, ClientRegion,
- * ClientCountry) and `RequestCount` ("The number of client requests served by the HTTP/S proxy", Count,
- * Total; dimensions HttpStatus, HttpStatusGroup, ClientRegion, ClientCountry, Endpoint).
- * No `RestartCount`: it is cumulative per replica (see restartAlert in alertQueries.ts).
+ * Platform metric names, with their sources in azureLiterals.ts (MONITOR_METRICS): Container Apps
+ * `Replicas`; Azure Cache for Redis `serverLoad`; Managed Redis `percentProcessorTime` (its docs advise
+ * CPU over Server Load, which can read above 100 on that tier); Front Door `Percentage5XX` and
+ * `RequestCount`. No `RestartCount`: it is cumulative per replica (see restartAlert in alertQueries.ts).
  */
 export const PlatformMetric = {
-  replicas: "Replicas",
-  redisCacheLoad: "serverLoad",
-  managedRedisCpu: "percentProcessorTime",
-  frontDoor5xx: "Percentage5XX",
-  frontDoorRequests: "RequestCount",
+  replicas: MONITOR_METRICS.containerAppReplicas.metricName,
+  redisCacheLoad: MONITOR_METRICS.redisCacheServerLoad.metricName,
+  managedRedisCpu: MONITOR_METRICS.managedRedisCpu.metricName,
+  frontDoor5xx: MONITOR_METRICS.frontDoor5xx.metricName,
+  frontDoorRequests: MONITOR_METRICS.frontDoorRequests.metricName,
 } as const;
 
 /** The metric alerts' names (the log alerts' are in alertQueries.ts). */

@@ -79,10 +79,19 @@ export const StackConfigSchema = z
       generation: z.number().int().min(0).max(999).default(0),
     }).default({ generation: 0 }),
     hosting: z.enum(HOSTING_CHOICES).default("containerApps"),
-    /** App Service hosting only: the Linux plan's SKU (Premium v3). */
-    appService: z.object({ sku: z.enum(APP_SERVICE_SKUS).default("P2v3") }).default({ sku: "P2v3" }),
-    redis: z.object({ sku: z.enum(REDIS_SKUS).default("Standard_C1") }).default({ sku: "Standard_C1" }),
+    /**
+     * App Service hosting only: the Linux plan's SKU (Premium v3). P1v3 (2 vCPUs) by default: the proxy is
+     * one Node process and uses one core; larger plans add cores it cannot use (`plan` warns).
+     */
+    appService: z.object({ sku: z.enum(APP_SERVICE_SKUS).default("P1v3") }).default({ sku: "P1v3" }),
+    /**
+     * Azure Managed Redis by default: a tenant without an Azure Cache for Redis before 2026-04-01 cannot
+     * create Basic/Standard/Premium (the C1 SKUs stay a one-line choice; `plan` warns).
+     */
+    redis: z.object({ sku: z.enum(REDIS_SKUS).default("Balanced_B0") }).default({ sku: "Balanced_B0" }),
     frontDoor: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    /** The workspace's daily ingestion cap in GB; default: twice the expected ingestion, at least 1 (sizing.ts logDailyCap). */
+    logAnalytics: z.object({ dailyCapGb: z.number().positive("must be positive").max(1000).optional() }).default({}),
     alerts: z.object({
       emails: z.array(Email).min(1, "at least one on-call e-mail"),
       capacityPercent: z.number().gt(0).max(100).default(90),

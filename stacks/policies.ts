@@ -3,6 +3,7 @@
  * plan` (and testable without a policy server). Each names the seed requirement it guards.
  */
 
+import { AZURE_CACHE_FOR_REDIS, MANAGED_REDIS } from "./azureLiterals";
 import { isProduction } from "./config";
 
 /** A resource as the program registered it: what the plan records and the policy pack sees. */
@@ -14,6 +15,8 @@ export interface RegisteredResource {
   inputs: Record<string, unknown>;
   /** URNs the resource waits for (explicit dependsOn and input dependencies), when known. */
   dependsOn?: string[];
+  /** Properties Pulumi leaves to others after creation (`ignoreChanges`), when known. */
+  ignoreChanges?: string[];
 }
 
 export interface PolicyResult {
@@ -94,6 +97,30 @@ export const POLICIES: Policy[] = [
     },
   },
   {
+    // The registry's Lua scripts and MULTI touch keys in different hash slots: under EnterpriseCluster they
+    // get CROSSSLOT (admission falls back to local limits, voice:sessions is never written, resume across
+    // replicas fails); OSSCluster needs a cluster client. The API's default is OSSCluster, and the policy
+    // cannot change after creation.
+    name: "redis-registry-scripts-run",
+    level: mandatory,
+    check: (r) => r.type === "azure-native:redisenterprise:Database" && (r.inputs as Loose).clusteringPolicy !== MANAGED_REDIS.clusteringPolicy
+      ? [`clusteringPolicy ${JSON.stringify((r.inputs as Loose).clusteringPolicy ?? "(absent: OSSCluster)")} fails the registry's multi-key scripts with CROSSSLOT; use "${MANAGED_REDIS.clusteringPolicy}" (it cannot be changed after creation)`] : [],
+  },
+  {
+    name: "redis-never-evicts",
+    level: mandatory,
+    check: (r) => {
+      const i = r.inputs as Loose;
+      if (r.type === "azure-native:redisenterprise:Database" && i.evictionPolicy !== MANAGED_REDIS.evictionPolicy) {
+        return [`evictionPolicy must be ${MANAGED_REDIS.evictionPolicy}: the session registry must never be evicted`];
+      }
+      if (r.type === "azure-native:redis:Redis" && i.redisConfiguration?.maxmemoryPolicy !== AZURE_CACHE_FOR_REDIS.maxmemoryPolicy) {
+        return [`redisConfiguration.maxmemoryPolicy must be ${AZURE_CACHE_FOR_REDIS.maxmemoryPolicy} (Azure's default, ${AZURE_CACHE_FOR_REDIS.defaultMaxmemoryPolicy}, evicts resume state and session keys)`];
+      }
+      return [];
+    },
+  },
+  {
     name: "registry-admin-user-disabled",
     level: mandatory,
     check: (r) => r.type === "azure-native:containerregistry:Registry" && (r.inputs as Loose).adminUserEnabled !== false
@@ -163,6 +190,7 @@ export const POLICIES: Policy[] = [
       if (i.siteConfig?.webSocketsEnabled !== true) out.push("siteConfig.webSocketsEnabled must be true");
       if (i.siteConfig?.alwaysOn !== true) out.push("siteConfig.alwaysOn must be true (an idle site is unloaded)");
       if (i.clientAffinityEnabled !== true) out.push("clientAffinityEnabled (ARR affinity) must be true: it is the sticky session on App Service");
+      if (i.clientAffinityProxyEnabled !== true) out.push("clientAffinityProxyEnabled must be true: behind Front Door the affinity cookie must take its domain from X-Forwarded-Host");
       if (!String(i.siteConfig?.linuxFxVersion ?? "").includes("@sha256:")) out.push("run the image by digest");
       return out;
     },

@@ -83,6 +83,7 @@ export function voicePlatform(deps: ProgramDeps): Record<string, unknown> {
     capacityWarnings: platform.sizing.warnings,
     sessionsPerReplicaBasis: { configured: config.sessionsPerReplica, ...platform.sizing.sessionsPerReplicaBasis },
     scaleDays: platform.sizing.scaleDays,
+    logDailyCap: platform.sizing.logDailyCap.derivation,
     infrastructureMonthly: platform.sizing.estimate?.monthly.infrastructureBreakdown,
   };
 }
@@ -99,7 +100,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
   const resourceGroupName = group.name;
 
   const observability = new Observability("observability", {
-    resourceGroupName, location, workspaceName: names.logAnalytics, appInsightsName: names.appInsights,
+    resourceGroupName, location, workspaceName: names.logAnalytics, appInsightsName: names.appInsights, dailyCapGb: sizing.logDailyCap.capGb,
   });
 
   const vault = new Vault("vault", {
@@ -140,7 +141,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     const site = new VoiceWebApp("webapp", {
       resourceGroupName, location, planName: names.appServicePlan, appName: unique.webApp, autoscaleName: names.autoscale, config, sizing,
       identityId: vault.identity.id, identityClientId: vault.identity.clientId, image: image.repoDigest, keyVaultSecrets,
-      appInsightsConnectionString: observability.connectionString, frontDoorId: frontDoor?.frontDoorId, requiredRoles,
+      appInsightsConnectionString: observability.connectionString, appInsightsId: observability.appInsights.id, frontDoorId: frontDoor?.frontDoorId, requiredRoles,
     });
     host = { fqdn: site.fqdn, id: site.app.id };
   } else {
@@ -148,7 +149,8 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     const voiceApp = new VoiceApp("voice", {
       resourceGroupName, location, environmentName: names.environment, appName: names.containerApp, config, sizing,
       workspaceCustomerId: observability.workspace.customerId,
-      workspaceSharedKey: sharedKeys.apply((k) => k.primarySharedKey ?? ""),
+      // The invoke's result is not marked secret: without this the key sat in the state as plain text.
+      workspaceSharedKey: pulumi.secret(sharedKeys.apply((k) => k.primarySharedKey ?? "")),
       identityId: vault.identity.id,
       registryServer: image.registry.loginServer,
       image: image.repoDigest,

@@ -4,7 +4,7 @@ import type * as azureInputs from "@pulumi/azure-native/types/input";
 import { HealthPath, OPEN_SESSIONS_KEY, SERVICE_PORT } from "../contracts";
 import type { StackConfig } from "./config";
 import { apiKeySecretName, REDIS_KEY_SECRET, serviceEnvironment } from "./serviceEnv";
-import type { ScaleSettings, StackSizing } from "./sizing";
+import { LIVENESS_PERIOD_SECONDS, READINESS_PERIOD_SECONDS, type ScaleSettings, type StackSizing } from "./sizing";
 
 /** Scale rule names (also what the plan and the alerts call them). */
 export const ScaleRuleName = { http: "http-starts", openSessions: "open-sessions" } as const;
@@ -49,7 +49,8 @@ export interface VoiceAppArgs {
   config: StackConfig;
   sizing: StackSizing;
   workspaceCustomerId: pulumi.Input<string>;
-  workspaceSharedKey: pulumi.Input<string>;
+  /** A secret: the environment stores it, and Pulumi's state keeps it encrypted. */
+  workspaceSharedKey: pulumi.Output<string>;
   identityId: pulumi.Input<string>;
   registryServer: pulumi.Input<string>;
   image: pulumi.Input<string>;
@@ -91,7 +92,7 @@ export class VoiceApp extends pulumi.ComponentResource {
       environmentName: args.environmentName,
       appLogsConfiguration: {
         destination: "log-analytics",
-        logAnalyticsConfiguration: { customerId: args.workspaceCustomerId, sharedKey: args.workspaceSharedKey },
+        logAnalyticsConfiguration: { customerId: args.workspaceCustomerId, sharedKey: pulumi.secret(args.workspaceSharedKey) },
       },
     }, { parent: this });
 
@@ -124,8 +125,9 @@ export class VoiceApp extends pulumi.ComponentResource {
           resources: { cpu: config.cpu, memory: `${config.memoryGiB}Gi` },
           env,
           probes: [
-            { type: app.Type.Liveness, httpGet: { path: HealthPath.live, port: SERVICE_PORT }, periodSeconds: 10, failureThreshold: 3 },
-            { type: app.Type.Readiness, httpGet: { path: HealthPath.ready, port: SERVICE_PORT }, periodSeconds: 5, failureThreshold: 2 },
+            // Timeouts over the longest stall a loaded replica shows (sizing.ts probeTimeoutSeconds), not the 1 s default.
+            { type: app.Type.Liveness, httpGet: { path: HealthPath.live, port: SERVICE_PORT }, periodSeconds: LIVENESS_PERIOD_SECONDS, timeoutSeconds: sizing.probeTimeouts.liveness, failureThreshold: 3 },
+            { type: app.Type.Readiness, httpGet: { path: HealthPath.ready, port: SERVICE_PORT }, periodSeconds: READINESS_PERIOD_SECONDS, timeoutSeconds: sizing.probeTimeouts.readiness, failureThreshold: 2 },
             { type: app.Type.Startup, httpGet: { path: HealthPath.live, port: SERVICE_PORT }, periodSeconds: 2, failureThreshold: 30 },
           ],
         }],

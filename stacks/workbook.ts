@@ -3,6 +3,7 @@ import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import { ConnectStage, Metric, MetricAttribute } from "../contracts";
 import type { MetricRow } from "./alertQueries";
 import { RUNBOOK } from "./alerts";
+import { WORKBOOK } from "./azureLiterals";
 import { uuidV5 } from "./roles";
 
 /**
@@ -29,15 +30,14 @@ import { uuidV5 } from "./roles";
  */
 
 export const WorkbookValue = {
-  kind: "shared",
-  category: "workbook",
-  notebookVersion: "Notebook/1.0",
-  kqlItemVersion: "KqlItem/1.0",
-  textItem: 1,
-  queryItem: 3,
-  /** queryType 0: a logs (KQL) query. */
-  logsQuery: 0,
-  appInsightsResourceType: "microsoft.insights/components",
+  kind: WORKBOOK.kind,
+  category: WORKBOOK.category,
+  notebookVersion: WORKBOOK.notebookVersion,
+  kqlItemVersion: WORKBOOK.kqlItemVersion,
+  textItem: WORKBOOK.textItemType,
+  queryItem: WORKBOOK.queryItemType,
+  logsQuery: WORKBOOK.logsQueryType,
+  appInsightsResourceType: WORKBOOK.appInsightsResourceType,
 } as const;
 
 /** A fixed random UUID: the namespace of workbook names (one workbook per stack, the same name on every run). */

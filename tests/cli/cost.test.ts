@@ -28,7 +28,7 @@ describe("npm run cost", () => {
     const json = JSON.parse(stdout);
     expect(json.catalogs).toEqual([{ id: "voice-live-gpt-realtime", name: "Azure Voice Live, gpt-realtime (Pro tier)", share: 1, upstreams: ["au"] }]);
     expect(json.input).toMatchObject({ interviewsPerDay: 1000, durations: [{ minutes: 30, share: 0.7 }, { minutes: 45, share: 0.3 }] });
-    expect(json.input.sizing).toMatchObject({ minReplicas: 2, maxReplicas: 13, sessionsPerReplica: 233, cpu: 1, memoryGiB: 2, redisSku: "Standard_C1" });
+    expect(json.input.sizing).toMatchObject({ minReplicas: 2, maxReplicas: 13, sessionsPerReplica: 233, cpu: 1, memoryGiB: 2, redisSku: "Balanced_B1" });
     expect(json.range.low.monthly).toBeLessThan(json.range.expected.monthly);
     expect(json.range.expected.monthly).toBeLessThan(json.range.high.monthly);
     expect(json.range.sensitivity.map((s: { parameter: string }) => s.parameter).sort()).toEqual(["cacheHitRate", "durations", "speakingShares", "truncation", "turnsPerMinute"]);

@@ -39,6 +39,8 @@ export const ARM_VALUES: ArmValueRule[] = [
   { type: "azure-native:redis:Redis", path: "sku.name", allowed: ["Basic", "Standard", "Premium"], api: "Microsoft.Cache/redis 2024-11-01" },
   { type: "azure-native:redis:Redis", path: "sku.family", allowed: ["C", "P"], api: "Microsoft.Cache/redis 2024-11-01" },
   { type: "azure-native:redis:Redis", path: "minimumTlsVersion", allowed: tls, api: "Microsoft.Cache/redis 2024-11-01" },
+  // Redis's own maxmemory-policy values (Azure Cache for Redis lists them; dragonflydb.io/faq/azure-redis-cache-eviction-policy, read 2026-12-03; the LFU pair from Redis 4+).
+  { type: "azure-native:redis:Redis", path: "redisConfiguration.maxmemoryPolicy", allowed: ["volatile-lru", "allkeys-lru", "volatile-random", "allkeys-random", "volatile-ttl", "noeviction", "volatile-lfu", "allkeys-lfu"], api: "Microsoft.Cache/redis redisConfiguration (Redis maxmemory-policy)" },
   { type: "azure-native:redisenterprise:RedisEnterprise", path: "minimumTlsVersion", allowed: tls, api: "Microsoft.Cache/redisEnterprise 2025-07-01" },
   { type: "azure-native:redisenterprise:RedisEnterprise", path: "publicNetworkAccess", allowed: onOff, api: "Microsoft.Cache/redisEnterprise 2025-07-01" },
   { type: "azure-native:redisenterprise:Database", path: "clientProtocol", allowed: ["Encrypted", "Plaintext"], api: "Microsoft.Cache/redisEnterprise/databases 2025-07-01" },
