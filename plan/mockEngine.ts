@@ -147,6 +147,18 @@ function mockState(type: string, name: string, wireInputs: Record<string, unknow
     case "azure-native:monitor:ActionGroup":
       extra.name = inputs.actionGroupName;
       break;
+    case "azure-native:network:VirtualNetwork":
+      extra.name = inputs.virtualNetworkName;
+      break;
+    case "azure-native:network:Subnet":
+      extra.name = inputs.subnetName;
+      break;
+    case "azure-native:network:PrivateEndpoint":
+      extra.name = inputs.privateEndpointName;
+      break;
+    case "azure-native:privatedns:PrivateZone":
+      extra.name = inputs.privateZoneName;
+      break;
     case "azure-native:web:AppServicePlan":
       extra.name = inputs.name;
       break;

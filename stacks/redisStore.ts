@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as redis from "@pulumi/azure-native/redis";
 import * as redisenterprise from "@pulumi/azure-native/redisenterprise";
 import { AZURE_CACHE_FOR_REDIS, MANAGED_REDIS } from "./azureLiterals";
+import { PRIVATE_LINK, type PrivateLinkTarget } from "./privateEndpoints";
 
 export interface RedisStoreArgs {
   resourceGroupName: pulumi.Input<string>;
@@ -10,6 +11,11 @@ export interface RedisStoreArgs {
   name: pulumi.Input<string>;
   /** Azure Cache for Redis (Basic_C1, Standard_C1, Premium_P1) or Azure Managed Redis (Balanced_B0, Balanced_B1). */
   sku: string;
+  /**
+   * Private network: public network access Disabled ('Enabled' | 'Disabled', "Azure Managed Redis with
+   * Azure Private Link", learn.microsoft.com, read 2026-12-03); the stack adds a private endpoint.
+   */
+  privateOnly?: boolean;
 }
 
 /**
@@ -51,20 +57,23 @@ export class RedisStore extends pulumi.ComponentResource {
   readonly accessKey: pulumi.Output<string>;
   readonly resourceId: pulumi.Output<string>;
   readonly kind: "cache" | "managed";
+  /** The Private Link sub-resource and DNS zone of this kind of Redis. */
+  readonly privateLink: PrivateLinkTarget;
 
   constructor(name: string, args: RedisStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("voice:platform:RedisStore", name, {}, opts);
     const [tier, size] = args.sku.split("_");
     if (tier === "Balanced") {
       this.kind = "managed";
+      this.privateLink = PRIVATE_LINK.redisEnterprise;
       const cluster = new redisenterprise.RedisEnterprise(`${name}-amr`, {
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         clusterName: args.name,
         sku: { name: args.sku },
         minimumTlsVersion: redisenterprise.TlsVersion.TlsVersion_1_2,
-        // The consumption Container Apps environment has no VNet here: access is by TLS and key.
-        publicNetworkAccess: redisenterprise.PublicNetworkAccess.Enabled,
+        // Without the private network the environment has no VNet: access is by TLS and key.
+        publicNetworkAccess: args.privateOnly ? "Disabled" : "Enabled",
       }, { parent: this });
       const database = new redisenterprise.Database(`${name}-db`, {
         resourceGroupName: args.resourceGroupName,
@@ -86,6 +95,7 @@ export class RedisStore extends pulumi.ComponentResource {
       this.resourceId = cluster.id;
     } else {
       this.kind = "cache";
+      this.privateLink = PRIVATE_LINK.redisCache;
       const family = size.startsWith("P") ? redis.SkuFamily.P : redis.SkuFamily.C;
       const cache = new redis.Redis(`${name}-cache`, {
         resourceGroupName: args.resourceGroupName,
@@ -96,6 +106,7 @@ export class RedisStore extends pulumi.ComponentResource {
         minimumTlsVersion: redis.TlsVersion.TlsVersion_1_2,
         redisVersion: "6",
         redisConfiguration: { maxmemoryPolicy: AZURE_CACHE_FOR_REDIS.maxmemoryPolicy },
+        publicNetworkAccess: args.privateOnly ? "Disabled" : "Enabled",
       }, { parent: this });
       const keys = redis.listRedisKeysOutput({ resourceGroupName: args.resourceGroupName, name: cache.name }, { parent: this });
       this.host = cache.hostName;

@@ -10,6 +10,7 @@ import {
   type ParameterRanges, type RangeEstimate, type Sizing,
 } from "../cost";
 import type { StackConfig } from "./config";
+import { networkBudget, networkPlan, type NetworkPlan } from "./networkSizing";
 import { compareScaleRules, DEFAULT_POLLING_SECONDS, volumeForPeakSessions, type ScaleSimulation } from "./scaleSimulation";
 import { arrivalsPerMinute } from "../cost";
 
@@ -199,7 +200,14 @@ export interface StackSizing {
   /** Its low / expected / high and which parameter moves it most. */
   range?: RangeEstimate;
   capacityPlan?: CapacityPlan;
-  budget: { amount: number; derivation?: BudgetDerivation };
+  budget: {
+    amount: number;
+    derivation?: BudgetDerivation;
+    /** What the private network and the edge add (stacks/networkSizing.ts), in the amount when derived. */
+    network?: { monthly: number; amount: number; lines: string[] };
+  };
+  /** Address space, subnets, SKUs, what is public and private, and the network's monthly cost. */
+  network: NetworkPlan;
   warnings: string[];
 }
 
@@ -361,6 +369,20 @@ export function sizeStack(config: StackConfig): StackSizing {
   const derivation = e && base ? budgetFromEstimate(e, config.budget.headroomPercent, { range, pricing: base.pricing, maxMinutes: base.maxMinutes }) : undefined;
   const budgetAmount = derivation ? derivation.amount : config.budget.amount!;
   const daysPerMonth = (base?.catalog ?? catalogById(DEFAULT_CATALOG_ID)).daysPerMonth;
+  const network = networkPlan(config);
+  const networkShare = network.cost.monthly > 0 ? {
+    monthly: network.cost.monthly,
+    amount: networkBudget(network.cost, config.budget.headroomPercent),
+    lines: [
+      ...network.cost.lines.map((l) => `network: ${l.item} $${l.monthly.toFixed(2)}/month (${l.figure})`),
+      ...network.cost.unpriced.map((u) => `network, not priced: ${u}`),
+    ],
+  } : undefined;
+  if (networkShare) {
+    networkShare.lines.push(derivation
+      ? `network $${networkShare.monthly.toFixed(2)} + ${config.budget.headroomPercent}% headroom = $${networkShare.amount}; budget $${derivation.amount} + $${networkShare.amount} = $${derivation.amount + networkShare.amount}`
+      : `network $${networkShare.monthly.toFixed(2)} a month is not in the fixed budget.amount ($${budgetAmount})`);
+  }
   return {
     sessionCapacity: sessionCapacity(infrastructure),
     capacityAlertThreshold: capacityAlertThreshold(config),
@@ -379,7 +401,10 @@ export function sizeStack(config: StackConfig): StackSizing {
     estimate: e,
     range,
     capacityPlan: e?.capacity,
-    budget: derivation ? { amount: derivation.amount, derivation } : { amount: budgetAmount },
+    budget: derivation
+      ? { amount: derivation.amount + (networkShare?.amount ?? 0), derivation, network: networkShare }
+      : { amount: budgetAmount, network: networkShare },
+    network,
     sessionsPerReplicaBasis: basis,
     warnings: [
       ...(config.sessionsPerReplica > basis.measured

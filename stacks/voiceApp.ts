@@ -66,6 +66,27 @@ export interface VoiceAppArgs {
    * resolve the secret references): the app itself waits for them, not only its component.
    */
   requiredRoles: pulumi.Resource[];
+  /** The private network's environment subnet: a zone-redundant workload-profiles environment in it. */
+  network?: { infrastructureSubnetId: pulumi.Input<string> };
+}
+
+/**
+ * The environment's network settings with the private network: a workload-profiles environment (its
+ * Consumption profile: New-AzContainerAppWorkloadProfileObject -Name "Consumption" -Type "Consumption",
+ * learn.microsoft.com az.app, read 2026-12-03) in the stack's subnet, zone-redundant, with public network
+ * access 'Disabled' so Front Door's Private Link is the only way in (`az containerapp env update
+ * --public-network-access Disabled`, learn.microsoft.com/azure/container-apps/how-to-integrate-with-azure-
+ * front-door, ms.date 2025-05-02). The ingress stays external: Front Door's private endpoint reaches the
+ * environment's ingress, as in that guide.
+ */
+export const CONSUMPTION_PROFILE = { name: "Consumption", workloadProfileType: "Consumption" } as const;
+export function privateEnvironment(infrastructureSubnetId: pulumi.Input<string>) {
+  return {
+    workloadProfiles: [{ ...CONSUMPTION_PROFILE }],
+    vnetConfiguration: { infrastructureSubnetId, internal: false },
+    zoneRedundant: true,
+    publicNetworkAccess: "Disabled",
+  };
 }
 
 /**
@@ -94,6 +115,7 @@ export class VoiceApp extends pulumi.ComponentResource {
         destination: "log-analytics",
         logAnalyticsConfiguration: { customerId: args.workspaceCustomerId, sharedKey: pulumi.secret(args.workspaceSharedKey) },
       },
+      ...(args.network ? privateEnvironment(args.network.infrastructureSubnetId) : {}),
     }, { parent: this });
 
     const env = pulumi.all([args.frontDoorId, args.appInsightsConnectionString]).apply(([frontDoorId, cs]) =>
@@ -104,6 +126,7 @@ export class VoiceApp extends pulumi.ComponentResource {
       location: args.location,
       containerAppName: args.appName,
       managedEnvironmentId: this.environment.id,
+      ...(args.network ? { workloadProfileName: CONSUMPTION_PROFILE.name } : {}),
       identity: { type: app.ManagedServiceIdentityType.UserAssigned, userAssignedIdentities: [args.identityId] },
       configuration: {
         activeRevisionsMode: app.ActiveRevisionsMode.Single,

@@ -9,8 +9,15 @@ import { packPolicies } from "../../policy/policies";
 export function packVerdicts(stack: string, resources: RegisteredResource[]): PolicyResult[] {
   const out: PolicyResult[] = [];
   for (const policy of packPolicies(stack)) {
+    const level = policy.enforcementLevel as PolicyResult["level"];
+    if ("validateStack" in policy) {
+      // A stack policy sees every resource's properties as `props` at once; the plan reports it as "(stack)".
+      const report = (message: string) => out.push({ policy: policy.name, resource: "(stack)", level, message });
+      (policy.validateStack as (args: unknown, report: (m: string) => void) => void)({ resources: resources.map((r) => ({ type: r.type, name: r.name, props: r.inputs })) }, report);
+      continue;
+    }
     for (const r of resources) {
-      const report = (message: string) => out.push({ policy: policy.name, resource: `${r.type}::${r.name}`, level: policy.enforcementLevel as PolicyResult["level"], message });
+      const report = (message: string) => out.push({ policy: policy.name, resource: `${r.type}::${r.name}`, level, message });
       // The pack receives the resource's properties as `props`; nothing else of the args is used.
       (policy.validateResource as (args: unknown, report: (m: string) => void) => void)({ type: r.type, name: r.name, props: r.inputs }, report);
     }
