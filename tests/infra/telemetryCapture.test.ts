@@ -319,7 +319,7 @@ describe.each(["prod", "staging", "small"])("%s: each alert at the stack's own t
     load = stackLoad(stack);
     t = templatesFrom(rows);
     specs = logAlerts(load.config, load.sizing, { containerAppName: load.config.hosting === "containerApps" ? APP : undefined });
-  });
+  }, 60_000); // sizing a stack runs its cost model: seconds on a loaded machine
   const spec = (name: string) => {
     const found = specs.find((s) => s.name === name);
     if (!found) throw new Error(`${stack}: no alert ${name}`);
