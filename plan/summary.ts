@@ -79,7 +79,7 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     ...upstreams.map((u) => `  ${u.priority}. ${u.name} ${u.kind} ${u.region ?? ""} ${u.model ?? u.deployment} (${u.auth})`),
     "alerts:",
     ...all("azure-native:monitor:ScheduledQueryRule").map((r) => `  ${r.ruleName}: sev ${r.severity}, ${r.criteria.allOf[0].metricMeasureColumn} ${criterion(r.criteria.allOf[0])} over ${r.windowSize}`),
-    ...all("azure-native:monitor:MetricAlert").map((r) => `  ${r.ruleName}: sev ${r.severity}, ${r.criteria.allOf[0].metricName} ${criterion(r.criteria.allOf[0])}`),
+    ...all("azure-native:monitor:MetricAlert").map((r) => `  ${r.ruleName}: sev ${r.severity}, ${r.criteria.allOf.map((c: Loose) => `${c.metricName} ${c.timeAggregation} ${criterion(c)}`).join(" and ")} over ${r.windowSize}`),
     `  to ${(actionGroup?.emailReceivers ?? []).map((e: Loose) => e.emailAddress).join(", ")}${actionGroup?.webhookReceivers?.length ? " and a webhook" : ""}`,
     "budget:",
     ...((run.outputs.budgetDerivation as string[] | undefined) ?? []).map((l) => `  ${l}`),

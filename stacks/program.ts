@@ -24,6 +24,7 @@ import { sizeStack, type StackSizing } from "./sizing";
 import { Vault } from "./vault";
 import { VoiceApp } from "./voiceApp";
 import { VoiceWebApp } from "./webApp";
+import { OperationsWorkbook } from "./workbook";
 
 export interface PlatformSecrets {
   /** Upstream API key by upstream name (key-auth upstreams only). */
@@ -198,9 +199,12 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
 
   const alerts = new Alerts("alerts", {
     resourceGroupName, location, actionGroupName: names.actionGroup, config, sizing,
-    appInsightsId: observability.appInsights.id, containerAppId: config.hosting === "containerApps" ? host.id : undefined, redisId: redis.resourceId, redisKind: redis.kind,
+    appInsightsId: observability.appInsights.id, workspaceId: observability.workspace.id,
+    containerApp: config.hosting === "containerApps" ? { id: host.id, name: names.containerApp } : undefined, redisId: redis.resourceId, redisKind: redis.kind,
     frontDoorProfileId: frontDoor?.profile.id, webhookUrl: secrets.alertWebhookUrl,
   });
+
+  new OperationsWorkbook("operations", { resourceGroupName, location, appInsightsId: observability.appInsights.id, project: PROJECT, stack });
 
   const budgetGroups = [names.resourceGroup, ...config.upstreams.map((u) => config.upstreamResourceGroups[u.name])];
   new Budget("budget", {
