@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   }
   console.log("run a full turn through the proxy with the client library (to watch a reconnect: add --turns 5 --pause-ms 3000 and");
   console.log("restart `npm start` meanwhile, with AUTH_JWT_SECRET set to 32+ characters so this token stays valid across the restart):");
-  console.log(`node service/dist/service/src/client/demo.js --url '${stack.url()}' --token ${token}`);
+  console.log(`node service/dist/service/src/dev/demo.js --url '${stack.url()}' --token ${token}`);
   console.log("");
   console.log("Ctrl-C stops both.");
   process.on("exit", () => void stack.emulators.forEach((e) => void e.close()));

@@ -8,8 +8,8 @@
  * response (server VAD is switched off in the session so the two never compete).
  */
 import { AUDIO_DELTA_EVENTS, ClientPath, DEFAULT_API_VERSION, RealtimeEvent, SAMPLE_RATE, TRANSCRIPT_DELTA_EVENTS } from "../../../contracts/protocol";
-import { base64ToBytes, bytesToBase64, createVoiceClient, floatToPcm16, pcm16ToFloat, Resampler, rms } from "../client";
-import type { ClientState, ServerEvent, VoiceClient } from "../client/voiceClient";
+import { base64ToBytes, bytesToBase64, createVoiceClient, floatToPcm16, pcm16ToFloat, Resampler, rms } from "../../../packages/client/src";
+import type { ClientState, ServerEvent, VoiceClient } from "../../../packages/client/src";
 
 /** 100 ms of 24 kHz audio per input_audio_buffer.append. */
 const CHUNK_SAMPLES = SAMPLE_RATE / 10;
