@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { DEFAULT_SESSIONS_PER_REPLICA, LATENCY_BUCKETS_MS, SESSION_DEFAULTS, UpstreamListSchema } from "../contracts";
 import { catalogIds, findCatalogForUpstream } from "../cost";
+import { CustomDomainSchema } from "./customDomain";
 
 export const PROJECT = "voice-platform";
 
@@ -82,7 +83,7 @@ export const StackConfigSchema = z
     /** App Service hosting only: the Linux plan's SKU (Premium v3). */
     appService: z.object({ sku: z.enum(APP_SERVICE_SKUS).default("P2v3") }).default({ sku: "P2v3" }),
     redis: z.object({ sku: z.enum(REDIS_SKUS).default("Standard_C1") }).default({ sku: "Standard_C1" }),
-    frontDoor: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    frontDoor: z.object({ enabled: z.boolean().default(true), customDomain: CustomDomainSchema.optional() }).default({ enabled: true }),
     alerts: z.object({
       emails: z.array(Email).min(1, "at least one on-call e-mail"),
       capacityPercent: z.number().gt(0).max(100).default(90),

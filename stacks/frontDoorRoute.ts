@@ -1,11 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as cdn from "@pulumi/azure-native/cdn";
+import type { CustomDomainConfig } from "./customDomain";
+import { createFrontDoorDomain, type FrontDoorDomain } from "./frontDoorDomain";
 
 export interface FrontDoorRouteArgs {
   resourceGroupName: pulumi.Input<string>;
   profileName: pulumi.Input<string>;
   endpointName: string;
   originHostName: pulumi.Input<string>;
+  /** Also serve the route on this domain (frontDoorDomain.ts). */
+  customDomain?: CustomDomainConfig;
 }
 
 /**
@@ -24,6 +28,7 @@ export class FrontDoorRoute extends pulumi.ComponentResource {
   readonly endpoint: cdn.AFDEndpoint;
   readonly originGroup: cdn.AFDOriginGroup;
   readonly hostName: pulumi.Output<string>;
+  readonly customDomain?: FrontDoorDomain;
 
   constructor(name: string, args: FrontDoorRouteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("voice:platform:FrontDoorRoute", name, {}, opts);
@@ -34,6 +39,9 @@ export class FrontDoorRoute extends pulumi.ComponentResource {
       location: "global",
       enabledState: cdn.EnabledState.Enabled,
     }, { parent: this });
+    if (args.customDomain) {
+      this.customDomain = createFrontDoorDomain(name, this, { ...args.customDomain, resourceGroupName: args.resourceGroupName, profileName: args.profileName, endpointHostName: this.endpoint.hostName });
+    }
     this.originGroup = new cdn.AFDOriginGroup(`${name}-origins`, {
       resourceGroupName: args.resourceGroupName,
       profileName: args.profileName,
@@ -65,6 +73,7 @@ export class FrontDoorRoute extends pulumi.ComponentResource {
       httpsRedirect: cdn.HttpsRedirect.Disabled,
       linkToDefaultDomain: cdn.LinkToDefaultDomain.Enabled,
       patternsToMatch: ["/*"],
+      ...(this.customDomain ? { customDomains: [{ id: this.customDomain.domain.id }] } : {}),
       enabledState: cdn.EnabledState.Enabled,
     }, { parent: this, dependsOn: [origin] });
     this.hostName = this.endpoint.hostName;

@@ -162,7 +162,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
   }
 
   const route = frontDoor
-    ? new FrontDoorRoute("frontdoor-route", { resourceGroupName, profileName: frontDoor.profile.name, endpointName: names.frontDoor, originHostName: host.fqdn })
+    ? new FrontDoorRoute("frontdoor-route", { resourceGroupName, profileName: frontDoor.profile.name, endpointName: names.frontDoor, originHostName: host.fqdn, customDomain: config.frontDoor.customDomain })
     : undefined;
 
   const alerts = new Alerts("alerts", {
@@ -177,7 +177,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     actionGroupId: alerts.actionGroup.id, startDate: config.budget.startDate ?? firstOfMonth(options.now ?? new Date()),
   });
 
-  const publicHost = route ? route.hostName : host.fqdn;
+  const publicHost = route ? (route.customDomain ? route.customDomain.domain.hostName : route.hostName) : host.fqdn;
   return {
     outputs: {
       wssUrl: pulumi.interpolate`wss://${publicHost}/voice-live/realtime`,
@@ -190,6 +190,8 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
       dailySpendAlertUsd: sizing.dailySpendAlertUsd,
       sessionCapacity: sizing.sessionCapacity,
       frontDoorId: frontDoor?.frontDoorId,
+      frontDoorHostName: route?.hostName,
+      customDomainValidation: route?.customDomain?.validation,
     },
     sizing,
   };
