@@ -17,7 +17,7 @@ import type { JWTVerifyGetKey } from "jose";
 import pino, { type Logger } from "pino";
 import { WebSocketServer } from "ws";
 import {
-  CLIENT_PATHS, ConnectStage, dialectFor, servedModel as servedModelOf, HealthPath, MetricAttribute, Refusal, RESUME_HEADER, RESUME_QUERY, RESUME_TOKEN_PATTERN,
+  CLIENT_PATHS, ConnectStage, dialectFor, servedModel as servedModelOf, HealthPath, MetricAttribute, TOKEN_CHECK_PATH, Refusal, RESUME_HEADER, RESUME_QUERY, RESUME_TOKEN_PATTERN,
   type RefusalCode, type ResumeStatus,
 } from "../../../contracts";
 import {
@@ -31,6 +31,7 @@ import { DEFAULT_SESSION_LIMITS, NoUpstreamAvailable, Session, type SessionLimit
 import { wsLeg } from "../session/legs";
 import { answerHttp } from "./page";
 import { AuthError, createVerifier, extractToken } from "./auth";
+import { answerTokenCheck } from "./tokenCheck";
 import { refuseUpgrade, sendJson } from "./http";
 import { createTelemetry, type Telemetry } from "./telemetry";
 import { connectUpstream, parseRoute, UpstreamConnectError, UpstreamSelector, type ClientRoute } from "./upstream";
@@ -163,6 +164,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
         return sendJson(res, ok ? 200 : 503, { status, sessions: held.size, registry: deps.state.describe(), upstreams: health.snapshot() });
       }
       if (req.method === "GET" && path === HealthPath.metrics) return telemetry.handleMetrics(req, res);
+      if (req.method === "POST" && path === TOKEN_CHECK_PATH) return answerTokenCheck(req, res, verify);
       sendJson(res, parseRoute(req.url ?? "/") ? 426 : 404, { error: { code: "not_found", message: `WebSocket endpoints: ${[...CLIENT_PATHS].join(", ")}` } });
     } catch (error) {
       logger.error({ err: (error as Error).message }, "request failed");
