@@ -170,6 +170,7 @@ function play(base64: string): void {
   source.start(at);
   page.nextPlayAt = at + buffer.duration;
   page.framesScheduled += samples.length;
+  render(); // speaking from now until nextPlayAt
   source.onended = () => {
     page.framesPlayed += samples.length;
     render();
