@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as cdn from "@pulumi/azure-native/cdn";
 import type { CustomDomainConfig } from "./customDomain";
 import { createFrontDoorDomain, type FrontDoorDomain } from "./frontDoorDomain";
+import { CONTAINER_APPS_PRIVATE_LINK_GROUP } from "./privateEndpoints";
 
 export interface FrontDoorRouteArgs {
   resourceGroupName: pulumi.Input<string>;
@@ -10,6 +11,12 @@ export interface FrontDoorRouteArgs {
   originHostName: pulumi.Input<string>;
   /** Also serve the route on this domain (frontDoorDomain.ts). */
   customDomain?: CustomDomainConfig;
+  /**
+   * Front Door Premium reaches the Container Apps environment over Private Link (sub-resource
+   * managedEnvironments, in the environment's region); the connection waits for approval on the
+   * environment (docs/network.md).
+   */
+  privateLink?: { environmentId: pulumi.Input<string>; location: pulumi.Input<string> };
 }
 
 /**
@@ -58,6 +65,14 @@ export class FrontDoorRoute extends pulumi.ComponentResource {
       originHostHeader: args.originHostName,
       httpsPort: 443,
       enforceCertificateNameCheck: true,
+      ...(args.privateLink ? {
+        sharedPrivateLinkResource: {
+          privateLink: { id: args.privateLink.environmentId },
+          groupId: CONTAINER_APPS_PRIVATE_LINK_GROUP,
+          privateLinkLocation: args.privateLink.location,
+          requestMessage: "Front Door origin for the voice proxy",
+        },
+      } : {}),
       priority: 1,
       weight: 1000,
       enabledState: cdn.EnabledState.Enabled,

@@ -1,5 +1,5 @@
 /**
- * The client library (service/src/client) against the real proxy and emulator: a turn with the token
+ * The client library (packages/client) against the real proxy and emulator: a turn with the token
  * in a header (Node) and in the subprotocol (browsers), and a rolling restart of the proxy on one
  * address with a real redis-server behind both instances.
  *
