@@ -456,13 +456,12 @@ export class Session {
     if (this.active === link) for (const frame of this.turns.replay()) link.up.leg.send(frame);
   }
 
-  private retire(link: Link, how: "close" | "terminate"): void {
+  /** `responding`: the link owes a billed response (only the active one can: rotation waits for a quiet point or is forced). */
+  private retire(link: Link, how: "close" | "terminate", responding = link === this.active && this.turns.answerInFlight()): void {
     for (const t of link.timers) t.cancel();
     link.timers = [];
     this.deps.upstreamReleased(link.up.name);
-    // A response still being generated (or asked for) is billed: cancel it and meter its response.done
-    // (settle.ts). Only the active link can owe one: rotation switches at a quiet point (turns.ts).
-    const responding = link === this.active && this.turns.answerInFlight();
+    // A response still being generated (or asked for) is billed: cancel it and meter its response.done (settle.ts).
     if (responding && how === "close") return settleResponse(link.up.leg, this.deps.clock, this.settleOutcome(link.up.name));
     if (responding) this.deps.telemetry.error("response_unmetered"); // the link is gone: its usage with it
     link.up.leg.detach();
@@ -554,9 +553,10 @@ export class Session {
     link.acksDue += events.length;
     for (const event of events) link.up.leg.send(event);
     const old = this.active;
+    const owed = this.turns.answerInFlight(); // a forced switch (no quiet point in time) retires a responding upstream
     this.pending = undefined;
     this.active = link;
-    this.retire(old, "close");
+    this.retire(old, "close", owed);
     // At a quiet point only the utterance in progress (manual commit) is held: it continues on the new upstream.
     for (const frame of this.turns.replay(true)) link.up.leg.send(frame);
     this.rotations++;
