@@ -2,6 +2,7 @@
  * The plan's readable summary, for review before `pulumi up`. Every figure is read from what the
  * program registered (the manifest's resources and outputs), so the summary cannot disagree with it.
  */
+import { customDomainSummary } from "../stacks/customDomain";
 import type { PolicyResult } from "../stacks/policies";
 import type { PlanRun, RecordedResource } from "./mockEngine";
 
@@ -74,6 +75,7 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     "",
     ...scaling,
     `  front door: ${origins ? `origin group sessionAffinityState=${origins.sessionAffinityState}, probe ${origins.healthProbeSettings?.probePath ?? "off"}` : "disabled"}`,
+    ...customDomainSummary(run.stack, all("azure-native:cdn:AFDCustomDomain")[0], all("azure-native:dns:RecordSet")),
     ...networkLines(run.outputs.network as NetworkOutput | undefined),
     "upstreams:",
     ...upstreams.map((u) => `  ${u.priority}. ${u.name} ${u.kind} ${u.region ?? ""} ${u.model ?? u.deployment} (${u.auth})`),

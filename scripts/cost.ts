@@ -212,9 +212,14 @@ function summary(r: RangeEstimate) {
   return { low: part(r.low), expected: part(r.expected), high: part(r.high), sensitivity: r.sensitivity };
 }
 
+/** Numbers to at most 6 decimals (a millionth of a dollar), without binary float noise (0.30000000000000004 -> 0.3). */
+export function csvValue(value: string | number): string {
+  return typeof value === "number" ? String(Number(value.toFixed(6))) : value;
+}
+
 function csv(byVolume: RangeEstimate[], percentiles: Array<{ p10: number; p50: number; p90: number; mean: number }>): string {
   const header = ["catalog", "interviews_per_day", "mean_minutes", "per_interview_audio_input", "per_interview_audio_output", "per_interview_text", "per_interview_cached", "per_interview_transcription", "per_interview_total", "per_interview_low", "per_interview_high", "daily_api", "monthly_api", "monthly_infrastructure", "monthly_total", "monthly_p10", "monthly_p50", "monthly_p90", "monthly_mean", "monthly_low", "monthly_high", "monthly_per_interview"];
-  const rows = byVolume.map(({ low, expected: e, high }, i) => [e.catalogs.map((c) => c.id).join("+"), e.daily.interviews, e.input.minutesPerInterview, e.perInterview.audioInput, e.perInterview.audioOutput, e.perInterview.text, e.perInterview.cached, e.perInterview.transcription, e.perInterview.total, low.perInterview.total, high.perInterview.total, e.daily.api, e.monthly.api, e.monthly.infrastructure, e.monthly.total, percentiles[i].p10, percentiles[i].p50, percentiles[i].p90, percentiles[i].mean, low.monthly.total, high.monthly.total, e.monthly.perInterview].join(","));
+  const rows = byVolume.map(({ low, expected: e, high }, i) => [e.catalogs.map((c) => c.id).join("+"), e.daily.interviews, e.input.minutesPerInterview, e.perInterview.audioInput, e.perInterview.audioOutput, e.perInterview.text, e.perInterview.cached, e.perInterview.transcription, e.perInterview.total, low.perInterview.total, high.perInterview.total, e.daily.api, e.monthly.api, e.monthly.infrastructure, e.monthly.total, percentiles[i].p10, percentiles[i].p50, percentiles[i].p90, percentiles[i].mean, low.monthly.total, high.monthly.total, e.monthly.perInterview].map(csvValue).join(","));
   return [header.join(","), ...rows].join("\n");
 }
 

@@ -188,6 +188,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     ? new FrontDoorRoute("frontdoor-route", {
       resourceGroupName, profileName: frontDoor.profile.name, endpointName: names.frontDoor, originHostName: host.fqdn,
       privateLink: sizing.network.enabled && host.environmentId ? { environmentId: host.environmentId, location } : undefined,
+      customDomain: config.frontDoor.customDomain,
     })
     : undefined;
   if (frontDoor && route && config.waf.enabled) {
@@ -212,7 +213,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     actionGroupId: alerts.actionGroup.id, startDate: config.budget.startDate ?? firstOfMonth(options.now ?? new Date()),
   });
 
-  const publicHost = route ? route.hostName : host.fqdn;
+  const publicHost = route ? (route.customDomain ? route.customDomain.domain.hostName : route.hostName) : host.fqdn;
   return {
     outputs: {
       wssUrl: pulumi.interpolate`wss://${publicHost}/voice-live/realtime`,
@@ -225,6 +226,8 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
       dailySpendAlertUsd: sizing.dailySpendAlertUsd,
       sessionCapacity: sizing.sessionCapacity,
       frontDoorId: frontDoor?.frontDoorId,
+      frontDoorHostName: route?.hostName,
+      customDomainValidation: route?.customDomain?.validation,
     },
     sizing,
   };
