@@ -4,7 +4,7 @@
  */
 module.exports = {
   testEnvironment: "node",
-  roots: ["<rootDir>/contracts", "<rootDir>/cost", "<rootDir>/stacks", "<rootDir>/plan", "<rootDir>/service/src", "<rootDir>/tests"],
+  roots: ["<rootDir>/contracts", "<rootDir>/cost", "<rootDir>/stacks", "<rootDir>/plan", "<rootDir>/service/src", "<rootDir>/packages", "<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.(t|j|mj)sx?$": ["@swc/jest"] },
   // ESM-only packages (jose, ...) are transformed to CommonJS for jest.

@@ -41,3 +41,9 @@ export const SERVICE_PORT = 3000;
 
 /** Health endpoints the platform probes. */
 export const HealthPath = { live: "/healthz", ready: "/readyz", metrics: "/metrics" } as const;
+/**
+ * POST the user's token (text/plain body) to learn whether the proxy accepts it, before opening a socket:
+ * a browser cannot read the status of a refused WebSocket upgrade. 200 `{ status: "ok", expiresInSeconds }`,
+ * or the refusal's status and `{ error: { code, message } }`.
+ */
+export const TOKEN_CHECK_PATH = "/auth/check";

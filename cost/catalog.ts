@@ -11,8 +11,32 @@
 import { z } from "zod";
 import { UPSTREAM_KINDS } from "../contracts/upstream";
 
+/**
+ * The Azure Retail Prices meter a price is (https://prices.azure.com/api/retail/prices; fields as the
+ * API names them, "Azure Retail Prices overview", learn.microsoft.com/rest/api/cost-management/
+ * retail-prices/azure-retail-prices, read 2026-12-03). A field search could not confirm is absent and
+ * `unconfirmed` says which and why; `npm run cost -- --refresh-prices` fills them from the API.
+ */
+const Meter = z.object({
+  serviceName: z.string().min(1).optional(),
+  productName: z.string().min(1).optional(),
+  skuName: z.string().min(1).optional(),
+  meterName: z.string().min(1),
+  armRegionName: z.string().min(1),
+  currencyCode: z.string().regex(/^[A-Z]{3}$/),
+  unitOfMeasure: z.string().min(1).optional(),
+  /** effectiveStartDate of the price read. */
+  effectiveStartDate: z.string().min(1).optional(),
+  /** When the API was read (the refresh's date); absent: never read live. */
+  readOn: z.iso.date().optional(),
+  unconfirmed: z.string().min(1).optional(),
+});
+export type RetailMeter = z.infer<typeof Meter>;
+
 /** A figure from somewhere: a price, a quota, a token rate. */
 const Figure = z.object({
+  /** For a price: the Retail Prices meter it is. */
+  meter: Meter.optional(),
   value: z.number().nonnegative(),
   unit: z.string().min(1),
   /** A public URL or document name, with what in it, or "assumption: ..." saying why. */
@@ -88,6 +112,8 @@ export const CatalogSchema = z.object({
     /** The most input one response may read; past it the conversation is truncated. */
     inputLimitTokens: z.number().int().positive(),
     inputLimitSource: z.string().min(1),
+    /** Context tokens past which the oldest items are dropped (below the window: output is reserved). */
+    truncationTokens: Figure.optional(),
     /** Audio tokens per minute of speech. */
     audioInputTokensPerMinute: z.number().nonnegative(),
     audioOutputTokensPerMinute: z.number().nonnegative(),
@@ -166,7 +192,7 @@ export function figuresOf(catalog: Catalog): SourcedFigure[] {
     }
     for (const [k, child] of Object.entries(v)) walk(child, path ? `${path}.${k}` : k);
   };
-  walk({ prices: catalog.prices, transcription: catalog.transcription, quota: catalog.quota, infrastructure: catalog.infrastructure, ptu: catalog.ptu }, "");
+  walk({ model: { truncationTokens: catalog.model.truncationTokens }, prices: catalog.prices, transcription: catalog.transcription, quota: catalog.quota, infrastructure: catalog.infrastructure, ptu: catalog.ptu }, "");
   return out;
 }
 

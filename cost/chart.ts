@@ -14,15 +14,16 @@ interface Vega {
   View: new (runtime: unknown, options: { renderer: "none" }) => { toSVG(): Promise<string> };
 }
 const load = <T>(name: string): Promise<T> => import(name) as Promise<T>;
-import type { EstimateInput } from "./estimate";
-import { estimateRange, type ParameterRanges } from "./ranges";
+import { estimate, type EstimateInput } from "./estimate";
+import { DEFAULT_DISTRIBUTIONS, monthlyPercentilesByVolume, type ParameterDistributions } from "./percentiles";
 
 export interface ChartInput {
   /** The estimate input at any volume (the chart sets interviewsPerDay). */
   base: Omit<EstimateInput, "interviewsPerDay">;
   /** The volume to mark (the stack's expected volume). */
   markInterviewsPerDay?: number;
-  ranges: ParameterRanges;
+  /** The stated parameter distributions (the band is their monthly p10-p90). */
+  distributions?: ParameterDistributions;
   maxInterviewsPerDay: number;
   title: string;
   subtitle: string;
@@ -30,7 +31,9 @@ export interface ChartInput {
 
 export interface ChartRow {
   interviewsPerDay: number;
+  /** Monthly p10 and p90. */
   low: number;
+  /** Monthly mean of the draws. */
   expected: number;
   high: number;
   /** PTUs + infrastructure, where PTU exists. */
@@ -38,19 +41,20 @@ export interface ChartRow {
 }
 
 export const SERIES = {
-  expected: "expected: pay-as-you-go API + infrastructure",
-  band: "range: every parameter at its cheaper / dearer end",
+  expected: "expected (mean): pay-as-you-go API + infrastructure",
+  band: "p10 - p90 of the month's cost",
   ptu: "PTU + infrastructure",
 } as const;
 
 export function chartData(input: ChartInput, points = 20): { rows: ChartRow[]; ptu: { available: boolean; reason?: string; breakEven?: number } } {
   const rows: ChartRow[] = [];
   let ptu: { available: boolean; reason?: string; breakEven?: number } = { available: false };
-  for (let i = 0; i <= points; i++) {
-    const perDay = Math.round((input.maxInterviewsPerDay * i) / points);
-    const r = estimateRange({ ...input.base, interviewsPerDay: perDay }, input.ranges);
-    const e = r.expected;
-    const row: ChartRow = { interviewsPerDay: perDay, low: r.low.monthly.total, expected: e.monthly.total, high: r.high.monthly.total };
+  const volumes = Array.from({ length: points + 1 }, (_, i) => Math.round((input.maxInterviewsPerDay * i) / points));
+  const percentiles = monthlyPercentilesByVolume(input.base, volumes, input.distributions ?? DEFAULT_DISTRIBUTIONS);
+  for (const [i, perDay] of volumes.entries()) {
+    const e = estimate({ ...input.base, interviewsPerDay: perDay });
+    const q = percentiles[i];
+    const row: ChartRow = { interviewsPerDay: perDay, low: q.p10, expected: q.mean, high: q.p90 };
     if (e.ptu.available) {
       row.ptu = e.ptu.monthlyCost + e.monthly.infrastructure;
       ptu = { available: true, breakEven: e.ptu.breakEvenInterviewsPerDay };
@@ -68,11 +72,11 @@ export async function renderChartSvg(input: ChartInput): Promise<string> {
   const legend = { orient: "bottom", direction: "vertical", title: null, labelLimit: 520, labelFontSize: 12, symbolType: "square", symbolSize: 160 };
   const layers: object[] = [
     {
-      mark: { type: "area", opacity: 0.55 },
+      mark: { type: "area", opacity: 0.35 },
       encoding: { x, y: { ...y, field: "low" }, y2: { field: "high" }, color: { datum: SERIES.band, scale: colors, legend } },
     },
     {
-      mark: { type: "line", strokeWidth: 2.5 },
+      mark: { type: "line", strokeWidth: 3 },
       encoding: { x, y: { ...y, field: "expected" }, color: { datum: SERIES.expected } },
     },
   ];
@@ -85,13 +89,15 @@ export async function renderChartSvg(input: ChartInput): Promise<string> {
     }
   }
   if (input.markInterviewsPerDay !== undefined) {
-    const at = estimateRange({ ...input.base, interviewsPerDay: input.markInterviewsPerDay }, input.ranges).expected;
-    const mark = [{ x: input.markInterviewsPerDay, y: at.monthly.total, label: `${input.markInterviewsPerDay.toLocaleString("en-US")}/day: $${Math.round(at.monthly.total).toLocaleString("en-US")}/month expected` }];
+    const [at] = monthlyPercentilesByVolume(input.base, [input.markInterviewsPerDay], input.distributions ?? DEFAULT_DISTRIBUTIONS);
+    const k = (x: number) => `$${Math.round(x / 1000).toLocaleString("en-US")}k`;
+    const mark = [{ x: input.markInterviewsPerDay, y: at.mean, label: `${input.markInterviewsPerDay.toLocaleString("en-US")}/day: ${k(at.mean)}/month expected (p10 ${k(at.p10)}, p90 ${k(at.p90)})` }];
     layers.push({ data: { values: mark }, mark: { type: "rule", strokeDash: [2, 3], color: "#444" }, encoding: { x: { field: "x", type: "quantitative" } } });
     layers.push({ data: { values: mark }, mark: { type: "point", filled: true, color: "#1f5fa8", size: 60 }, encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } } });
     layers.push({ data: { values: mark }, mark: { type: "text", align: "right", dx: -8, dy: -12, fontSize: 12, color: "#222" }, encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" }, text: { field: "label" } } });
   }
-  const subtitle = [input.subtitle, ptu.available ? "PTU: where its line crosses the expected line, PTUs cost less" : `PTU: not available for this model (${shorten(ptu.reason ?? "")})`];
+  // Each subtitle line fits the plot's width (no line cut off at the SVG's edge).
+  const subtitle = [...wrap(input.subtitle, 110), ...wrap(ptu.available ? "PTU: where its line crosses the expected line, PTUs cost less" : `PTU: not available for this model (${shorten(ptu.reason ?? "")})`, 110)];
   const spec = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: input.title, subtitle, anchor: "start", fontSize: 15, subtitleFontSize: 11, subtitleColor: "#555" },
@@ -122,6 +128,20 @@ function textWidth(item: TextItem, text: string): number {
   let em = 0;
   for (const ch of String(text ?? "")) em += ADVANCE[ch] ?? (/[0-9]/.test(ch) ? 0.636 : /[A-Z]/.test(ch) ? 0.72 : 0.61);
   return em * size * bold;
+}
+
+/** Splits text at spaces into lines of at most `width` characters. */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
 }
 
 function shorten(text: string): string {

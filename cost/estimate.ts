@@ -215,12 +215,14 @@ export function estimate(input: EstimateInput): Estimate {
   const days = catalog.daysPerMonth;
   const mean = meanMinutes(durations);
 
+  // The service's rotation shapes every session's context (session.ts); an explicit session value wins.
+  const sessionInput = { rotateMinutes: input.rotateMinutes, ...input.session };
   const byDuration = durations.map((d) => ({
     ...d,
-    cost: weightedCost(mix.map((m) => ({ share: m.share, cost: sessionCost(m.catalog, sessionParams(m.catalog, d.minutes, input.session)) }))),
+    cost: weightedCost(mix.map((m) => ({ share: m.share, cost: sessionCost(m.catalog, sessionParams(m.catalog, d.minutes, sessionInput)) }))),
   }));
   const perInterview = weightedCost(byDuration.map((d) => ({ share: d.share, cost: d.cost })));
-  const { minutes: _minutes, ...session } = sessionParams(catalog, mean, input.session);
+  const { minutes: _minutes, ...session } = sessionParams(catalog, mean, sessionInput);
 
   const m = catalog.model;
   const spokenTokensPerSessionMinute = session.userSpeakingShare * m.audioInputTokensPerMinute + session.modelSpeakingShare * (m.audioOutputTokensPerMinute + m.outputTextTokensPerSpokenMinute);

@@ -41,12 +41,16 @@ export type Truncation = { type: "auto" } | { type: "retention_ratio"; retention
  *   1-2 minutes, follow-ups are shorter (assumption; jrothman.com "Structuring Interview Time", 2005,
  *   spends 40 minutes on questions and follow-ups). Each exchange is one response.
  * - 1,200 tokens of instructions: the interview plan, the role and the rules (assumption).
+ * - One reply in ten interrupted by the candidate, half of it unheard (assumption): the whole reply is
+ *   billed and stays in the conversation (the proxy sends no `conversation.item.truncate`).
  */
 export const EXPECTED_INTERVIEW = {
   userSpeakingShare: 0.55,
   modelSpeakingShare: 0.2,
   turnsPerMinute: 1,
   instructionsTokens: 1200,
+  interruptedShare: 0.1,
+  unheardShareWhenInterrupted: 0.5,
 } as const;
 
 /**

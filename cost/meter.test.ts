@@ -38,12 +38,21 @@ describe("response.done usage", () => {
     expect(m.usd).toBeCloseTo(byHand, 15);
   });
 
+  test("Voice Live's documented usage (TokenDetails: cached_tokens, text_tokens, audio_tokens; no cached_tokens_details) is metered, not flagged", () => {
+    // The shape of the Voice Live API reference 2026-01-01-preview (RealtimeUsage / TokenDetails), typed from it.
+    const usage = { total_tokens: 160, input_tokens: 150, output_tokens: 10, input_token_details: { cached_tokens: 120, text_tokens: 100, audio_tokens: 50 }, output_token_details: { text_tokens: 2, audio_tokens: 8 } };
+    const m = meterResponseUsage(pro, usage);
+    expect(m.malformed).toBe(false);
+    // The cache serves a prefix that opens with text: 100 cached text, the other 20 cached audio.
+    expect(m.tokens).toEqual({ cached_text: 100, cached_audio: 20, input_text: 0, input_audio: 30, output_text: 2, output_audio: 8 });
+    expect(m.usd).toBeCloseTo((100 * 1.375 + 20 * 0.44 + 30 * 35.2 + 2 * 17.6 + 8 * 70.4) / 1e6, 15);
+  });
+
   test("parts missing: the dearer reading is billed and the message is flagged", () => {
     // No details: all input as audio, all output as audio.
     expect(meterResponseUsage(pro, { input_tokens: 100, output_tokens: 10 })).toEqual({ usd: expect.closeTo((100 * 35.2 + 10 * 70.4) / 1e6, 15), tokens: { input_audio: 100, input_text: 0, cached_audio: 0, cached_text: 0, output_audio: 10, output_text: 0 }, malformed: true });
-    // Cached total without its split: counted as text (the smaller discount) up to the text input, the rest as audio.
-    const m = meterResponseUsage(pro, { input_tokens: 150, input_token_details: { text_tokens: 100, audio_tokens: 50, cached_tokens: 120 } });
-    expect(m.tokens).toMatchObject({ cached_text: 100, cached_audio: 20, input_text: 0, input_audio: 30 });
+    // A details object that does not explain the cached total is malformed.
+    const m = meterResponseUsage(pro, { input_tokens: 150, input_token_details: { text_tokens: 100, audio_tokens: 50, cached_tokens: 120, cached_tokens_details: { text_tokens: 10 } } });
     expect(m.malformed).toBe(true);
     // Cached more than the input of its kind: capped.
     expect(meterResponseUsage(pro, { input_tokens: 10, input_token_details: { text_tokens: 10, audio_tokens: 0, cached_tokens: 500, cached_tokens_details: { text_tokens: 500, audio_tokens: 0 } } }).tokens).toMatchObject({ cached_text: 10, input_text: 0, cached_audio: 0 });

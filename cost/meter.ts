@@ -2,7 +2,8 @@
  * Metering a live session with the catalogs the estimate uses: the service hands each `response.done`
  * usage object (and each input transcription's usage) to these functions as the upstream sent it.
  *
- * The wire shape (OpenAI Realtime reference, `response.done`; the same from Azure OpenAI and Voice Live):
+ * The wire shape (OpenAI Realtime reference, `response.done`; Azure OpenAI the same; Voice Live without
+ * `cached_tokens_details`, see below):
  *   { input_tokens, output_tokens,
  *     input_token_details: { text_tokens, audio_tokens, cached_tokens, cached_tokens_details: { text_tokens, audio_tokens } },
  *     output_token_details: { text_tokens, audio_tokens } }
@@ -95,8 +96,17 @@ export function meterResponseUsage(catalog: Catalog, usage: unknown): MeteredRes
 
   // Input by kind; what the kinds do not explain is billed as audio (the dearer input).
   const [inAudio, inText] = split(count(u.input_tokens, flag), count(inDetails?.audio_tokens, flag), count(inDetails?.text_tokens, flag), "a", flag);
-  // Cached by kind, never more than the input of that kind; unsplit cached tokens count as text (the smaller discount).
-  let [cachedText, cachedAudio] = split(count(inDetails?.cached_tokens, flag), count(cachedDetails?.text_tokens, flag), count(cachedDetails?.audio_tokens, flag), "a", flag);
+  // Cached by kind, never more than the input of that kind. Voice Live's documented usage has no
+  // cached_tokens_details at all (its TokenDetails is { cached_tokens, text_tokens, audio_tokens }: Voice
+  // Live API reference 2026-01-01-preview, MicrosoftDocs/azure-ai-docs, ms.date 2026-01-30, read
+  // 2026-12-03): that is not malformed. The cache serves a prefix, and a prefix opens with the
+  // instructions (text): cached tokens count as text up to the input's text, the rest as audio
+  // (cost/conversation.ts splits the model's the same way). A details object that is present but
+  // does not explain the total is malformed, as before.
+  const cachedTotal = count(inDetails?.cached_tokens, flag);
+  let [cachedText, cachedAudio] = inDetails?.cached_tokens_details === undefined && cachedTotal !== undefined
+    ? [Math.min(cachedTotal, inText), Math.max(0, cachedTotal - inText)]
+    : split(cachedTotal, count(cachedDetails?.text_tokens, flag), count(cachedDetails?.audio_tokens, flag), "a", flag);
   if (cachedText > inText) {
     flag.malformed = true;
     cachedAudio += cachedText - inText;

@@ -20,7 +20,7 @@ function small(overrides: Partial<Catalog["model"]> = {}, extra: Partial<Catalog
     prices: Object.fromEntries(["audioInput", "audioOutput", "textInput", "textOutput", "audioCachedInput", "textCachedInput"].map((k) => [k, { value: k.includes("Cached") ? 0.1 : 1, unit: "per 1M tokens", source: "test", asOf: "2026-11-01", confidence: "high" }])),
   }, "small");
 }
-const half: SessionParams = { minutes: 2, userSpeakingShare: 0.5, modelSpeakingShare: 0.5, turnsPerMinute: 1, instructionsTokens: 10, cacheHitRate: 1, truncation: { type: "auto" }, transcription: false };
+const half: SessionParams = { minutes: 2, userSpeakingShare: 0.5, modelSpeakingShare: 0.5, turnsPerMinute: 1, instructionsTokens: 10, cacheHitRate: 1, truncation: { type: "auto" }, transcription: false, interruptedShare: 0, unheardShareWhenInterrupted: 0 };
 
 describe("the seed's linear method with the seed's catalog", () => {
   test("100 x 30 min: $0.1718 per interview, $17.18 a day", () => {
@@ -96,7 +96,7 @@ describe("the re-sent context model", () => {
   test("the 30-minute gpt-realtime figure of the previous model ($2.1250) is kept when its assumptions are restored", () => {
     // Speaking 35% / 45%, 2 turns a minute, 100% cache hits, no cache increments, no transcription.
     const c = parseCatalog({ ...structuredClone(catalogById("azure-gpt-realtime-2025-08")), model: { ...catalogById("azure-gpt-realtime-2025-08").model, cache: undefined } }, "old");
-    const cost = sessionCost(c, { minutes: 30, userSpeakingShare: 0.35, modelSpeakingShare: 0.45, turnsPerMinute: 2, instructionsTokens: 1200, cacheHitRate: 1, truncation: { type: "auto" }, transcription: false });
+    const cost = sessionCost(c, { minutes: 30, userSpeakingShare: 0.35, modelSpeakingShare: 0.45, turnsPerMinute: 2, instructionsTokens: 1200, cacheHitRate: 1, truncation: { type: "auto" }, transcription: false, interruptedShare: 0, unheardShareWhenInterrupted: 0 });
     expect(cost.tokens).toMatchObject({ audioInput: 22230, audioOutput: 16200, textOutput: 2700 });
     expect(cost.tokens.textInput + cost.tokens.textOutput).toBeCloseTo(6555, 6);
     expect(cost.tokens.audioCachedInput + cost.tokens.textCachedInput).toBeCloseTo(795615, 6);
@@ -110,7 +110,7 @@ describe("the re-sent context model", () => {
 });
 
 describe("a 3-minute expected interview priced by hand, one per catalog (docs/cost-model.md)", () => {
-  // Candidate 55%, model 20%, 1 turn a minute, 1,200 instruction tokens, 95% cache hits:
+  // Candidate 55%, model 20%, 1 turn a minute, 1,200 instruction tokens, 95% cache hits, no interruptions:
   // a turn is 330 user audio, 240 reply audio, 40 reply text.
   //   k1 reads 330a 1,200t, nothing cached.
   //   k2 reads 900a 1,240t; prefix 1,530 -> 1,408 servable (1,024 + 3 x 128): 0.95 x 1,200 = 1,140 text, 0.95 x 208 = 197.6 audio cached.
@@ -128,7 +128,7 @@ describe("a 3-minute expected interview priced by hand, one per catalog (docs/co
     ["azure-gpt-4o-realtime-preview-2024-12", (1734.8 * 40 + 965.2 * 2.5 + 720 * 80 + 1402 * 5 + 120 * 20 + 2318 * 2.5 + 1650 * 3 + 330 * 5) / 1e6, 1650, 330],
   ])("%s", (id, usd, transcriptionAudio, transcriptionText) => {
     const c = catalogById(id as string);
-    const cost = sessionCost(c, sessionParams(c, 3));
+    const cost = sessionCost(c, sessionParams(c, 3, { interruptedShare: 0 }));
     for (const [k, v] of Object.entries(tokens)) expect(cost.tokens[k as keyof typeof tokens]).toBeCloseTo(v, 9);
     expect(cost.tokens.transcriptionAudio).toBeCloseTo(transcriptionAudio as number, 9);
     expect(cost.tokens.transcriptionText).toBeCloseTo(transcriptionText as number, 9);
@@ -136,7 +136,7 @@ describe("a 3-minute expected interview priced by hand, one per catalog (docs/co
   });
   test("Voice Live Pro is $0.140476 for these three minutes", () => {
     const c = catalogById("voice-live-gpt-realtime");
-    expect(sessionCost(c, sessionParams(c, 3)).total).toBeCloseTo(0.140475698, 9);
+    expect(sessionCost(c, sessionParams(c, 3, { interruptedShare: 0 })).total).toBeCloseTo(0.140475698, 9);
   });
 });
 
@@ -201,7 +201,7 @@ describe("PTU only where the catalog says the model can be provisioned", () => {
   const ptuCatalog = (tokensPerMinutePerPtu: number) => small({}, {
     ptu: { available: true, minimumPtus: 1, incrementPtus: 1, source: "test", monthlyPerPtu: { value: 0.000344 * 1000 * 30.42, unit: "per PTU-month", source: "test", asOf: "2026-11-01", confidence: "low" }, tokensPerMinutePerPtu: { value: tokensPerMinutePerPtu, unit: "tokens/min", source: "test", asOf: "2026-11-01", confidence: "low" } },
   });
-  const session = { userSpeakingShare: 0.5, modelSpeakingShare: 0.5, turnsPerMinute: 1, instructionsTokens: 10, cacheHitRate: 1, transcription: false };
+  const session = { userSpeakingShare: 0.5, modelSpeakingShare: 0.5, turnsPerMinute: 1, instructionsTokens: 10, cacheHitRate: 1, transcription: false, interruptedShare: 0 };
   test("break-even = PTU cost / pay-as-you-go cost per interview, when the PTUs carry that volume", () => {
     const e = estimate({ catalog: ptuCatalog(1e6), interviewsPerDay: 500, minutesPerInterview: 2, session });
     expect(e.perInterview.total).toBeCloseTo(0.000344, 12);

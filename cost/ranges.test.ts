@@ -1,9 +1,9 @@
 /** Low / expected / high from stated ranges, and which parameter moves the total most. */
 import { catalogById, defaultRanges, estimate, estimateRange, INTERVIEW_RANGES, SEED_SIZING, type EstimateInput } from ".";
-import { chartData } from "./chart";
+import { chartData, wrap } from "./chart";
 
 const catalog = catalogById("voice-live-gpt-realtime");
-const base: EstimateInput = { catalog, interviewsPerDay: 1000, durations: [{ minutes: 30, share: 0.7 }, { minutes: 45, share: 0.3 }], sizing: { ...SEED_SIZING, cpu: 1, memoryGiB: 2 } };
+const base: EstimateInput = { catalog, interviewsPerDay: 1000, durations: [{ minutes: 30, share: 0.7 }, { minutes: 45, share: 0.3 }], sizing: { ...SEED_SIZING, cpu: 1, memoryGiB: 2 }, rotateMinutes: 9 };
 const ranges = defaultRanges(base.durations!, 45);
 const r = estimateRange(base, ranges);
 
@@ -29,33 +29,39 @@ test("each parameter alone, at its low and its high value, the others expected",
 test("sorted by how much each moves the monthly total; the envelope brackets every single move", () => {
   const swings = r.sensitivity.map((x) => x.swing);
   expect(swings).toEqual([...swings].sort((a, b) => b - a));
-  expect(r.sensitivity[0].parameter).toBe("cacheHitRate");
+  expect(r.sensitivity[0].parameter).toBe("speakingShares"); // with rotation the re-sent context (what the cache discounts) stays small
   for (const x of r.sensitivity) {
     expect(r.low.monthly.total).toBeLessThanOrEqual(Math.min(x.monthly.low, x.monthly.high) + 1e-6);
     expect(r.high.monthly.total).toBeGreaterThanOrEqual(Math.max(x.monthly.low, x.monthly.high) - 1e-6);
   }
   // The envelope's ends are the cheaper / dearer end of each parameter together.
   expect(r.low.input.session).toMatchObject({ cacheHitRate: 1, userSpeakingShare: 0.6, modelSpeakingShare: 0.15, turnsPerMinute: 0.5 });
-  expect(r.high.input.session).toMatchObject({ cacheHitRate: 0.6, userSpeakingShare: 0.35, modelSpeakingShare: 0.45, turnsPerMinute: 2, truncation: { type: "auto" } });
+  expect(r.high.input.session).toMatchObject({ cacheHitRate: 0.6, userSpeakingShare: 0.35, modelSpeakingShare: 0.45, turnsPerMinute: 2 }); // truncation: no difference under rotation
   expect(r.high.input.durations).toEqual([{ minutes: 45, share: 1 }]);
 });
 
 test("truncation matters only once the conversation reaches the input limit", () => {
   const s = r.sensitivity.find((x) => x.parameter === "truncation")!;
-  expect(s.swing).toBe(0); // the expected interview stays under 28,672 tokens even at 45 minutes
-  const talkative = estimateRange({ ...base, session: { userSpeakingShare: 0.35, modelSpeakingShare: 0.45, turnsPerMinute: 2 } }, { ...ranges, speakingShares: { low: INTERVIEW_RANGES.speakingShares.high, expected: INTERVIEW_RANGES.speakingShares.high, high: INTERVIEW_RANGES.speakingShares.high }, turnsPerMinute: { low: 2, expected: 2, high: 2 } });
+  expect(s.swing).toBe(0); // with rotation every 9 minutes the expected interview peaks at ~12k tokens even at 45 minutes
+  // Without rotation, a talkative interview reaches the 28,224-token truncation point.
+  const talkative = estimateRange({ ...base, rotateMinutes: undefined, session: { userSpeakingShare: 0.35, modelSpeakingShare: 0.45, turnsPerMinute: 2 } }, { ...ranges, speakingShares: { low: INTERVIEW_RANGES.speakingShares.high, expected: INTERVIEW_RANGES.speakingShares.high, high: INTERVIEW_RANGES.speakingShares.high }, turnsPerMinute: { low: 2, expected: 2, high: 2 } });
   const t = talkative.sensitivity.find((x) => x.parameter === "truncation")!;
   expect(t.monthly.high).toBeGreaterThan(t.monthly.low * 1.5); // auto re-reads ~28k tokens uncached every turn past the limit
 });
 
-test("the chart's rows: the band brackets the expected line; no PTU series where PTU does not exist", () => {
-  const { rows, ptu } = chartData({ base, ranges, maxInterviewsPerDay: 2000, title: "t", subtitle: "s" }, 4);
+test("the chart's rows: the p10-p90 band brackets the expected (mean) line; no PTU series where PTU does not exist", () => {
+  const { rows, ptu } = chartData({ base, maxInterviewsPerDay: 2000, title: "t", subtitle: "s" }, 4);
   expect(rows.map((x) => x.interviewsPerDay)).toEqual([0, 500, 1000, 1500, 2000]);
   for (const row of rows) {
-    expect(row.low).toBeLessThanOrEqual(row.expected);
-    expect(row.expected).toBeLessThanOrEqual(row.high);
+    expect(row.low).toBeLessThanOrEqual(row.expected + 1e-6);
+    expect(row.expected).toBeLessThanOrEqual(row.high + 1e-6);
     expect(row.ptu).toBeUndefined();
   }
-  expect(rows[2].expected).toBeCloseTo(r.expected.monthly.total, 6);
+  expect(rows[4].high - rows[4].low).toBeGreaterThan(rows[2].high - rows[2].low); // the band widens with volume
   expect(ptu).toMatchObject({ available: false, reason: expect.stringMatching(/^not available for this model/) });
+});
+
+test("subtitle lines are wrapped to fit the chart", () => {
+  expect(wrap("aaa bbb ccc ddd", 7)).toEqual(["aaa bbb", "ccc ddd"]);
+  expect(wrap("a".repeat(12), 5)).toEqual(["a".repeat(12)]); // a word longer than the width stays whole
 });

@@ -2,16 +2,15 @@
  * The cost of one interview. Two methods, chosen by the catalog:
  * - linear (the seed's): audio tokens per minute of interview in and out, plus a flat text allowance
  *   billed as text input. Given the seed's catalog it gives exactly the seed's own per-interview figure.
- * - re-sent context (the realtime API as billed): the interview is a sequence of turns; every response
- *   reads the whole conversation so far (instructions, every earlier utterance, every earlier reply's
- *   audio and transcript, the current utterance) as input, up to the model's input limit. Past the
- *   limit the oldest turns are dropped as the truncation mode says. The part of the input that the
- *   previous response read, unchanged, is a prefix the prompt cache may serve (at the cache hit rate,
- *   in the cache's increments); the rest is billed at the full input rate. Each reply is billed as
- *   output once; it enters the next response's input uncached (conservative: the cache is of prompts).
+ * - re-sent context (the realtime API as billed, and as the service runs it): the interview is a
+ *   sequence of responses priced by conversation.ts: every response reads the conversation so far on
+ *   its upstream connection; each rotation (every rotateMinutes) opens a new connection primed with the
+ *   conversation as text (uncached); the prompt cache serves the unchanged prefix in its steps;
+ *   truncation at the catalog's truncation point; interrupted replies billed in full.
  * Input transcription, when the catalog prices it, is billed on the candidate's audio once.
  */
 import type { Catalog } from "./catalog";
+import { runConversation, servableTokens, type ConversationRules, type ConversationRun, type ConversationTurn } from "./conversation";
 import { DEFAULT_TRUNCATION, EXPECTED_INTERVIEW, INTERVIEW_RANGES, type Truncation } from "./interview";
 
 export interface SessionParams {
@@ -20,8 +19,14 @@ export interface SessionParams {
   userSpeakingShare: number;
   /** Share of the interview the model speaks. */
   modelSpeakingShare: number;
-  /** Question-answer exchanges a minute: one response each. */
+  /** Responses a minute: one per exchange, plus one per extra server VAD split or barge-in. */
   turnsPerMinute: number;
+  /** Share of responses the candidate interrupts (billed in full: the proxy never truncates the item). */
+  interruptedShare: number;
+  /** Part of an interrupted reply nobody hears. */
+  unheardShareWhenInterrupted: number;
+  /** The service's upstream rotation interval (UPSTREAM_ROTATE_MINUTES); 0 or undefined: never. */
+  rotateMinutes?: number;
   /** System prompt tokens (text), part of every response's input. */
   instructionsTokens: number;
   /** Share of each response's reusable prefix the prompt cache serves (0-1). */
@@ -56,6 +61,10 @@ export interface SessionCost {
   truncatedResponses: number;
   /** The most input one response read. */
   peakInputTokens: number;
+  /** Responses that opened a new upstream connection (rotation): their history was re-sent as uncached text. */
+  primedResponses: number;
+  /** Text tokens the rotations re-sent. */
+  primedTextTokens: number;
   method: "linear" | "resent-context";
 }
 
@@ -75,7 +84,7 @@ export function sessionParams(catalog: Catalog, minutes: number, overrides: Part
   };
 }
 
-export function priceTokens(catalog: Catalog, tokens: Tokens): Omit<SessionCost, "tokens" | "responses" | "truncatedResponses" | "peakInputTokens" | "method"> {
+export function priceTokens(catalog: Catalog, tokens: Tokens): Omit<SessionCost, "tokens" | "responses" | "truncatedResponses" | "peakInputTokens" | "primedResponses" | "primedTextTokens" | "method"> {
   const p = catalog.prices;
   const audioInput = (tokens.audioInput * p.audioInput.value) / PER_MILLION;
   const audioOutput = (tokens.audioOutput * p.audioOutput.value) / PER_MILLION;
@@ -89,9 +98,11 @@ export function priceTokens(catalog: Catalog, tokens: Tokens): Omit<SessionCost,
 function check(catalog: Catalog, params: SessionParams): void {
   if (!(params.minutes > 0 && Number.isFinite(params.minutes))) throw new RangeError(`minutes must be positive, got ${params.minutes}`);
   if (!(params.turnsPerMinute > 0)) throw new RangeError(`turnsPerMinute must be positive, got ${params.turnsPerMinute}`);
-  for (const key of ["userSpeakingShare", "modelSpeakingShare", "cacheHitRate"] as const) {
+  for (const key of ["userSpeakingShare", "modelSpeakingShare", "cacheHitRate", "interruptedShare", "unheardShareWhenInterrupted"] as const) {
     if (!(params[key] >= 0 && params[key] <= 1)) throw new RangeError(`${key} must be in [0, 1], got ${params[key]}`);
   }
+  if (!(params.interruptedShare * params.unheardShareWhenInterrupted < 1)) throw new RangeError("interruptedShare x unheardShareWhenInterrupted must be below 1 (some of every reply is heard)");
+  if (params.rotateMinutes !== undefined && !(params.rotateMinutes >= 0)) throw new RangeError(`rotateMinutes must be >= 0, got ${params.rotateMinutes}`);
   // The seed's linear sheet bills both directions for the whole interview (shares 1 and 1); a real
   // conversation cannot have both speaking more than all of it.
   if (catalog.model.resendsContext && params.userSpeakingShare + params.modelSpeakingShare > 1 + 1e-9) throw new RangeError("the speaking shares add up to more than the interview");
@@ -111,6 +122,8 @@ interface Run {
   responses: number;
   truncatedResponses: number;
   peakInputTokens: number;
+  primedResponses: number;
+  primedTextTokens: number;
 }
 
 function linearTokens(catalog: Catalog, p: SessionParams): Run {
@@ -120,6 +133,8 @@ function linearTokens(catalog: Catalog, p: SessionParams): Run {
   return {
     responses: Math.round(p.minutes * p.turnsPerMinute),
     truncatedResponses: 0,
+    primedResponses: 0,
+    primedTextTokens: 0,
     peakInputTokens: audioInput + textInput,
     tokens: {
       ...ZERO_TOKENS,
@@ -133,68 +148,76 @@ function linearTokens(catalog: Catalog, p: SessionParams): Run {
 
 /** The part of a prefix the cache can serve: nothing below the minimum, then whole increments. */
 export function cacheableTokens(catalog: Catalog, prefix: number): number {
-  const cache = catalog.model.cache;
-  if (!cache) return prefix;
-  if (prefix < cache.minimumTokens || prefix <= 0) return 0;
-  return cache.minimumTokens + Math.floor((prefix - cache.minimumTokens) / cache.incrementTokens) * cache.incrementTokens;
+  return servableTokens(prefix, catalog.model.cache);
 }
 
 /**
- * Response k reads: instructions + the retained earlier turns (user audio, reply audio, reply text) +
- * the user audio of turn k. Turns are dropped whole, oldest first; the instructions always stay.
+ * The proxy's conversation bound, in tokens: service/src/session/conversation.ts keeps 80,000
+ * characters of text (DEFAULT_CONVERSATION_LIMITS.maxChars) at ~4 characters a token (a test holds
+ * the two together).
  */
-function resentContextTokens(catalog: Catalog, p: SessionParams): Run {
+export const PRIMED_TEXT_LIMIT_TOKENS = 20_000;
+
+/** The context size past which the model truncates: the catalog's truncation point, else its input limit. */
+export function truncationTokensOf(catalog: Catalog): number {
+  return catalog.model.truncationTokens?.value ?? catalog.model.inputLimitTokens;
+}
+
+/**
+ * The interview as the engine (conversation.ts) takes it: equal responses, each answering an equal
+ * share of the candidate's speech and generating an equal share of the model's; generated audio is
+ * what is heard divided by (1 - interrupted share x unheard part), since an interrupted reply is
+ * billed (and kept) in full. New connections at every rotation interval.
+ */
+export function interviewTurns(catalog: Catalog, p: SessionParams): { turns: ConversationTurn[]; newConnectionAt: number[] } {
   const m = catalog.model;
   const responses = Math.max(1, Math.round(p.minutes * p.turnsPerMinute));
   const turnMinutes = p.minutes / responses;
-  const userAudio = turnMinutes * p.userSpeakingShare * m.audioInputTokensPerMinute;
-  const replyAudio = turnMinutes * p.modelSpeakingShare * m.audioOutputTokensPerMinute;
-  const replyText = turnMinutes * p.modelSpeakingShare * m.outputTextTokensPerSpokenMinute;
-  const turn = userAudio + replyAudio + replyText;
-  const instructions = p.instructionsTokens;
-  // Room after the instructions ("post-instruction" tokens are what truncation counts).
-  const room = Math.max(0, m.inputLimitTokens - instructions);
-  const target = p.truncation.type === "auto" ? room : p.truncation.retentionRatio * room;
-
-  const t: Tokens = { ...ZERO_TOKENS };
-  let retained = 0;
-  let previous: { audio: number; text: number } | undefined;
-  let truncatedResponses = 0;
-  let peakInputTokens = 0;
-  for (let k = 1; k <= responses; k++) {
-    let truncated = false;
-    if (retained * turn + userAudio > room + 1e-9) {
-      const keep = turn > 0 ? Math.max(0, Math.floor((target - userAudio + 1e-9) / turn)) : retained;
-      retained = Math.min(retained, keep);
-      truncated = true;
-      truncatedResponses++;
+  const userMinutes = turnMinutes * p.userSpeakingShare;
+  const generatedModelMinutes = (turnMinutes * p.modelSpeakingShare) / (1 - p.interruptedShare * p.unheardShareWhenInterrupted);
+  const turn: ConversationTurn = {
+    userAudio: userMinutes * m.audioInputTokensPerMinute,
+    userTranscript: p.transcription ? userMinutes * m.outputTextTokensPerSpokenMinute : 0,
+    replyAudio: generatedModelMinutes * m.audioOutputTokensPerMinute,
+    replyText: generatedModelMinutes * m.outputTextTokensPerSpokenMinute,
+  };
+  const newConnectionAt: number[] = [];
+  if (p.rotateMinutes && p.rotateMinutes > 0) {
+    for (let j = 1; ; j++) {
+      const k = Math.round((j * p.rotateMinutes) / turnMinutes);
+      if (k >= responses) break;
+      if (k > 0 && !newConnectionAt.includes(k)) newConnectionAt.push(k);
     }
-    const input = { audio: retained * (userAudio + replyAudio) + userAudio, text: instructions + retained * replyText };
-    peakInputTokens = Math.max(peakInputTokens, input.audio + input.text);
-    // The reusable prefix: everything the previous response read, unless history was just cut (then
-    // the conversation starts at another item and only the instructions still match).
-    const prefix = !previous ? { audio: 0, text: 0 } : truncated ? { audio: 0, text: instructions } : previous;
-    const servable = cacheableTokens(catalog, prefix.audio + prefix.text);
-    // The prefix opens with the instructions (text) and ends with the previous utterance (audio): what
-    // the cache's increments leave out is audio.
-    const cachedText = p.cacheHitRate * Math.min(prefix.text, servable);
-    const cachedAudio = p.cacheHitRate * Math.max(0, servable - prefix.text);
-    t.audioCachedInput += cachedAudio;
-    t.textCachedInput += cachedText;
-    t.audioInput += input.audio - cachedAudio;
-    t.textInput += input.text - cachedText;
-    t.audioOutput += replyAudio;
-    t.textOutput += replyText;
-    previous = input;
-    retained++;
   }
+  return { turns: Array.from({ length: responses }, () => ({ ...turn })), newConnectionAt };
+}
+
+/** The rules the engine applies for this catalog and session. */
+export function conversationRules(catalog: Catalog, p: Pick<SessionParams, "instructionsTokens" | "truncation" | "cacheHitRate">): ConversationRules {
+  return {
+    instructionsTokens: p.instructionsTokens, truncationTokens: truncationTokensOf(catalog), truncation: p.truncation, cacheHitRate: p.cacheHitRate,
+    cache: catalog.model.cache, primedTextLimitTokens: PRIMED_TEXT_LIMIT_TOKENS,
+  };
+}
+
+/** Tokens of a run plus the transcription of the candidate's audio. */
+export function runTokens(catalog: Catalog, run: ConversationRun, transcribedUserAudioTokens: number): Tokens {
+  const t: Tokens = { ...ZERO_TOKENS, ...run.tokens };
   const transcription = catalog.transcription;
-  if (p.transcription && transcription) {
-    const spokenMinutes = p.minutes * p.userSpeakingShare;
-    t.transcriptionAudio = spokenMinutes * transcription.audioTokensPerMinute;
-    t.transcriptionText = spokenMinutes * transcription.textTokensPerSpokenMinute;
+  if (transcription && transcribedUserAudioTokens > 0) {
+    // The candidate's audio, counted at the transcription model's own rate.
+    const minutes = transcribedUserAudioTokens / catalog.model.audioInputTokensPerMinute;
+    t.transcriptionAudio = minutes * transcription.audioTokensPerMinute;
+    t.transcriptionText = minutes * transcription.textTokensPerSpokenMinute;
   }
-  return { tokens: t, responses, truncatedResponses, peakInputTokens };
+  return t;
+}
+
+function resentContextTokens(catalog: Catalog, p: SessionParams): Run {
+  const { turns, newConnectionAt } = interviewTurns(catalog, p);
+  const run = runConversation(turns, conversationRules(catalog, p), newConnectionAt);
+  const userAudio = p.transcription ? turns.reduce((s, x) => s + x.userAudio, 0) : 0;
+  return { tokens: runTokens(catalog, run, userAudio), responses: run.responses, truncatedResponses: run.truncatedResponses, peakInputTokens: run.peakInputTokens, primedResponses: run.primedResponses, primedTextTokens: run.primedTextTokens };
 }
 
 /** A share-weighted sum of session costs (a mix of interview lengths or of catalogs). */
@@ -212,6 +235,8 @@ export function weightedCost(parts: Array<{ share: number; cost: SessionCost }>)
     tokens,
     responses: sum((c) => c.responses),
     truncatedResponses: sum((c) => c.truncatedResponses),
+    primedResponses: sum((c) => c.primedResponses),
+    primedTextTokens: sum((c) => c.primedTextTokens),
     peakInputTokens: Math.max(0, ...parts.map((p) => p.cost.peakInputTokens)),
     method: methods.size === 1 ? parts[0].cost.method : "resent-context",
   };

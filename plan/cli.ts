@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { StackConfigError } from "../stacks/config";
 import { runPolicies } from "../stacks/policies";
+import { availability, beforeUpLines, choiceWarnings, deployerRoles, placeholderErrors } from "../stacks/preflight";
 import { runProgram, type PlanRun } from "./mockEngine";
 import { summary } from "./summary";
 
@@ -40,7 +41,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const policy = runPolicies(run.stack, run.resources);
-  const warnings = (run.outputs.capacityWarnings as string[] | undefined) ?? [];
+  const regions = availability(run.stack, run.config);
+  const warnings = [...((run.outputs.capacityWarnings as string[] | undefined) ?? []), ...regions.warnings, ...choiceWarnings(run.config)];
+  // What would deploy but not work, or ship an example value as prod's own: the plan fails on these.
+  const errors = [...regions.errors, ...placeholderErrors(run.stack, run.config)];
   const manifest = {
     stack: run.stack,
     project: run.project,
@@ -49,12 +53,16 @@ async function main(): Promise<void> {
     warnings,
     policy,
   };
-  console.log(summary(run, policy, warnings));
+  console.log(summary(run, policy, warnings, { deployer: deployerRoles(run.resources), beforeUp: beforeUpLines(run.stack, run.config) }));
   if (args.out) {
     writeFileSync(args.out, `${JSON.stringify(manifest, null, 2)}\n`);
     console.log(`\nmanifest: ${args.out}`);
   }
-  if (policy.some((p) => p.level === "mandatory")) process.exit(1);
+  if (errors.length > 0) {
+    console.error(`plan: ${run.stack}: ${errors.length} problem(s) to fix before \`pulumi up\`:`);
+    for (const e of errors) console.error(`${run.stack}: ${e}`);
+  }
+  if (errors.length > 0 || policy.some((p) => p.level === "mandatory")) process.exit(1);
   process.exit(0);
 }
 

@@ -102,6 +102,10 @@ function mockState(type: string, name: string, wireInputs: Record<string, unknow
     case "azure-native:keyvault:Vault":
       extra.name = inputs.vaultName;
       break;
+    // The validation token Azure issues for a custom domain (the TXT record's value).
+    case "azure-native:cdn:AFDCustomDomain":
+      extra.validationProperties = { validationToken: `mock-validation-token-${name}`, expirationDate: "2026-12-10T00:00:00Z" };
+      break;
     case "azure-native:keyvault:Secret":
       extra.properties = { ...(inputs.properties ?? {}), secretUri: `https://${inputs.vaultName}.vault.azure.net/secrets/${inputs.secretName}` };
       extra.name = inputs.secretName;

@@ -2,13 +2,14 @@
  * The plan's readable summary, for review before `pulumi up`. Every figure is read from what the
  * program registered (the manifest's resources and outputs), so the summary cannot disagree with it.
  */
+import { customDomainSummary } from "../stacks/customDomain";
 import type { PolicyResult } from "../stacks/policies";
 import type { PlanRun, RecordedResource } from "./mockEngine";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- registered inputs are untyped
 type Loose = any;
 
-export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]): string {
+export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[], preflight: { deployer: string[]; beforeUp: string[] } = { deployer: [], beforeUp: [] }): string {
   const byType = new Map<string, number>();
   for (const r of run.resources) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
   const all = (type: string): Loose[] => run.resources.filter((r: RecordedResource) => r.type === type).map((r) => r.inputs);
@@ -36,14 +37,15 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     `    HTTP rule alone: peak ${d.httpOnly.peakReplicas} replicas, ${d.httpOnly.peakOpenSessions} open at most, ${d.httpOnly.refusedSessions} sessions refused, ${d.httpOnly.replicaHours} replica-hours`,
     `    both rules:      peak ${d.bothRules.peakReplicas} replicas, ${d.bothRules.peakOpenSessions} open at most, ${d.bothRules.refusedSessions} sessions refused, ${d.bothRules.replicaHours} replica-hours, ${d.bothRules.movedByScaleIn} sessions moved by scale-ins`,
   ] : [];
-  const trigger = (r: Loose) => `${r.metricTrigger.metricName} ${r.metricTrigger.operator} ${r.metricTrigger.threshold}% over ${r.metricTrigger.timeWindow} -> ${r.scaleAction.direction} by ${r.scaleAction.value} (cooldown ${r.scaleAction.cooldown})`;
+  const unit = (r: Loose) => (r.metricTrigger.metricName === "CpuPercentage" ? "%" : " per instance");
+  const trigger = (r: Loose) => `${r.metricTrigger.metricName} ${r.metricTrigger.operator} ${r.metricTrigger.threshold}${unit(r)} over ${r.metricTrigger.timeWindow} -> ${r.scaleAction.direction} by ${r.scaleAction.value} (cooldown ${r.scaleAction.cooldown})`;
   const profile = autoscale?.profiles?.[0];
   const scaling = site ? [
     "hosting: App Service",
     `  plan ${plan?.sku?.name} (${plan?.sku?.tier}, ${plan?.kind}), instances ${profile?.capacity?.minimum}..${profile?.capacity?.maximum}`,
-    `  site: webSocketsEnabled=${site.siteConfig?.webSocketsEnabled}, alwaysOn=${site.siteConfig?.alwaysOn}, ARR affinity=${site.clientAffinityEnabled}, health check ${site.siteConfig?.healthCheckPath}, image ${String(site.siteConfig?.linuxFxVersion).replace(/^DOCKER\|/, "")} pulled by the identity`,
+    `  site: webSocketsEnabled=${site.siteConfig?.webSocketsEnabled}, alwaysOn=${site.siteConfig?.alwaysOn}, ARR affinity=${site.clientAffinityEnabled} (cookie from X-Forwarded-Host: ${site.clientAffinityProxyEnabled === true}), health check ${site.siteConfig?.healthCheckPath}, image ${String(site.siteConfig?.linuxFxVersion).replace(/^DOCKER\|/, "")} pulled by the identity`,
     ...(profile?.rules ?? []).map((r: Loose) => `  autoscale: ${trigger(r)}`),
-    "  the autoscaler sees the plan's CPU, not open sessions; MAX_SESSIONS_PER_INSTANCE bounds each instance and the capacity alert pages",
+    "  autoscale follows the mean open sessions per instance (voice.sessions.active in Application Insights), the plan's CPU as a backstop; it owns the instance count (pulumi ignores sku.capacity); MAX_SESSIONS_PER_INSTANCE bounds each instance",
     ...((run.outputs.infrastructureMonthly as Loose)?.appService !== undefined
       ? [`  priced: App Service plan $${(run.outputs.infrastructureMonthly as Loose).appService.toFixed(2)} a month (${(run.outputs.infrastructureMonthly as Loose).replicaHoursPerMonth.toFixed(0)} instance-hours)`] : []),
     `  capacity ${run.outputs.sessionCapacity} sessions; MAX_SESSIONS_PER_INSTANCE ${env.MAX_SESSIONS_PER_INSTANCE}`,
@@ -73,12 +75,13 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     "",
     ...scaling,
     `  front door: ${origins ? `origin group sessionAffinityState=${origins.sessionAffinityState}, probe ${origins.healthProbeSettings?.probePath ?? "off"}` : "disabled"}`,
+    ...customDomainSummary(run.stack, all("azure-native:cdn:AFDCustomDomain")[0], all("azure-native:dns:RecordSet")),
     ...networkLines(run.outputs.network as NetworkOutput | undefined),
     "upstreams:",
     ...upstreams.map((u) => `  ${u.priority}. ${u.name} ${u.kind} ${u.region ?? ""} ${u.model ?? u.deployment} (${u.auth})`),
     "alerts:",
     ...all("azure-native:monitor:ScheduledQueryRule").map((r) => `  ${r.ruleName}: sev ${r.severity}, ${r.criteria.allOf[0].metricMeasureColumn} ${criterion(r.criteria.allOf[0])} over ${r.windowSize}`),
-    ...all("azure-native:monitor:MetricAlert").map((r) => `  ${r.ruleName}: sev ${r.severity}, ${r.criteria.allOf[0].metricName} ${criterion(r.criteria.allOf[0])}`),
+    ...all("azure-native:monitor:MetricAlert").map((r) => `  ${r.ruleName}: sev ${r.severity}, ${r.criteria.allOf.map((c: Loose) => `${c.metricName} ${c.timeAggregation} ${criterion(c)}`).join(" and ")} over ${r.windowSize}`),
     `  to ${(actionGroup?.emailReceivers ?? []).map((e: Loose) => e.emailAddress).join(", ")}${actionGroup?.webhookReceivers?.length ? " and a webhook" : ""}`,
     "budget:",
     ...((run.outputs.budgetDerivation as string[] | undefined) ?? []).map((l) => `  ${l}`),
@@ -91,6 +94,9 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     ...warnings.map((w) => `  ! ${w}`),
     policy.length ? "policy:" : "policy: all passed",
     ...policy.map((p) => `  ${p.level === "mandatory" ? "x" : "~"} ${p.policy}: ${p.resource}: ${p.message}`),
+    ...(run.outputs.logDailyCap ? ["", `logs: ${run.outputs.logDailyCap}`] : []),
+    ...(preflight.deployer.length ? ["", ...preflight.deployer] : []),
+    ...(preflight.beforeUp.length ? ["", ...preflight.beforeUp] : []),
   ];
   return lines.join("\n");
 }

@@ -12,6 +12,10 @@ import {
   type Catalog, type DurationShare, type Estimate, type ParameterRanges, type RangeEstimate,
 } from "../cost";
 import { renderChartSvg } from "../cost/chart";
+import { DEFAULT_DISTRIBUTIONS, DISTRIBUTED_PARAMETERS, estimatePercentiles, monthlyPercentilesByVolume, type DistributedParameter, type ParameterDistributions, type PercentileEstimate } from "../cost/percentiles";
+
+type VolumePercentiles = ReturnType<typeof monthlyPercentilesByVolume>[number];
+import { truncationTokensOf } from "../cost/session";
 import { loadStackConfigFile, StackConfigError } from "../stacks/config";
 import { estimateBaseFor, sizeStack, stackRanges, type EstimateBase } from "../stacks/sizing";
 
@@ -53,7 +57,7 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-const money = (x: number) => `$${x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const money = (x: number) => `${x < 0 ? "-" : ""}$${Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const money4 = (x: number) => `$${x.toFixed(4)}`;
 const int = (x: number) => Math.round(x).toLocaleString("en-US");
 const pct = (x: number) => `${Math.round(x * 100)}%`;
@@ -69,7 +73,7 @@ function table(rows: string[][]): string {
 function truncationTable(base: EstimateBase, durations: DurationShare[]): string[][] {
   const mix = base.mix ?? [{ catalog: base.catalog, share: 1, upstreams: [] }];
   const talkative = { userSpeakingShare: INTERVIEW_RANGES.speakingShares.high.user, modelSpeakingShare: INTERVIEW_RANGES.speakingShares.high.model, turnsPerMinute: INTERVIEW_RANGES.turnsPerMinute.high };
-  const cost = (minutes: number, session: object) => weightedCost(mix.map((m) => ({ share: m.share, cost: sessionCost(m.catalog, sessionParams(m.catalog, minutes, { ...base.session, ...session })) })));
+  const cost = (minutes: number, session: object) => weightedCost(mix.map((m) => ({ share: m.share, cost: sessionCost(m.catalog, sessionParams(m.catalog, minutes, { rotateMinutes: base.rotateMinutes, ...base.session, ...session })) })));
   const all = [...new Set([...durations.map((d) => d.minutes), base.maxMinutes])].sort((a, b) => a - b);
   const rows = [["length", "expected interview: auto", `retention ${RETENTION_TRUNCATION.type === "retention_ratio" ? RETENTION_TRUNCATION.retentionRatio : ""}`, "talkative interview: auto", "retention"]];
   for (const minutes of all) {
@@ -98,7 +102,45 @@ function sources(catalogs: Catalog[]): string[] {
   return lines;
 }
 
-function render(base: EstimateBase, r: RangeEstimate, byVolume: RangeEstimate[], budget: string[] | undefined): string {
+/** The percentile tables: per interview and per month, what lifts p90 most, the distributions and their sources. */
+function percentileLines(pc: PercentileEstimate): string[] {
+  const e = pc.expected;
+  const d = pc.distributions;
+  const show = (name: DistributedParameter, v: number) => (name === "instructionsTokens" ? int(v) : name === "turnsPerMinute" ? String(v) : pct(v));
+  return [
+    `Percentiles at ${e.input.interviewsPerDay.toLocaleString("en-US")} interviews/day (Monte Carlo, ${pc.samples.toLocaleString("en-US")} draws, seed ${pc.seed})`,
+    table([
+      ["", "p10", "p50", "p90", "mean", "at the most likely values"],
+      ["per interview (API)", money4(pc.perInterview.p10), money4(pc.perInterview.p50), money4(pc.perInterview.p90), money4(pc.perInterview.mean), money4(e.perInterview.total)],
+      ["per month (API + infrastructure)", money(pc.monthly.p10), money(pc.monthly.p50), money(pc.monthly.p90), money(pc.monthly.mean), money(e.monthly.total)],
+    ]),
+    "  per interview: every parameter and the length drawn for each interview (the spread between interviews)",
+    "  per month: the parameters drawn once per month (what is not measured yet: the true means), the stack's lengths priced at them; infrastructure as expected",
+    "  the distributions are right-skewed, so the mean lies above the cost at the most likely values",
+    "",
+    `What lifts the monthly p90 most: ${pc.p90Driver.parameter} (held at its most likely value, p90 falls from ${money(pc.monthly.p90)} to ${money(pc.p90Driver.p90Held)})`,
+    table([
+      ["parameter", "min", "most likely", "max", "p90/month with it held", "p90 falls by"],
+      ...pc.p90Driver.byParameter.map((x) => [x.parameter, show(x.parameter, d[x.parameter].min), show(x.parameter, d[x.parameter].mode), show(x.parameter, d[x.parameter].max), money(x.p90Held), money(pc.monthly.p90 - x.p90Held)]),
+    ]),
+    "  distributions (triangular: min, most likely, max) and where they come from:",
+    ...DISTRIBUTED_PARAMETERS.map((n) => `  - ${n}: ${d[n].source}`),
+  ];
+}
+
+/** Where the model truncates, and that the expected interview does not reach it. */
+function cliffLines(base: EstimateBase, e: Estimate): string[] {
+  const mix = base.mix ?? [{ catalog: base.catalog, share: 1, upstreams: [] }];
+  const longest = Math.max(...e.input.durations.map((d) => d.minutes), base.maxMinutes);
+  const at = (catalogOf: (c: Catalog) => Catalog) => weightedCost(mix.map((m) => ({ share: m.share, cost: sessionCost(catalogOf(m.catalog), sessionParams(m.catalog, longest, { rotateMinutes: base.rotateMinutes, ...base.session })) })));
+  const window = (c: Catalog): Catalog => ({ ...c, model: { ...c.model, truncationTokens: undefined } });
+  const real = at((c) => c);
+  const wide = at(window);
+  return mix.map((m) => `  ${m.catalog.model.name}: truncates at ${truncationTokensOf(m.catalog).toLocaleString("en-US")} tokens (${m.catalog.model.truncationTokens ? "the catalog's truncation point" : "the input limit"}; window ${m.catalog.model.inputLimitTokens.toLocaleString("en-US")})`)
+    .concat(`  a ${longest}-minute expected interview${base.rotateMinutes ? ` (rotation every ${base.rotateMinutes} min)` : " (no rotation)"}: peak input ${int(real.peakInputTokens)} tokens, ${money4(real.total)} truncating at the catalog's point, ${money4(wide.total)} at the window: ${Math.abs(real.total - wide.total) < 1e-9 ? "no cliff" : `${pct(real.total / wide.total - 1)} apart`}`);
+}
+
+function render(base: EstimateBase, r: RangeEstimate, byVolume: RangeEstimate[], budget: string[] | undefined, pc: PercentileEstimate, pcByVolume: VolumePercentiles[]): string {
   const e = r.expected;
   const p = e.perInterview;
   const i = e.monthly.infrastructureBreakdown;
@@ -108,7 +150,7 @@ function render(base: EstimateBase, r: RangeEstimate, byVolume: RangeEstimate[],
   return [
     `Pricing: ${e.catalogs.map((x) => `${x.name} [${x.id}]${e.catalogs.length > 1 ? ` x ${pct(x.share)}` : ""}`).join(" + ")}`,
     ...base.pricing.map((l) => `  ${l}`),
-    `Interview: ${lengths(e.input.durations)} (session limit ${base.maxMinutes} min); candidate ${pct(e.input.session.userSpeakingShare)}, model ${pct(e.input.session.modelSpeakingShare)}, ${e.input.session.turnsPerMinute} turns/min, ${e.input.session.instructionsTokens} instruction tokens, ${pct(e.input.session.cacheHitRate)} cache hits, truncation ${describeTruncation(e.input.session.truncation)}, transcription ${e.input.session.transcription ? "on" : "off"}`,
+    `Interview (most likely values): ${lengths(e.input.durations)} (session limit ${base.maxMinutes} min); candidate ${pct(e.input.session.userSpeakingShare)}, model ${pct(e.input.session.modelSpeakingShare)}, ${e.input.session.turnsPerMinute} responses/min, ${e.input.session.instructionsTokens} instruction tokens, ${pct(e.input.session.interruptedShare)} of replies interrupted (billed in full), ${pct(e.input.session.cacheHitRate)} cache hits, truncation ${describeTruncation(e.input.session.truncation)}, transcription ${e.input.session.transcription ? "on" : "off"}, ${e.input.session.rotateMinutes ? `upstream rotated every ${e.input.session.rotateMinutes} min (history re-sent as text)` : "no upstream rotation"}`,
     "",
     "Per interview (expected; lengths priced one by one and weighted)",
     table([
@@ -119,30 +161,20 @@ function render(base: EstimateBase, r: RangeEstimate, byVolume: RangeEstimate[],
       ["cached input (audio + text)", int(p.tokens.audioCachedInput + p.tokens.textCachedInput), money4(p.cached)],
       ["input transcription", int(p.tokens.transcriptionAudio + p.tokens.transcriptionText), money4(p.transcription)],
       ["total", "", money4(p.total)],
+      [`  of which re-sent by rotations as uncached text`, `${int(p.primedTextTokens)} tokens in ${Math.round(p.primedResponses)} responses`, ""],
       ...e.byDuration.map((d) => [`  of which ${d.minutes} min (${pct(d.share)})`, `${Math.round(d.cost.responses)} responses`, money4(d.cost.total)]),
     ]),
     "",
-    `Range at ${e.input.interviewsPerDay.toLocaleString("en-US")} interviews/day`,
-    table([
-      ["", "low", "expected", "high"],
-      ["per interview (API)", money4(r.low.perInterview.total), money4(p.total), money4(r.high.perInterview.total)],
-      ["per month (API + infrastructure)", money(r.low.monthly.total), money(e.monthly.total), money(r.high.monthly.total)],
-    ]),
-    "  low / high: every parameter below at its cheaper / dearer end together (an envelope, not a percentile)",
-    "",
-    "Which parameter moves the total most (each alone, the others expected)",
-    table([
-      ["parameter", "low value", "expected", "high value", "per interview", "per month", "swing/month"],
-      ...r.sensitivity.map((s) => [s.parameter, s.values.low, s.values.expected, s.values.high, `${money4(s.perInterview.low)} / ${money4(s.perInterview.high)}`, `${money(s.monthly.low)} / ${money(s.monthly.high)}`, money(s.swing)]),
-    ]),
+    ...percentileLines(pc),
     "",
     `Past the input limit (${mix.map((m) => `${m.catalog.model.name}: ${m.catalog.model.inputLimitTokens.toLocaleString("en-US")} tokens`).join(", ")}): per interview by truncation mode`,
     table(truncationTable(base, e.input.durations)),
+    ...cliffLines(base, e),
     `  talkative: candidate ${pct(INTERVIEW_RANGES.speakingShares.high.user)}, model ${pct(INTERVIEW_RANGES.speakingShares.high.model)}, ${INTERVIEW_RANGES.turnsPerMinute.high} turns/min; "cut": responses whose history was truncated`,
     "",
     "Cost by daily volume",
-    table([["daily volume", "per interview", "monthly low", "monthly expected", "monthly high"],
-      ...byVolume.map((x) => [`${x.expected.daily.interviews.toLocaleString("en-US")} interviews`, money4(x.expected.perInterview.total), money(x.low.monthly.total), money(x.expected.monthly.total), money(x.high.monthly.total)])]),
+    table([["daily volume", "per interview (most likely)", "monthly p10", "monthly p50", "monthly p90", "monthly mean"],
+      ...byVolume.map((x, i) => [`${x.expected.daily.interviews.toLocaleString("en-US")} interviews`, money4(x.expected.perInterview.total), money(pcByVolume[i].p10), money(pcByVolume[i].p50), money(pcByVolume[i].p90), money(pcByVolume[i].mean)])]),
     "",
     `Infrastructure (expected; ${e.input.sizing.minReplicas}-${e.input.sizing.maxReplicas} replicas of ${e.input.sizing.cpu} vCPU / ${e.input.sizing.memoryGiB} GiB, Redis ${e.input.sizing.redisSku}${e.input.sizing.frontDoor ? ", Front Door" : ""})`,
     table([["component", "cost/month"],
@@ -180,10 +212,21 @@ function summary(r: RangeEstimate) {
   return { low: part(r.low), expected: part(r.expected), high: part(r.high), sensitivity: r.sensitivity };
 }
 
-function csv(byVolume: RangeEstimate[]): string {
-  const header = ["catalog", "interviews_per_day", "mean_minutes", "per_interview_audio_input", "per_interview_audio_output", "per_interview_text", "per_interview_cached", "per_interview_transcription", "per_interview_total", "per_interview_low", "per_interview_high", "daily_api", "monthly_api", "monthly_infrastructure", "monthly_total", "monthly_low", "monthly_high", "monthly_per_interview"];
-  const rows = byVolume.map(({ low, expected: e, high }) => [e.catalogs.map((c) => c.id).join("+"), e.daily.interviews, e.input.minutesPerInterview, e.perInterview.audioInput, e.perInterview.audioOutput, e.perInterview.text, e.perInterview.cached, e.perInterview.transcription, e.perInterview.total, low.perInterview.total, high.perInterview.total, e.daily.api, e.monthly.api, e.monthly.infrastructure, e.monthly.total, low.monthly.total, high.monthly.total, e.monthly.perInterview].join(","));
+/** Numbers to at most 6 decimals (a millionth of a dollar), without binary float noise (0.30000000000000004 -> 0.3). */
+export function csvValue(value: string | number): string {
+  return typeof value === "number" ? String(Number(value.toFixed(6))) : value;
+}
+
+function csv(byVolume: RangeEstimate[], percentiles: Array<{ p10: number; p50: number; p90: number; mean: number }>): string {
+  const header = ["catalog", "interviews_per_day", "mean_minutes", "per_interview_audio_input", "per_interview_audio_output", "per_interview_text", "per_interview_cached", "per_interview_transcription", "per_interview_total", "per_interview_low", "per_interview_high", "daily_api", "monthly_api", "monthly_infrastructure", "monthly_total", "monthly_p10", "monthly_p50", "monthly_p90", "monthly_mean", "monthly_low", "monthly_high", "monthly_per_interview"];
+  const rows = byVolume.map(({ low, expected: e, high }, i) => [e.catalogs.map((c) => c.id).join("+"), e.daily.interviews, e.input.minutesPerInterview, e.perInterview.audioInput, e.perInterview.audioOutput, e.perInterview.text, e.perInterview.cached, e.perInterview.transcription, e.perInterview.total, low.perInterview.total, high.perInterview.total, e.daily.api, e.monthly.api, e.monthly.infrastructure, e.monthly.total, percentiles[i].p10, percentiles[i].p50, percentiles[i].p90, percentiles[i].mean, low.monthly.total, high.monthly.total, e.monthly.perInterview].map(csvValue).join(","));
   return [header.join(","), ...rows].join("\n");
+}
+
+/** The stated distributions; a stack's budget.cacheHitRate (low, expected, high) replaces the cache's. */
+function distributionsFor(base: EstimateBase): ParameterDistributions {
+  const c = base.cacheHitRate;
+  return c ? { ...DEFAULT_DISTRIBUTIONS, cacheHitRate: { min: c.low, mode: c.expected, max: c.high, source: `the stack's budget.cacheHitRate (${c.low} / ${c.expected} / ${c.high}); ${DEFAULT_DISTRIBUTIONS.cacheHitRate.source}` } } : DEFAULT_DISTRIBUTIONS;
 }
 
 async function main(): Promise<void> {
@@ -220,21 +263,25 @@ async function main(): Promise<void> {
   const input = { ...base, durations };
   const byVolume = volumes.map((v) => estimateRange({ ...input, interviewsPerDay: v }, ranges));
   const main = byVolume[byVolume.length - 1];
+  const distributions = distributionsFor(base);
+  const pc = estimatePercentiles({ ...input, interviewsPerDay: main.expected.input.interviewsPerDay }, distributions);
+  const pcByVolume = monthlyPercentilesByVolume(input, volumes, distributions);
   const catalogs = (base.mix ?? [{ catalog: base.catalog }]).map((m) => m.catalog);
   const sourceList = catalogs.map((c) => ({ id: c.id, figures: figuresOf(c), inputLimit: { tokens: c.model.inputLimitTokens, source: c.model.inputLimitSource }, ptu: c.ptu }));
 
   if (args.format === "json") {
-    const one = { ...main.expected, range: summary(main), budget, sources: sourceList };
-    console.log(JSON.stringify(perDay !== undefined ? one : { ...one, byVolume: byVolume.map((r) => ({ ...r.expected, range: summary(r) })) }, null, 2));
-  } else if (args.format === "csv") console.log(csv(byVolume));
-  else console.log(render(base, main, byVolume, budget));
+    const percentiles = { perInterview: pc.perInterview, monthly: pc.monthly, p90Driver: pc.p90Driver, distributions: pc.distributions, samples: pc.samples, seed: pc.seed };
+    const one = { ...main.expected, percentiles, range: summary(main), budget, sources: sourceList };
+    console.log(JSON.stringify(perDay !== undefined ? one : { ...one, byVolume: byVolume.map((r, i) => ({ ...r.expected, monthlyPercentiles: pcByVolume[i], range: summary(r) })) }, null, 2));
+  } else if (args.format === "csv") console.log(csv(byVolume, pcByVolume));
+  else console.log(render(base, main, byVolume, budget, pc, pcByVolume));
 
   if (args.chart) {
     const top = main.expected.ptu.available && main.expected.ptu.breakEvenInterviewsPerDay !== undefined ? main.expected.ptu.breakEvenInterviewsPerDay * 1.5 : 0;
     const svg = await renderChartSvg({
-      base: input, ranges, markInterviewsPerDay: perDay, maxInterviewsPerDay: Math.max(2 * (perDay ?? 2500), Math.ceil(top)),
+      base: input, distributions, markInterviewsPerDay: perDay, maxInterviewsPerDay: Math.max(2 * (perDay ?? 2500), Math.ceil(top)),
       title: "Monthly cost by daily volume",
-      subtitle: `${main.expected.catalogs.map((c) => c.name).join(" + ")}; interviews of ${lengths(durations)}`,
+      subtitle: `${main.expected.catalogs.map((c) => c.name).join(" + ")}; interviews of ${lengths(durations)}${base.rotateMinutes ? `; upstream rotated every ${base.rotateMinutes} min` : ""}; band: p10-p90 of ${pc.samples.toLocaleString("en-US")} seeded draws of the stated parameter distributions`,
     });
     writeFileSync(args.chart, svg);
     console.error(`chart: ${args.chart}`);

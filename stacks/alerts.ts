@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import type { StackConfig } from "./config";
 import { logAlerts } from "./alertQueries";
-import type { StackSizing } from "./sizing";
+import { MONITOR_METRICS } from "./azureLiterals";
+import type { FrontDoor5xxGate, StackSizing } from "./sizing";
 
 export interface AlertsArgs {
   resourceGroupName: pulumi.Input<string>;
@@ -11,8 +12,10 @@ export interface AlertsArgs {
   config: StackConfig;
   sizing: StackSizing;
   appInsightsId: pulumi.Input<string>;
-  /** Container Apps hosting only: replicas and restarts are Container Apps metrics. */
-  containerAppId?: pulumi.Input<string>;
+  /** The Log Analytics workspace: the Container Apps environment's system logs (the restart alert) land there. */
+  workspaceId: pulumi.Input<string>;
+  /** Container Apps hosting only: replicas are a Container Apps metric, restarts a Container Apps system log event. */
+  containerApp?: { id: pulumi.Input<string>; name: string };
   redisId: pulumi.Input<string>;
   redisKind: "cache" | "managed";
   frontDoorProfileId?: pulumi.Input<string>;
@@ -40,23 +43,51 @@ export const AlertValue = {
 } as const;
 
 /**
- * Platform metric names (Azure Monitor "Supported metrics" pages, learn.microsoft.com, read 2026-11):
- * Microsoft.App/containerApps `Replicas`, `RestartCount`; Microsoft.Cache/redis `serverLoad`;
- * Microsoft.Cache/redisEnterprise `percentProcessorTime` (its docs advise CPU over Server Load, which
- * can read above 100 on that tier); Microsoft.Cdn/profiles `Percentage5XX`.
+ * Platform metric names, with their sources in azureLiterals.ts (MONITOR_METRICS): Container Apps
+ * `Replicas`; Azure Cache for Redis `serverLoad`; Managed Redis `percentProcessorTime` (its docs advise
+ * CPU over Server Load, which can read above 100 on that tier); Front Door `Percentage5XX` and
+ * `RequestCount`. No `RestartCount`: it is cumulative per replica (see restartAlert in alertQueries.ts).
  */
 export const PlatformMetric = {
-  replicas: "Replicas",
-  restarts: "RestartCount",
-  redisCacheLoad: "serverLoad",
-  managedRedisCpu: "percentProcessorTime",
-  frontDoor5xx: "Percentage5XX",
+  replicas: MONITOR_METRICS.containerAppReplicas.metricName,
+  redisCacheLoad: MONITOR_METRICS.redisCacheServerLoad.metricName,
+  managedRedisCpu: MONITOR_METRICS.managedRedisCpu.metricName,
+  frontDoor5xx: MONITOR_METRICS.frontDoor5xx.metricName,
+  frontDoorRequests: MONITOR_METRICS.frontDoorRequests.metricName,
 } as const;
 
+/** The metric alerts' names (the log alerts' are in alertQueries.ts). */
+export const MetricAlertName = { replicasAtMax: "replicas-at-max", redisLoad: "redis-load", frontDoor5xx: "frontdoor-5xx" } as const;
+
+/** Where each alert's runbook lives: a section per alert, titled with the alert's name. */
+export const RUNBOOK = "docs/operations.md";
+export const runbookLink = (alertName: string) => `${RUNBOOK}#${alertName}`;
+const withRunbook = (description: string, alertName: string) => `${description}. Runbook: ${runbookLink(alertName)}`;
+
+/** A metric alert condition (metricAlerts 2018-03-01 MetricCriteria). */
+export interface MetricCondition {
+  metricName: string;
+  operator: string;
+  threshold: number;
+  timeAggregation: string;
+}
+
 /**
- * The action group (on-call e-mails, optional webhook), the log alerts on the service's own metrics
- * (stacks/alertQueries.ts), and platform alerts: replicas at max, container restarts, Redis load,
- * Front Door 5xx.
+ * Front Door's 5xx alert: a share of 5xx above the gate's percent AND at least the gate's requests in
+ * the window (sizing.frontDoor5xxGate), so one 503 among a few upgrades does not page.
+ */
+export function frontDoor5xxConditions(gate: FrontDoor5xxGate): MetricCondition[] {
+  return [
+    { metricName: PlatformMetric.frontDoor5xx, operator: AlertValue.greaterThan, threshold: gate.percent, timeAggregation: AlertValue.average },
+    { metricName: PlatformMetric.frontDoorRequests, operator: AlertValue.greaterThanOrEqual, threshold: gate.minRequests, timeAggregation: AlertValue.total },
+  ];
+}
+
+/**
+ * The action group (on-call e-mails, optional webhook), the log alerts on the service's own metrics and
+ * on the environment's system logs (stacks/alertQueries.ts: capacity, latency, errors, refusals, spend,
+ * restarts), and platform metric alerts: replicas at max, Redis load, Front Door 5xx. Every description
+ * ends with its runbook section (docs/operations.md).
  *
  * No alert on Front Door's OriginHealthPercentage: the single origin runs without health probes (see
  * FrontDoorRoute), so that metric has no data; and with probes, Front Door documents that a lone origin
@@ -83,16 +114,16 @@ export class Alerts extends pulumi.ComponentResource {
     }, { parent: this });
     const actions = { actionGroups: [this.actionGroup.id] };
 
-    for (const alert of logAlerts(config, args.sizing)) {
+    for (const alert of logAlerts(config, args.sizing, { containerAppName: args.containerApp?.name })) {
       new monitor.ScheduledQueryRule(`${name}-${alert.name}`, {
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         ruleName: `${args.actionGroupName}-${alert.name}`,
-        description: alert.description,
+        description: withRunbook(alert.description, alert.name),
         kind: AlertValue.logAlert,
         enabled: true,
         severity: alert.severity,
-        scopes: [args.appInsightsId],
+        scopes: [alert.scope === "workspace" ? args.workspaceId : args.appInsightsId],
         evaluationFrequency: alert.evaluationFrequency,
         windowSize: alert.windowSize,
         criteria: {
@@ -110,37 +141,68 @@ export class Alerts extends pulumi.ComponentResource {
       this.ruleNames.push(alert.name);
     }
 
-    const metricAlert = (alertName: string, scope: pulumi.Input<string>, metricName: string, operator: string, threshold: number, aggregation: string, description: string, severity: number) => {
+    const metricAlert = (alertName: string, scope: pulumi.Input<string>, conditions: MetricCondition[], windowMinutes: number, description: string, severity: number) => {
       new monitor.MetricAlert(`${name}-${alertName}`, {
         resourceGroupName: args.resourceGroupName,
         location: "global",
         ruleName: `${args.actionGroupName}-${alertName}`,
-        description,
+        description: withRunbook(description, alertName),
         severity,
         enabled: true,
         scopes: [scope],
-        evaluationFrequency: "PT1M",
-        windowSize: "PT5M",
+        evaluationFrequency: windowMinutes <= 15 ? "PT1M" : "PT5M",
+        windowSize: windowMinutes === 60 ? "PT1H" : `PT${windowMinutes}M`,
         criteria: {
           odataType: AlertValue.singleResourceCriteria,
-          allOf: [{ criterionType: AlertValue.staticThreshold, name: metricName, metricName, operator, threshold, timeAggregation: aggregation }],
+          // "allOf": every condition must hold.
+          allOf: conditions.map((c) => ({ criterionType: AlertValue.staticThreshold, name: c.metricName, ...c })),
         },
         actions: [{ actionGroupId: this.actionGroup.id }],
       }, { parent: this });
       this.ruleNames.push(alertName);
     };
-    if (args.containerAppId) {
-      metricAlert("replicas-at-max", args.containerAppId, PlatformMetric.replicas, AlertValue.greaterThanOrEqual, config.replicas.max, AlertValue.maximum,
+    if (args.containerApp) {
+      metricAlert(MetricAlertName.replicasAtMax, args.containerApp.id, [{ metricName: PlatformMetric.replicas, operator: AlertValue.greaterThanOrEqual, threshold: config.replicas.max, timeAggregation: AlertValue.maximum }], 5,
         `Replicas at the stack's maximum (${config.replicas.max}): raise replicas.max or sessionsPerReplica`, 1);
-      metricAlert("container-restarts", args.containerAppId, PlatformMetric.restarts, AlertValue.greaterThan, 0, AlertValue.total,
-        "Voice proxy containers restarted (crash or failed probe)", 2);
     }
-    metricAlert("redis-load", args.redisId, args.redisKind === "managed" ? PlatformMetric.managedRedisCpu : PlatformMetric.redisCacheLoad,
-      AlertValue.greaterThan, config.alerts.redisServerLoadPercent, AlertValue.maximum, `Redis load above ${config.alerts.redisServerLoadPercent}%`, 2);
+    metricAlert(MetricAlertName.redisLoad, args.redisId, [{ metricName: args.redisKind === "managed" ? PlatformMetric.managedRedisCpu : PlatformMetric.redisCacheLoad, operator: AlertValue.greaterThan, threshold: config.alerts.redisServerLoadPercent, timeAggregation: AlertValue.maximum }], 5,
+      `Redis load above ${config.alerts.redisServerLoadPercent}%`, 2);
     if (args.frontDoorProfileId) {
-      metricAlert("frontdoor-5xx", args.frontDoorProfileId, PlatformMetric.frontDoor5xx, AlertValue.greaterThan, config.alerts.connectFailurePercent, AlertValue.average,
-        `More than ${config.alerts.connectFailurePercent}% of requests through Front Door answered 5xx (origin unreachable, or the platform refusing)`, 1);
+      const gate = args.sizing.alertGates.frontDoor5xx;
+      metricAlert(MetricAlertName.frontDoor5xx, args.frontDoorProfileId, frontDoor5xxConditions(gate), gate.windowMinutes,
+        `More than ${gate.percent}% of at least ${gate.minRequests} requests through Front Door in ${gate.windowMinutes} min answered 5xx (origin unreachable, or the platform refusing)`, 1);
     }
     this.registerOutputs({ actionGroupId: this.actionGroup.id });
   }
+}
+
+/** One metric's values, one a minute (timestamp in ms), as Azure Monitor stores a platform metric at PT1M. */
+export type MetricSeries = Record<string, Array<{ timestamp: number; value: number }>>;
+
+/**
+ * Runs a metric alert's conditions as Azure would at time `at`: each condition aggregates its metric's
+ * one-minute values in the window (Total: their sum; Average: their mean, over the minutes that have a
+ * value; Maximum: the largest) and compares; the rule fires when all hold ("allOf"). No value, no
+ * alert. A real subscription must still confirm how Front Door's Percentage5XX averages over a window
+ * (this takes the mean of its one-minute percentages; a request-weighted share can differ when minutes
+ * carry unequal traffic).
+ */
+export function evaluateMetricAlert(conditions: MetricCondition[], series: MetricSeries, windowMinutes: number, at: number): { fires: boolean; values: Record<string, number | undefined> } {
+  const from = at - windowMinutes * 60_000;
+  const values: Record<string, number | undefined> = {};
+  let fires = true;
+  for (const c of conditions) {
+    const points = (series[c.metricName] ?? []).filter((p) => p.timestamp > from && p.timestamp <= at).map((p) => p.value);
+    const value = points.length === 0 ? undefined
+      : c.timeAggregation === AlertValue.total ? points.reduce((a, b) => a + b, 0)
+        : c.timeAggregation === AlertValue.average ? points.reduce((a, b) => a + b, 0) / points.length
+          : c.timeAggregation === AlertValue.maximum ? Math.max(...points)
+            : (() => { throw new Error(`no evaluator for timeAggregation ${c.timeAggregation}`); })();
+    values[c.metricName] = value;
+    const holds = value !== undefined && (c.operator === AlertValue.greaterThan ? value > c.threshold
+      : c.operator === AlertValue.greaterThanOrEqual ? value >= c.threshold
+        : (() => { throw new Error(`no evaluator for operator ${c.operator}`); })());
+    fires = fires && holds;
+  }
+  return { fires, values };
 }

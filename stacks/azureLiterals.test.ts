@@ -4,7 +4,7 @@
  * nothing; these compare with the source.
  */
 import {
-  APP_SERVICE_VCPUS, AZURE_CACHE_FOR_REDIS, AZURE_OPENAI_MODEL_REGIONS, BUILT_IN_ROLES, CONTAINER_APPS_PROBE, LOG_ANALYTICS, MANAGED_REDIS, VOICE_LIVE_MODEL_REGIONS,
+  ACR_REFRESH_TOKEN_USER, APP_SERVICE_VCPUS, AZURE_CACHE_FOR_REDIS, KEDA_REDIS_SCALER, AZURE_OPENAI_MODEL_REGIONS, BUILT_IN_ROLES, CONTAINER_APPS_PROBE, LOG_ANALYTICS, MANAGED_REDIS, VOICE_LIVE_MODEL_REGIONS,
 } from "./azureLiterals";
 import { BuiltInRole } from "./roles";
 
@@ -43,4 +43,11 @@ test("realtime model regions: Voice Live's table and Azure OpenAI's global stand
   expect(regions(VOICE_LIVE_MODEL_REGIONS, "gpt-realtime")).not.toContain("australiaeast");
   expect(VOICE_LIVE_MODEL_REGIONS.models["gpt-realtime"].find((o) => o.region === "westus2")?.deployment).toBe("Cross-region");
   expect(regions(AZURE_OPENAI_MODEL_REGIONS, "gpt-realtime")).toEqual(["eastus2", "swedencentral"]);
+});
+
+test("KEDA's redis scaler as keda.sh documents it; ACR's refresh-token user", () => {
+  expect(KEDA_REDIS_SCALER.type).toBe("redis");
+  expect(KEDA_REDIS_SCALER.passwordParameter).toBe("password");
+  expect([...KEDA_REDIS_SCALER.metadataKeys].sort()).toEqual(["address", "databaseIndex", "enableTLS", "listLength", "listName"]);
+  expect(ACR_REFRESH_TOKEN_USER).toBe("00000000-0000-0000-0000-000000000000");
 });

@@ -189,3 +189,72 @@ export const AZURE_OPENAI_MODEL_REGIONS: { models: Record<string, RegionOffer[]>
   source: "https://learn.microsoft.com/azure/ai-foundry/openai/how-to/realtime-audio-webrtc (\"available for global deployments in East US 2 and Sweden Central\"; MicrosoftDocs/azure-ai-docs commits 9615d22 and 41aa75c list gpt-4o-realtime-preview 2024-12-17 and gpt-realtime 2025-08-28 there)",
   read: READ,
 };
+
+/**
+ * KEDA's redis scaler as Container Apps runs it (a custom scale rule's `type` and metadata; KEDA counts a
+ * sorted set with ZCARD). The metadata names and the auth parameter are KEDA's.
+ */
+export const KEDA_REDIS_SCALER = {
+  type: "redis",
+  /** The scale rule's auth entry that carries the Redis password. */
+  passwordParameter: "password",
+  metadataKeys: ["address", "listName", "listLength", "enableTLS", "databaseIndex"],
+  source: "https://keda.sh/docs/2.13/scalers/redis-lists (trigger type redis; metadata address host:port, listName, listLength, enableTLS, databaseIndex; password via TriggerAuthentication parameter `password`)",
+  read: READ,
+} as const;
+
+/**
+ * Platform metrics the alerts read (Azure Monitor "Supported metrics" tables; the Microsoft.Cdn/profiles
+ * one is generated from Azure's API: MicrosoftDocs/azure-reference-other, supported-metrics include for
+ * Microsoft.Cdn/profiles, ms.date 2024-07-30). Not here: Container Apps `RestartCount`, a running total
+ * per replica (microsoft/azure-container-apps issues 467 and 1384), which the alerts no longer read.
+ */
+export const MONITOR_METRICS = {
+  containerAppReplicas: { metricName: "Replicas", aggregation: "Maximum" },
+  redisCacheServerLoad: { metricName: "serverLoad", aggregation: "Maximum" },
+  managedRedisCpu: { metricName: "percentProcessorTime", aggregation: "Maximum" },
+  /** Percent of client requests answered 5XX; dimensions Endpoint, ClientRegion, ClientCountry. */
+  frontDoor5xx: { metricName: "Percentage5XX", aggregation: "Average" },
+  /** Client requests served by Front Door; dimensions HttpStatus, HttpStatusGroup, ClientRegion, ClientCountry, Endpoint. */
+  frontDoorRequests: { metricName: "RequestCount", aggregation: "Total" },
+  source: "https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-cdn-profiles-metrics (Percentage5XX: Percent, Average; RequestCount: Count, Total); Replicas, serverLoad, percentProcessorTime: the microsoft-app-containerapps, microsoft-cache-redis and microsoft-cache-redisenterprise pages of the same reference as cited by the program before this review (not re-read on 2026-12-03)",
+  read: READ,
+} as const;
+
+/**
+ * ACR's user name for a login with a refresh token from /oauth2/exchange. NOT confirmed by a search on
+ * 2026-12-03 (the exchange endpoint is: learn.microsoft.com ContainerRegistryClient.ExchangeAadAccessTokenForAcrRefreshToken,
+ * "Exchange AAD tokens for an ACR refresh Token"); the value is the one `az acr login --expose-token` uses.
+ */
+export const ACR_REFRESH_TOKEN_USER = "00000000-0000-0000-0000-000000000000";
+
+/**
+ * Container Apps system log events as a `log-analytics` logs destination stores them (table
+ * ContainerAppSystemLogs_CL, string columns suffixed `_s`). Read from users' reports of real workspaces,
+ * not from a reference page: a deployment must confirm them.
+ */
+export const CONTAINER_APPS_SYSTEM_LOG = {
+  table: "ContainerAppSystemLogs_CL",
+  /** The reason of a container's end. */
+  terminatedReason: "ContainerTerminated",
+  /** Log_s of that event: "Container '<name>' was terminated with exit code '<n>'". */
+  exitCodePattern: "exit code '(\\d+)'",
+  source: "https://github.com/microsoft/azure-container-apps/issues/1085 (2024-02-16: ContainerAppSystemLogs_CL, RevisionName_s, Log_s \"Container '...' was terminated with exit code '137'\"); https://github.com/microsoft/azure-container-apps/issues/1163 (2024-05-09: reason codes ContainerTerminated / ContainerCreateFailure)",
+  read: READ,
+} as const;
+
+/** Microsoft.Insights/workbooks: the resource's fixed values and its content's item kinds. */
+export const WORKBOOK = {
+  /** "The kind of workbook. Only valid value is shared." */
+  kind: "shared",
+  category: "workbook",
+  notebookVersion: "Notebook/1.0",
+  kqlItemVersion: "KqlItem/1.0",
+  textItemType: 1,
+  queryItemType: 3,
+  /** queryType 0: logs (KQL). */
+  logsQueryType: 0,
+  appInsightsResourceType: "microsoft.insights/components",
+  source: "https://learn.microsoft.com/rest/api/application-insights/workbooks/create-or-update?view=rest-application-insights-2021-08-01 (kind: only valid value shared; category, displayName, serializedData required; sample content {\"version\":\"Notebook/1.0\",\"items\":[{\"type\":1,...},{\"type\":3,\"content\":{\"version\":\"KqlItem/1.0\",...}}]}); https://learn.microsoft.com/azure/azure-monitor/visualize/resource-manager-workbooks (category: \"Supported values include workbook, tsg, Azure Monitor\"); queryType 0 with resourceType microsoft.insights/components as in portal-exported workbooks (public templates; Microsoft's content schema was not found by the search tool)",
+  read: READ,
+} as const;

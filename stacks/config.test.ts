@@ -128,10 +128,11 @@ describe("the budget follows from one estimate of the upstreams' own catalog", (
     expect(e.catalogs.map((c) => [c.id, c.share])).toEqual([["voice-live-gpt-realtime", 1]]);
     expect(e.input.durations).toEqual([{ minutes: 30, share: 0.7 }, { minutes: 45, share: 0.3 }]);
     expect(sizing.range!.expected).toBe(e);
-    expect(sizing.budget.amount).toBe(Math.ceil(e.monthly.total * 1.2));
+    // The model and base infrastructure plus 20%, and the private network's share plus 20% (stacks/networkSizing.ts).
+    expect(sizing.budget.amount).toBe(Math.ceil(e.monthly.total * 1.2) + Math.ceil(sizing.network.cost.monthly * 1.2));
     expect(sizing.budget.derivation!.range!.low).toBeLessThan(e.monthly.total);
     expect(sizing.budget.derivation!.range!.high).toBeGreaterThan(e.monthly.total);
-    expect(sizing.budget.derivation!.lines[0]).toBe("upstream au (voice-live gpt-realtime, priority 1, 100% of new sessions): catalog voice-live-gpt-realtime");
+    expect(sizing.budget.derivation!.lines[0]).toBe("upstream us (voice-live gpt-realtime, priority 1, 100% of new sessions): catalog voice-live-gpt-realtime");
     expect(sizing.warnings.filter((w) => w.startsWith("budget:"))).toEqual([]); // its lengths reach the 45-minute limit
   });
   test("a budget that prices shorter interviews than the limit allows warns loudly", () => {
@@ -196,7 +197,7 @@ test("the environment the infrastructure sets is one the service accepts", () =>
     env[e.name] = e.value ?? (e.name === "REDIS_URL" ? redisUrl("cache.example.net", 6380, "a/b+c=d/e+f=") : "key-value");
   }
   const service = loadConfig(env);
-  expect(service.upstreams.map((u) => [u.name, u.priority, u.apiKey])).toEqual([["au", 1, "key-value"], ["us", 2, "key-value"]]);
+  expect(service.upstreams.map((u) => [u.name, u.priority, u.apiKey])).toEqual([["us", 1, "key-value"], ["se", 2, "key-value"]]);
   expect(service.auth).toMatchObject({ mode: "oidc", issuer: config.auth.issuer });
   expect(service.frontDoorId).toBe("fd-1");
   expect(service.maxSessionsPerInstance).toBe(350);
@@ -207,11 +208,11 @@ test("the environment the infrastructure sets is one the service accepts", () =>
 
 test("every upstream names its resource group (the budget watches it), and only upstreams do", () => {
   const raw = prodRaw();
-  raw.upstreamResourceGroups = { au: "rg-voice-prod-au", eu: "rg-x", us: "bad name." };
+  raw.upstreamResourceGroups = { se: "rg-voice-prod-se", eu: "rg-x", us: "bad name." };
   expect(problems("prod", raw)).toEqual(expect.arrayContaining([
     "prod: upstreamResourceGroups.us: not a resource group name (1-90 letters, digits, _ ( ) - ., not ending in .)",
   ]));
-  raw.upstreamResourceGroups = { au: "rg-voice-prod-au", eu: "rg-x" };
+  raw.upstreamResourceGroups = { se: "rg-voice-prod-se", eu: "rg-x" };
   expect(problems("prod", raw)).toEqual([
     "prod: upstreamResourceGroups.us: required: the resource group of upstream \"us\" (its usage is billed there; the budget watches it)",
     "prod: upstreamResourceGroups.eu: no upstream is named \"eu\"",
@@ -239,7 +240,10 @@ test("hosting: containerApps or appService; an App Service plan's instance limit
   // 50 replicas exceed a Premium v3 plan's 30 instances; the Container Apps CPU/memory pairing no longer applies.
   raw.memoryGiB = 8;
   raw.replicas = { min: 2, max: 50 };
-  expect(problems("prod", raw)).toEqual(["prod: replicas.max: an App Service Premium v3 plan runs at most 30 instances, got 50"]);
-  expect(loadStackConfigFile("small", root)).toMatchObject({ hosting: "appService", appService: { sku: "P2v3" } });
+  expect(problems("prod", raw)).toEqual([
+    "prod: replicas.max: an App Service Premium v3 plan runs at most 30 instances, got 50",
+    "prod: network.enabled: the private network is built for Container Apps hosting only",
+  ]);
+  expect(loadStackConfigFile("small", root)).toMatchObject({ hosting: "appService", appService: { sku: "P1v3" } });
   expect(loadStackConfigFile("prod", root).hosting).toBe("containerApps");
 });

@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { DEFAULT_SESSIONS_PER_REPLICA, LATENCY_BUCKETS_MS, SESSION_DEFAULTS, UpstreamListSchema } from "../contracts";
 import { catalogIds, findCatalogForUpstream } from "../cost";
+import { CustomDomainSchema } from "./customDomain";
 import { networkProblems } from "./networkSizing";
 
 export const PROJECT = "voice-platform";
@@ -122,7 +123,7 @@ export const StackConfigSchema = z
      * create Basic/Standard/Premium (the C1 SKUs stay a one-line choice; `plan` warns).
      */
     redis: z.object({ sku: z.enum(REDIS_SKUS).default("Balanced_B0") }).default({ sku: "Balanced_B0" }),
-    frontDoor: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    frontDoor: z.object({ enabled: z.boolean().default(true), customDomain: CustomDomainSchema.optional() }).default({ enabled: true }),
     /** The workspace's daily ingestion cap in GB; default: twice the expected ingestion, at least 1 (sizing.ts logDailyCap). */
     logAnalytics: z.object({ dailyCapGb: z.number().positive("must be positive").max(1000).optional() }).default({}),
     /** The private network (stacks/network.ts, docs/network.md): production turns it on. */

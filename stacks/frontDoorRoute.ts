@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as cdn from "@pulumi/azure-native/cdn";
+import type { CustomDomainConfig } from "./customDomain";
+import { createFrontDoorDomain, type FrontDoorDomain } from "./frontDoorDomain";
 import { CONTAINER_APPS_PRIVATE_LINK_GROUP } from "./privateEndpoints";
 
 export interface FrontDoorRouteArgs {
@@ -7,6 +9,8 @@ export interface FrontDoorRouteArgs {
   profileName: pulumi.Input<string>;
   endpointName: string;
   originHostName: pulumi.Input<string>;
+  /** Also serve the route on this domain (frontDoorDomain.ts). */
+  customDomain?: CustomDomainConfig;
   /**
    * Front Door Premium reaches the Container Apps environment over Private Link (sub-resource
    * managedEnvironments, in the environment's region); the connection waits for approval on the
@@ -31,6 +35,7 @@ export class FrontDoorRoute extends pulumi.ComponentResource {
   readonly endpoint: cdn.AFDEndpoint;
   readonly originGroup: cdn.AFDOriginGroup;
   readonly hostName: pulumi.Output<string>;
+  readonly customDomain?: FrontDoorDomain;
 
   constructor(name: string, args: FrontDoorRouteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("voice:platform:FrontDoorRoute", name, {}, opts);
@@ -41,6 +46,9 @@ export class FrontDoorRoute extends pulumi.ComponentResource {
       location: "global",
       enabledState: cdn.EnabledState.Enabled,
     }, { parent: this });
+    if (args.customDomain) {
+      this.customDomain = createFrontDoorDomain(name, this, { ...args.customDomain, resourceGroupName: args.resourceGroupName, profileName: args.profileName, endpointHostName: this.endpoint.hostName });
+    }
     this.originGroup = new cdn.AFDOriginGroup(`${name}-origins`, {
       resourceGroupName: args.resourceGroupName,
       profileName: args.profileName,
@@ -80,6 +88,7 @@ export class FrontDoorRoute extends pulumi.ComponentResource {
       httpsRedirect: cdn.HttpsRedirect.Disabled,
       linkToDefaultDomain: cdn.LinkToDefaultDomain.Enabled,
       patternsToMatch: ["/*"],
+      ...(this.customDomain ? { customDomains: [{ id: this.customDomain.domain.id }] } : {}),
       enabledState: cdn.EnabledState.Enabled,
     }, { parent: this, dependsOn: [origin] });
     this.hostName = this.endpoint.hostName;

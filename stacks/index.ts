@@ -7,6 +7,8 @@
  *   one file per ComponentResource: observability, vault, serviceImage, redisStore, frontDoorProfile,
  *                  frontDoorRoute, voiceApp, alerts, budget
  *   alertQueries.ts, serviceEnv.ts, names.ts, roles.ts   pure helpers of the components
+ *   azureLiterals.ts  every Azure-defined value the program sets, with its source and the date read
+ *   preflight.ts   what plan checks before `pulumi up` (availability, placeholders, secrets, deployer roles)
  *   policies.ts    checks over what the program registers (the plan and the policy pack run them)
  */
 export * from "./config";

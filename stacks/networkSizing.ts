@@ -328,9 +328,12 @@ export function networkProblems(c: NetworkInputs): Array<{ path: (string | numbe
     if (c.network.registryPushCidrs.length > 0) out.push({ path: ["network", "registryPushCidrs"], message: "only with network.enabled (a registry takes IP rules on Premium, which the private network brings)" });
     return out;
   }
-  const layout = networkLayout(c.network.addressSpace, c.replicas.max);
-  if (Array.isArray(layout)) for (const message of layout) out.push({ path: ["network", "addressSpace"], message });
-  if (c.hosting !== "containerApps") out.push({ path: ["network", "enabled"], message: "the private network is built for Container Apps hosting only" });
+  // replicas.max has its own rule (and error) when it is not a positive integer.
+  if (Number.isInteger(c.replicas.max) && c.replicas.max > 0) {
+    const layout = networkLayout(c.network.addressSpace, c.replicas.max);
+    if (Array.isArray(layout)) for (const message of layout) out.push({ path: ["network", "addressSpace"], message });
+  }
+  if (c.hosting === "appService") out.push({ path: ["network", "enabled"], message: "the private network is built for Container Apps hosting only" });
   // With the environment's public access off, Front Door's Private Link is the only way in.
   if (!c.frontDoor.enabled) out.push({ path: ["network", "enabled"], message: "needs frontDoor.enabled: with public network access off, Front Door's Private Link is the only way in" });
   return out;

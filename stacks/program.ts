@@ -24,6 +24,7 @@ import { sizeStack, type StackSizing } from "./sizing";
 import { Vault } from "./vault";
 import { VoiceApp } from "./voiceApp";
 import { VoiceWebApp } from "./webApp";
+import { OperationsWorkbook } from "./workbook";
 
 export interface PlatformSecrets {
   /** Upstream API key by upstream name (key-auth upstreams only). */
@@ -187,6 +188,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     ? new FrontDoorRoute("frontdoor-route", {
       resourceGroupName, profileName: frontDoor.profile.name, endpointName: names.frontDoor, originHostName: host.fqdn,
       privateLink: sizing.network.enabled && host.environmentId ? { environmentId: host.environmentId, location } : undefined,
+      customDomain: config.frontDoor.customDomain,
     })
     : undefined;
   if (frontDoor && route && config.waf.enabled) {
@@ -198,9 +200,12 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
 
   const alerts = new Alerts("alerts", {
     resourceGroupName, location, actionGroupName: names.actionGroup, config, sizing,
-    appInsightsId: observability.appInsights.id, containerAppId: config.hosting === "containerApps" ? host.id : undefined, redisId: redis.resourceId, redisKind: redis.kind,
+    appInsightsId: observability.appInsights.id, workspaceId: observability.workspace.id,
+    containerApp: config.hosting === "containerApps" ? { id: host.id, name: names.containerApp } : undefined, redisId: redis.resourceId, redisKind: redis.kind,
     frontDoorProfileId: frontDoor?.profile.id, webhookUrl: secrets.alertWebhookUrl,
   });
+
+  new OperationsWorkbook("operations", { resourceGroupName, location, appInsightsId: observability.appInsights.id, project: PROJECT, stack });
 
   const budgetGroups = [names.resourceGroup, ...config.upstreams.map((u) => config.upstreamResourceGroups[u.name])];
   new Budget("budget", {
@@ -208,7 +213,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     actionGroupId: alerts.actionGroup.id, startDate: config.budget.startDate ?? firstOfMonth(options.now ?? new Date()),
   });
 
-  const publicHost = route ? route.hostName : host.fqdn;
+  const publicHost = route ? (route.customDomain ? route.customDomain.domain.hostName : route.hostName) : host.fqdn;
   return {
     outputs: {
       wssUrl: pulumi.interpolate`wss://${publicHost}/voice-live/realtime`,
@@ -221,6 +226,8 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
       dailySpendAlertUsd: sizing.dailySpendAlertUsd,
       sessionCapacity: sizing.sessionCapacity,
       frontDoorId: frontDoor?.frontDoorId,
+      frontDoorHostName: route?.hostName,
+      customDomainValidation: route?.customDomain?.validation,
     },
     sizing,
   };

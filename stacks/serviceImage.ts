@@ -2,6 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import * as docker from "@pulumi/docker";
+import { ACR_REFRESH_TOKEN_USER } from "./azureLiterals";
 import { assignRole, BuiltInRole } from "./roles";
 
 /**
@@ -31,8 +32,8 @@ export function registryNetworkRules(pushCidrs: string[]): { publicNetworkAccess
   return { publicNetworkAccess: "Enabled", networkRuleSet: { defaultAction: "Deny", ipRules: pushCidrs.map((range) => ({ action: "Allow", iPAddressOrRange: range })) } };
 }
 
-/** ACR's documented user name for refresh-token logins. */
-export const ACR_TOKEN_USER = "00000000-0000-0000-0000-000000000000";
+/** ACR's user name for refresh-token logins (azureLiterals.ts says where it is from, and that a search did not confirm it). */
+export const ACR_TOKEN_USER = ACR_REFRESH_TOKEN_USER;
 
 export interface ServiceImageArgs {
   resourceGroupName: pulumi.Input<string>;

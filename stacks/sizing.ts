@@ -12,6 +12,7 @@ import {
 import type { StackConfig } from "./config";
 import { networkBudget, networkPlan, type NetworkPlan } from "./networkSizing";
 import { compareScaleRules, DEFAULT_POLLING_SECONDS, volumeForPeakSessions, type ScaleSimulation } from "./scaleSimulation";
+import { arrivalsPerMinute } from "../cost";
 
 /**
  * Replicas get SIGTERM, then SIGKILL after this long: enough to tell every client to reconnect and
@@ -184,6 +185,8 @@ export interface StackSizing {
   appServiceAutoscale?: AppServiceAutoscale;
   /** The daily spend alert fires above this many USD of metered usage in 24 hours. */
   dailySpendAlertUsd: number;
+  /** Windows and minimums of the ratio alerts, from the stack's traffic (see alertGates). */
+  alertGates: AlertGates;
   terminationGraceSeconds: number;
   /** Probe timeouts (probeTimeoutSeconds) for the liveness (period 10 s) and readiness (period 5 s) probes. */
   probeTimeouts: { liveness: number; readiness: number };
@@ -375,11 +378,10 @@ export function sizeStack(config: StackConfig): StackSizing {
       ...network.cost.unpriced.map((u) => `network, not priced: ${u}`),
     ],
   } : undefined;
-  if (networkShare) {
-    networkShare.lines.push(derivation
-      ? `network $${networkShare.monthly.toFixed(2)} + ${config.budget.headroomPercent}% headroom = $${networkShare.amount}; budget $${derivation.amount} + $${networkShare.amount} = $${derivation.amount + networkShare.amount}`
-      : `network $${networkShare.monthly.toFixed(2)} a month is not in the fixed budget.amount ($${budgetAmount})`);
+  if (networkShare && derivation) {
+    networkShare.lines.push(`network $${networkShare.monthly.toFixed(2)} + ${config.budget.headroomPercent}% headroom = $${networkShare.amount}; budget $${derivation.amount} + $${networkShare.amount} = $${derivation.amount + networkShare.amount}`);
   }
+  const totalBudget = derivation ? derivation.amount + (networkShare?.amount ?? 0) : budgetAmount;
   return {
     sessionCapacity: sessionCapacity(infrastructure),
     capacityAlertThreshold: capacityAlertThreshold(config),
@@ -388,7 +390,8 @@ export function sizeStack(config: StackConfig): StackSizing {
     // The simulation models Container Apps' rules; App Service's autoscaler follows CPU instead.
     scaleDays: config.hosting === "containerApps" ? scaleDaysFor(config) : undefined,
     appServiceAutoscale: config.hosting === "appService" ? appServiceAutoscale(config) : undefined,
-    dailySpendAlertUsd: dailySpendAlertUsd(budgetAmount, daysPerMonth),
+    dailySpendAlertUsd: dailySpendAlertUsd(totalBudget, daysPerMonth),
+    alertGates: alertGates(config, e ? e.capacity.peakMeanSessions * e.input.session.turnsPerMinute : undefined),
     terminationGraceSeconds: TERMINATION_GRACE_SECONDS,
     probeTimeouts: { liveness: probeTimeoutSeconds(LIVENESS_PERIOD_SECONDS), readiness: probeTimeoutSeconds(READINESS_PERIOD_SECONDS) },
     logDailyCap: logDailyCap(config, base?.catalog ?? catalogById(DEFAULT_CATALOG_ID)),
@@ -397,9 +400,7 @@ export function sizeStack(config: StackConfig): StackSizing {
     estimate: e,
     range,
     capacityPlan: e?.capacity,
-    budget: derivation
-      ? { amount: derivation.amount + (networkShare?.amount ?? 0), derivation, network: networkShare }
-      : { amount: budgetAmount, network: networkShare },
+    budget: derivation ? { amount: totalBudget, derivation, ...(networkShare ? { network: networkShare } : {}) } : { amount: budgetAmount },
     network,
     sessionsPerReplicaBasis: basis,
     warnings: [
@@ -407,6 +408,7 @@ export function sizeStack(config: StackConfig): StackSizing {
         ? [`sessionsPerReplica: ${config.sessionsPerReplica} is above the ${basis.measured} the measured capacity supports for ${config.cpu} vCPU / ${config.memoryGiB} GiB (${basis.explanation}); measure again (${MEASURED_CAPACITY.command}) before relying on it`]
         : []),
       ...(e && base ? [...lengthWarning(base, e), ...e.capacity.warnings] : []),
+      ...(networkShare && !derivation ? [`budget: the fixed budget.amount ($${budgetAmount}) does not include the private network and edge, $${networkShare.monthly.toFixed(2)} a month (npm run plan lists them)`] : []),
     ],
   };
 }
@@ -420,5 +422,122 @@ function scaleDaysFor(config: StackConfig): StackSizing["scaleDays"] {
   return {
     expected: interviewsPerDay !== undefined && minutesPerInterview !== undefined ? scaleDay(config, interviewsPerDay, minutesPerInterview) : undefined,
     atCapacity: scaleDay(config, volumeForPeakSessions(capacity, minutes), minutes),
+  };
+}
+
+/**
+ * Alert gates: how much traffic a ratio alert waits for, derived from the stack's own traffic model
+ * (cost/traffic.ts: budget.interviewsPerDay over a 10-hour business day, the busiest hour twice the mean).
+ * A ratio over a handful of attempts moves by tens of percent per event, and a window the stack's traffic
+ * never fills makes a minimum unreachable: at 1,000 interviews a day the busiest 5 minutes bring ~17
+ * upgrades, so "at least 20 attempts in 5 minutes" never held. So each gate takes the shortest window in
+ * which the busiest moment brings a ratio sample, and never pages on fewer than MIN_ALERT_EVENTS events.
+ */
+/** Log alert windows offered (minutes); the longest bounds how long a resolved alert stays open. */
+export const LOG_ALERT_WINDOWS_MINUTES = [5, 10, 15, 30, 60] as const;
+/** Metric alert windows offered (ISO PT5M, PT15M, PT30M, PT1H). */
+export const METRIC_ALERT_WINDOWS_MINUTES = [5, 15, 30, 60] as const;
+/** Attempts a window should hold before its share of failures is a rate (one event = 5% of 20). */
+export const RATIO_SAMPLE_ATTEMPTS = 20;
+/** One failed session or one 5xx never pages: a page needs at least this many in the window. */
+export const MIN_ALERT_EVENTS = 2;
+
+/** Expected client upgrades per minute over the day (1,440 values), when the stack states its volume. */
+export function stackArrivals(config: Pick<StackConfig, "budget">): number[] | undefined {
+  const perDay = config.budget.interviewsPerDay;
+  return perDay === undefined ? undefined : arrivalsPerMinute({ interviewsPerDay: perDay });
+}
+
+/** The expected arrivals in the busiest `minutes` consecutive minutes of the day (wrapping midnight). */
+export function busiestWindowArrivals(arrivals: number[], minutes: number): number {
+  if (!(Number.isInteger(minutes) && minutes > 0 && minutes <= arrivals.length)) throw new RangeError(`window must be 1..${arrivals.length} minutes, got ${minutes}`);
+  let sum = 0;
+  for (let i = 0; i < minutes; i++) sum += arrivals[i];
+  let best = sum;
+  for (let start = 1; start < arrivals.length; start++) {
+    sum += arrivals[(start + minutes - 1) % arrivals.length] - arrivals[start - 1];
+    best = Math.max(best, sum);
+  }
+  return best;
+}
+
+export interface RatioAlertGate {
+  windowMinutes: number;
+  /** The alert needs at least this many events in its window (and their share above the threshold). */
+  minEvents: number;
+  /** Expected attempts in the busiest window of the day (undefined: the stack states no volume). */
+  busiestAttempts?: number;
+}
+
+/**
+ * A ratio alert's window and minimum: the shortest window (not shorter than the configured one) in which
+ * the busiest moment brings RATIO_SAMPLE_ATTEMPTS attempts, else the longest; never fewer than
+ * MIN_ALERT_EVENTS events. Without a stated volume, the longest window.
+ */
+export function ratioAlertGate(arrivals: number[] | undefined, configuredWindowMinutes: number): RatioAlertGate {
+  const windows = LOG_ALERT_WINDOWS_MINUTES.filter((w) => w >= configuredWindowMinutes);
+  const longest = windows[windows.length - 1] ?? LOG_ALERT_WINDOWS_MINUTES[LOG_ALERT_WINDOWS_MINUTES.length - 1];
+  if (!arrivals) return { windowMinutes: longest, minEvents: MIN_ALERT_EVENTS };
+  const chosen = windows.find((w) => busiestWindowArrivals(arrivals, w) >= RATIO_SAMPLE_ATTEMPTS) ?? longest;
+  return { windowMinutes: chosen, minEvents: MIN_ALERT_EVENTS, busiestAttempts: busiestWindowArrivals(arrivals, chosen) };
+}
+
+export interface FrontDoor5xxGate {
+  windowMinutes: number;
+  /** RequestCount (Total) in the window must be at least this. */
+  minRequests: number;
+  /** Percentage5XX (Average) must be above this. */
+  percent: number;
+  busiestRequests?: number;
+}
+
+/**
+ * Front Door's 5xx alert: two conditions, both required (a SingleResourceMultipleMetricCriteria rule is
+ * an "all of"): enough requests, and a share of 5xx above the threshold. The minimum is the smallest
+ * request count at which one 5xx is not above the threshold (5% -> 21 requests), and the window the
+ * shortest in which the busiest moment brings it. A stack whose traffic never brings it in an hour
+ * pages on outages only: at least MIN_ALERT_EVENTS requests and more than half of them 5xx.
+ * Requests are taken as the stack's upgrades (one request per session; page loads add to them).
+ */
+export function frontDoor5xxGate(arrivals: number[] | undefined, configuredPercent: number): FrontDoor5xxGate {
+  if (!(configuredPercent > 0 && configuredPercent < 100)) throw new RangeError(`percent must be in (0, 100), got ${configuredPercent}`);
+  const needed = Math.floor(((MIN_ALERT_EVENTS - 1) * 100) / configuredPercent) + 1;
+  const longest = METRIC_ALERT_WINDOWS_MINUTES[METRIC_ALERT_WINDOWS_MINUTES.length - 1];
+  const window = arrivals ? METRIC_ALERT_WINDOWS_MINUTES.find((w) => busiestWindowArrivals(arrivals, w) >= needed) : undefined;
+  const busiest = (w: number) => (arrivals ? { busiestRequests: busiestWindowArrivals(arrivals, w) } : {});
+  if (window !== undefined) return { windowMinutes: window, minRequests: needed, percent: configuredPercent, ...busiest(window) };
+  const outagePercent = (100 * (MIN_ALERT_EVENTS - 1)) / MIN_ALERT_EVENTS;
+  return { windowMinutes: longest, minRequests: MIN_ALERT_EVENTS, percent: Math.max(configuredPercent, outagePercent), ...busiest(longest) };
+}
+
+/** The latency alert's turns minimum (a share of fewer turns moves by more than 5% per turn). */
+export const LATENCY_SAMPLE_TURNS = 20;
+
+/**
+ * The latency alert's window: the shortest (not shorter than the configured one) in which the busiest
+ * moment's turns (open sessions x turns per minute, from the cost model's estimate) reach
+ * LATENCY_SAMPLE_TURNS, else the longest. Without an estimate, the configured window.
+ */
+export function latencyAlertWindow(turnsPerMinuteAtPeak: number | undefined, configuredWindowMinutes: number): number {
+  if (turnsPerMinuteAtPeak === undefined) return configuredWindowMinutes;
+  if (!(turnsPerMinuteAtPeak >= 0)) throw new RangeError(`turns per minute must be >= 0, got ${turnsPerMinuteAtPeak}`);
+  const windows = LOG_ALERT_WINDOWS_MINUTES.filter((w) => w >= configuredWindowMinutes);
+  return windows.find((w) => turnsPerMinuteAtPeak * w >= LATENCY_SAMPLE_TURNS) ?? windows[windows.length - 1] ?? configuredWindowMinutes;
+}
+
+export interface AlertGates {
+  latencyWindowMinutes: number;
+  platformErrors: RatioAlertGate;
+  connectFailures: RatioAlertGate;
+  frontDoor5xx: FrontDoor5xxGate;
+}
+
+export function alertGates(config: Pick<StackConfig, "budget" | "alerts">, turnsPerMinuteAtPeak?: number): AlertGates {
+  const arrivals = stackArrivals(config);
+  return {
+    latencyWindowMinutes: latencyAlertWindow(turnsPerMinuteAtPeak, config.alerts.windowMinutes),
+    platformErrors: ratioAlertGate(arrivals, config.alerts.windowMinutes),
+    connectFailures: ratioAlertGate(arrivals, config.alerts.windowMinutes),
+    frontDoor5xx: frontDoor5xxGate(arrivals, config.alerts.connectFailurePercent),
   };
 }

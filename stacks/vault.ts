@@ -28,8 +28,8 @@ export interface VaultArgs {
  * identity reads secrets (Key Vault Secrets User).
  *
  * The deployer gets no data-plane role: `keyvault.Secret` is an ARM (management plane) PUT on
- * Microsoft.KeyVault/vaults/secrets, authorized by ARM RBAC (Contributor or Owner on the group, which
- * `pulumi up` needs anyway), not by Key Vault data-plane roles (Key Vault RBAC guide, learn.microsoft.com
+ * Microsoft.KeyVault/vaults/secrets, authorized by the deployer's ARM roles (Contributor's actions include
+ * it; the deployer needs Owner, or Contributor plus a role that writes role assignments: preflight.ts), not by Key Vault data-plane roles (Key Vault RBAC guide, learn.microsoft.com
  * "Provide access to Key Vault keys, certificates, and secrets with Azure role-based access control",
  * read 2026-11; the ARM API's own note: "intended for internal use in ARM deployments"). A role for the
  * deployer would also need its principal type, which differs for users and for CI service principals.

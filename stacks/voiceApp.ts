@@ -3,6 +3,7 @@ import * as app from "@pulumi/azure-native/app";
 import type * as azureInputs from "@pulumi/azure-native/types/input";
 import { HealthPath, OPEN_SESSIONS_KEY, SERVICE_PORT } from "../contracts";
 import type { StackConfig } from "./config";
+import { KEDA_REDIS_SCALER } from "./azureLiterals";
 import { apiKeySecretName, REDIS_KEY_SECRET, serviceEnvironment } from "./serviceEnv";
 import { LIVENESS_PERIOD_SECONDS, READINESS_PERIOD_SECONDS, type ScaleSettings, type StackSizing } from "./sizing";
 
@@ -19,7 +20,7 @@ export const ScaleRuleName = { http: "http-starts", openSessions: "open-sessions
  *   registry's sorted set of open sessions (the scaler runs TYPE, then ZCARD for a zset), target
  *   `listLength` = sessionsPerReplica per replica: replicas follow the sessions that are open, which is
  *   what costs. Password from the Key Vault-backed secret `redis-key`; TLS on. The registry prunes
- *   members one TTL (45 s) after their last heartbeat, so a crashed replica's sessions stop counting.
+ *   members one TTL (15 s) after their last heartbeat, so a crashed replica's sessions stop counting.
  */
 export function scaleRules(scale: ScaleSettings, redis: { host: string; port: number }): azureInputs.app.ScaleRuleArgs[] {
   return [
@@ -27,7 +28,7 @@ export function scaleRules(scale: ScaleSettings, redis: { host: string; port: nu
     {
       name: ScaleRuleName.openSessions,
       custom: {
-        type: "redis",
+        type: KEDA_REDIS_SCALER.type,
         metadata: {
           address: `${redis.host}:${redis.port}`,
           listName: OPEN_SESSIONS_KEY,
@@ -35,7 +36,7 @@ export function scaleRules(scale: ScaleSettings, redis: { host: string; port: nu
           enableTLS: "true",
           databaseIndex: "0",
         },
-        auth: [{ secretRef: REDIS_KEY_SECRET, triggerParameter: "password" }],
+        auth: [{ secretRef: REDIS_KEY_SECRET, triggerParameter: KEDA_REDIS_SCALER.passwordParameter }],
       },
     },
   ];

@@ -2,13 +2,13 @@
  * What a browser gets from the proxy over plain HTTP: the test page only when TEST_PAGE=true, with its
  * security headers; CORS on the health endpoints for allowed origins only, preflights included.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writePage } from "../../service/src/page/build";
 import { answerHttp, PAGE_DIR } from "../../service/src/server/page";
-import { startStack, type TestStack } from "../support/stack";
+import { mintToken, startStack, type TestStack } from "../support/stack";
 
 const UI = "https://interviews.example.com";
 
@@ -74,6 +74,25 @@ describe("TEST_PAGE=true, ALLOWED_ORIGINS set", () => {
     expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
     expect(foreign.headers.get("access-control-allow-methods")).toBeNull();
   });
+
+  test("POST /auth/check answers what the upgrade would for the token, readable from an allowed origin", async () => {
+    const check = (body: string, origin = UI) => fetch(`${base}/auth/check`, { method: "POST", headers: { "content-type": "text/plain", origin }, body });
+    const good = await check(await mintToken({ sub: "checked", exp: "10m" }));
+    expect(good.status).toBe(200);
+    expect(good.headers.get("access-control-allow-origin")).toBe(UI);
+    const ok = (await good.json()) as { status: string; expiresInSeconds: number };
+    expect(ok.status).toBe("ok");
+    expect(ok.expiresInSeconds).toBeGreaterThan(500);
+    expect(ok.expiresInSeconds).toBeLessThanOrEqual(600);
+    const expired = await check(await mintToken({ sub: "old", exp: Math.floor(Date.now() / 1000) - 60 }));
+    expect([expired.status, await expired.json()]).toEqual([401, { error: { code: "token_expired", message: "the token has expired" } }]);
+    const otherKey = await check(await mintToken({ sub: "x" }, "another-secret-of-at-least-thirty-two-chars"));
+    expect([otherKey.status, ((await otherKey.json()) as { error: { code: string } }).error.code]).toEqual([401, "token_bad_signature"]);
+    const none = await check("");
+    expect([none.status, ((await none.json()) as { error: { code: string } }).error.code]).toEqual([401, "token_missing"]);
+    expect((await check("x".repeat(20_000))).status).toBe(413);
+    expect((await check("not-a-jwt", "https://evil.example.com")).headers.get("access-control-allow-origin")).toBeNull();
+  });
 });
 
 test("by default (production): no page at /, and no CORS header for anyone", async () => {
@@ -105,5 +124,6 @@ test("built files (npm run build, the image): written by the build script, serve
     expect(await (await fetch(`${base}/mic-worklet.js`)).text()).toContain('registerProcessor("mic-capture"');
   } finally {
     await new Promise((resolve) => server.close(resolve));
+    rmSync(out, { recursive: true, force: true });
   }
 });

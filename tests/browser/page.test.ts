@@ -2,15 +2,17 @@
  * The test page in a real headless Chromium (Debian's `chromium`, driven by playwright-core; `.ci/run`
  * installs it when missing) against the local stack: a fake microphone plays a WAV made here, the page
  * streams it through the client library and the proxy to the emulator, plays the answer through Web
- * Audio, and shows the first-audio latency. The screenshot is checked for content and kept for a
- * person to look at (its path is printed).
+ * Audio, and shows the first-audio latency. At 1280 px and at a phone's 390 px. The page explains what
+ * goes wrong (a refused token, a restart, a new signing key) and waits out a restart. Screenshots are
+ * checked for content and kept for a person to look at in test-output/browser/ (paths printed).
  */
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type Server } from "node:http";
 import type { Socket } from "node:net";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { startLocalStack } from "../../service/src/dev/localStack";
 import { loadPage, PAGE_DIR } from "../../service/src/server/page";
 import { freePort } from "../support/ports";
 import { mintToken, startStack, type TestStack } from "../support/stack";
@@ -48,6 +50,10 @@ interface Snapshot {
   latencyMs?: number;
   audioDeltas: number;
   sampleRate?: number;
+  activity: string;
+  activityLog: string[];
+  reconnections: number;
+  status: string;
 }
 const snapshot = (page: Page) => page.evaluate(() => (window as unknown as { voicePage: { snapshot(): Snapshot } }).voicePage.snapshot());
 
@@ -58,6 +64,9 @@ let ui: Server;
 let proxyPort: number;
 let uiPort: number;
 const dir = mkdtempSync(join(tmpdir(), "voice-page-"));
+/** Screenshots for a person to look at: kept in the repository's (ignored) test-output folder, not in /tmp. */
+const OUTPUT = process.env.TEST_OUTPUT_DIR ?? join(__dirname, "..", "..", "test-output", "browser");
+mkdirSync(OUTPUT, { recursive: true });
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
@@ -84,16 +93,60 @@ beforeAll(async () => {
       "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-audio-capture=${wav}`,
     ],
   });
-}, 20_000);
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
   await new Promise((resolve) => (ui ? ui.close(resolve) : resolve(undefined)));
-});
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+/** Decoded by the browser itself: size, how many colours, how much is dark (text). */
+async function inspectPng(page: Page, png: Buffer) {
+  return page.evaluate(async (base64) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${base64}`;
+    await image.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = image.width;
+    canvas.height = image.height;
+    const context = canvas.getContext("2d")!;
+    context.drawImage(image, 0, 0);
+    const data = context.getImageData(0, 0, image.width, image.height).data;
+    const colours = new Set<number>();
+    let dark = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      if (data[i] + data[i + 1] + data[i + 2] < 200) dark++;
+    }
+    return { width: image.width, height: image.height, colours: colours.size, darkShare: dark / (data.length / 4) };
+  }, png.toString("base64"));
+}
+
+async function screenshot(page: Page, name: string): Promise<Buffer> {
+  const path = join(OUTPUT, name);
+  const png = await page.screenshot({ path, fullPage: true });
+  console.log(`screenshot: ${path}`);
+  return png;
+}
+
+/** Nothing wider than the viewport: no sideways scrolling, every panel and button inside. */
+async function overflow(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const out: string[] = [];
+    if (document.documentElement.scrollWidth > width) out.push(`page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
+    for (const el of Array.from(document.querySelectorAll(".cell, button, input, #status, #log"))) {
+      const box = el.getBoundingClientRect();
+      if (box.right > width + 0.5 || box.left < -0.5) out.push(`${el.id || el.className} spans ${Math.round(box.left)}..${Math.round(box.right)} of ${width}`);
+    }
+    return out;
+  });
+}
 
 test("one full turn: microphone to the emulator through the proxy, the answer played back, latency shown, a screenshot with all of it", async () => {
-  const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const problems: string[] = [];
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   page.on("console", (message) => message.type() === "error" && problems.push(`console: ${message.text()}`));
@@ -106,7 +159,7 @@ test("one full turn: microphone to the emulator through the proxy, the answer pl
   expect(await page.inputValue("#endpoint")).toBe(`ws://127.0.0.1:${stack.proxy.port}/voice-live/realtime?api-version=2025-10-01&model=gpt-realtime`);
 
   await page.click("#connect");
-  await page.waitForFunction(() => document.getElementById("state")?.textContent === "ready", undefined, { timeout: 5_000 });
+  await page.waitForFunction(() => document.getElementById("state")?.textContent === "ready", undefined, { timeout: 20_000 });
   expect(await page.textContent("#session")).toMatch(/^[0-9a-f-]{13}$/);
 
   await page.click("#talk");
@@ -114,13 +167,13 @@ test("one full turn: microphone to the emulator through the proxy, the answer pl
   await page.waitForFunction(() => {
     const s = (window as unknown as { voicePage: { snapshot(): Snapshot } }).voicePage.snapshot();
     return s.secondsSent >= 0.6 && s.micLevel > 0.05;
-  }, undefined, { timeout: 5_000 });
+  }, undefined, { timeout: 20_000 });
   await page.click("#send");
 
   await page.waitForFunction(
     (frames) => (window as unknown as { voicePage: { snapshot(): Snapshot } }).voicePage.snapshot().framesPlayed >= frames,
     (RESPONSE_AUDIO_MS / 1000) * 24_000,
-    { timeout: 8_000 },
+    { timeout: 20_000 },
   );
   const after = await snapshot(page);
 
@@ -143,33 +196,24 @@ test("one full turn: microphone to the emulator through the proxy, the answer pl
   expect(log).toContain("response.done");
   expect(log).not.toMatch(/error|failed|warning/);
   expect(problems).toEqual([]);
+  // What the conversation did, as the State panel showed it: listening while the microphone streamed,
+  // thinking once the turn was sent, speaking while the answer played, then ready.
+  const shown = after.activityLog;
+  expect(shown.indexOf("listening")).toBeGreaterThan(shown.indexOf("ready"));
+  expect(shown.indexOf("thinking")).toBeGreaterThan(shown.indexOf("listening"));
+  expect(shown.lastIndexOf("speaking")).toBeGreaterThan(shown.indexOf("thinking"));
+  await page.waitForFunction(() => document.getElementById("state")?.textContent === "ready", undefined, { timeout: 20_000 });
+  // Every figure says its unit.
+  const labels = await page.$$eval(".cell .k", (els) => els.map((e) => e.textContent ?? ""));
+  expect(labels).toEqual(expect.arrayContaining(["First audio (ms after your turn)", "Answer played (s)", "Microphone sent (s)", "Reconnections / resumes"]));
+  expect(await page.textContent("#dropped")).toBe("0 events");
+  expect(await overflow(page)).toEqual([]);
 
-  const shot = join(dir, "page.png");
-  const png = await page.screenshot({ path: shot, fullPage: true });
-  console.log(`screenshot: ${shot}`);
-  // Decoded by the browser itself: a page with text, panels and buttons, not a blank or one-colour image.
-  const pixels = await page.evaluate(async (base64) => {
-    const image = new Image();
-    image.src = `data:image/png;base64,${base64}`;
-    await image.decode();
-    const canvas = document.createElement("canvas");
-    canvas.width = image.width;
-    canvas.height = image.height;
-    const context = canvas.getContext("2d")!;
-    context.drawImage(image, 0, 0);
-    const data = context.getImageData(0, 0, image.width, image.height).data;
-    const colours = new Set<number>();
-    let dark = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
-      if (data[i] + data[i + 1] + data[i + 2] < 200) dark++;
-    }
-    return { width: image.width, height: image.height, colours: colours.size, darkShare: dark / (data.length / 4) };
-  }, png.toString("base64"));
-  expect(pixels.width).toBe(1000);
+  const pixels = await inspectPng(page, await screenshot(page, "page-1280.png"));
+  expect(pixels.width).toBe(1280);
   expect(pixels.colours).toBeGreaterThan(50);
   expect(pixels.darkShare).toBeGreaterThan(0.02);
-}, 20_000);
+}, 90_000);
 
 test("the hybrid: the page on another origin (the UI's host) connects with the token in the subprotocol and reads /readyz through CORS; an origin not allowed gets neither", async () => {
   const token = await mintToken({ sub: "hybrid-user" });
@@ -178,7 +222,7 @@ test("the hybrid: the page on another origin (the UI's host) connects with the t
   await allowed.goto(`http://localhost:${uiPort}/#endpoint=${encodeURIComponent(endpoint)}&token=${token}`);
   expect(await allowed.inputValue("#endpoint")).toBe(endpoint);
   await allowed.click("#connect");
-  await allowed.waitForFunction(() => document.getElementById("state")?.textContent === "ready", undefined, { timeout: 5_000 });
+  await allowed.waitForFunction(() => document.getElementById("state")?.textContent === "ready", undefined, { timeout: 20_000 });
   const ready = await allowed.evaluate((url) => fetch(url).then((r) => r.json()), `http://127.0.0.1:${proxyPort}/readyz`);
   expect(ready).toMatchObject({ status: "ready" });
   expect(stack.emulators[0].stats().lastHeaders?.origin).toBeUndefined(); // the browser's origin stops at the proxy
@@ -198,7 +242,7 @@ test("the hybrid: the page on another origin (the UI's host) connects with the t
   // 1006 is all a browser learns; the proxy says why it refused.
   const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.adminPort}/metrics`)).text();
   expect(metrics).toMatch(/voice_connect_failures[^\n]*reason="origin_not_allowed"[^\n]* 1\b/);
-}, 15_000);
+}, 90_000);
 
 test("a dropped connection: the page reconnects by itself and resumes the same session, shows it, and the next turn works", async () => {
   const page = await browser.newPage();
@@ -209,21 +253,88 @@ test("a dropped connection: the page reconnects by itself and resumes the same s
   try {
     await page.goto(`http://127.0.0.1:${proxyPort}/#token=${token}`);
     await page.click("#connect");
-    await page.waitForFunction(() => document.getElementById("state")?.textContent === "ready", undefined, { timeout: 5_000 });
+    await page.waitForFunction(() => document.getElementById("state")?.textContent === "ready", undefined, { timeout: 20_000 });
     const firstSession = await page.textContent("#session");
     // The network drops: no close frame, the browser sees 1006.
     for (const socket of sockets) socket.destroy();
-    await page.waitForFunction(() => document.getElementById("reconnects")?.textContent?.startsWith("1 /"), undefined, { timeout: 5_000 });
-    await page.waitForFunction(() => document.getElementById("state")?.textContent === "ready", undefined, { timeout: 5_000 });
+    await page.waitForFunction(() => document.getElementById("reconnects")?.textContent?.startsWith("1 /"), undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => document.getElementById("state")?.textContent === "ready", undefined, { timeout: 20_000 });
     // The proxy saw the drop and kept the session: the page resumed it with its token.
-    await page.waitForFunction(() => document.getElementById("reconnects")?.textContent === "1 / 1", undefined, { timeout: 5_000 });
+    await page.waitForFunction(() => document.getElementById("reconnects")?.textContent === "1 / 1", undefined, { timeout: 20_000 });
     expect(await page.textContent("#session")).toBe(firstSession);
     expect(await page.textContent("#log")).toMatch(/closed 1006 .*reconnect #1 in \d+ ms/);
     await page.click("#talk");
-    await page.waitForFunction(() => (window as unknown as { voicePage: { snapshot(): Snapshot } }).voicePage.snapshot().secondsSent >= 0.3, undefined, { timeout: 5_000 });
+    await page.waitForFunction(() => (window as unknown as { voicePage: { snapshot(): Snapshot } }).voicePage.snapshot().secondsSent >= 0.3, undefined, { timeout: 20_000 });
     await page.click("#send");
-    await page.waitForFunction(() => (document.getElementById("log")?.textContent ?? "").includes("response.done"), undefined, { timeout: 5_000 });
+    await page.waitForFunction(() => (document.getElementById("log")?.textContent ?? "").includes("response.done"), undefined, { timeout: 20_000 });
   } finally {
     stack.proxy.server.off("connection", track);
   }
-}, 15_000);
+}, 90_000);
+
+test("at a phone's width (390 px): nothing scrolls sideways, the panels sit two by two, a turn works", async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+  await page.goto(`http://127.0.0.1:${proxyPort}/#token=${await mintToken({ sub: "phone-user" })}`);
+  await page.click("#connect");
+  await page.waitForFunction(() => document.getElementById("state")?.textContent === "ready", undefined, { timeout: 20_000 });
+  await page.click("#talk");
+  await page.waitForFunction(() => (window as unknown as { voicePage: { snapshot(): Snapshot } }).voicePage.snapshot().secondsSent >= 0.3, undefined, { timeout: 20_000 });
+  expect(await page.textContent("#state")).toBe("listening");
+  await page.click("#send");
+  await page.waitForFunction(() => (document.getElementById("log")?.textContent ?? "").includes("response.done"), undefined, { timeout: 20_000 });
+  expect(await overflow(page)).toEqual([]);
+  const columns = await page.$$eval(".cell", (cells) => new Set(cells.map((c) => Math.round(c.getBoundingClientRect().left))).size);
+  expect(columns).toBe(2);
+  const pixels = await inspectPng(page, await screenshot(page, "page-390.png"));
+  expect(pixels.width).toBe(390);
+  expect(pixels.colours).toBeGreaterThan(50);
+  await page.click("#disconnect");
+}, 90_000);
+
+test("a refused token is explained before any socket opens: expired, signed with another key", async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  const sockets: string[] = [];
+  page.on("websocket", (ws) => sockets.push(ws.url()));
+  await page.goto(`http://127.0.0.1:${proxyPort}/#token=${await mintToken({ sub: "late", exp: Math.floor(Date.now() / 1000) - 120 })}`);
+  await page.click("#connect");
+  await page.waitForFunction(() => (document.getElementById("status")?.textContent ?? "").startsWith("Cannot connect"), undefined, { timeout: 20_000 });
+  expect(await page.textContent("#status")).toMatch(/^Cannot connect\. HTTP 401: The token has expired: get a new one/);
+  await screenshot(page, "page-390-expired-token.png");
+  await page.fill("#token", await mintToken({ sub: "other" }, "a-different-secret-of-at-least-32-characters"));
+  await page.click("#connect");
+  await page.waitForFunction(() => (document.getElementById("status")?.textContent ?? "").includes("another key"), undefined, { timeout: 20_000 });
+  expect(await page.textContent("#state")).toBe("idle");
+  expect(sockets).toEqual([]);
+}, 90_000);
+
+test("a restart: the page says it is waiting, counts one reconnection however many attempts it took; after a restart with a new key it says why it stops", async () => {
+  const port = await freePort();
+  const env = { TEST_PAGE: "true", PORT: String(port) };
+  const firstSecret = "first-secret-of-at-least-thirty-two-characters";
+  let local = await startLocalStack({ env, secret: firstSecret });
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  try {
+    await page.goto(`http://127.0.0.1:${port}/#token=${await local.token({ sub: "restart-user" })}`);
+    await page.click("#connect");
+    await page.waitForFunction(() => document.getElementById("state")?.textContent === "ready", undefined, { timeout: 20_000 });
+    await local.stop(); // the proxy drains (1012) and goes away: every reconnect attempt fails until it is back
+    await page.waitForFunction(() => (document.getElementById("log")?.textContent ?? "").includes("reconnect #3"), undefined, { timeout: 30_000 });
+    expect(await page.textContent("#status")).toMatch(/^Waiting to reconnect: .*Attempt \d+ of 40 in \d+\.\d s; this page keeps trying for at least \d+ min/);
+    expect(await page.textContent("#state")).toBe("reconnecting");
+    await screenshot(page, "page-390-waiting.png");
+    local = await startLocalStack({ env, secret: firstSecret });
+    await page.waitForFunction(() => document.getElementById("state")?.textContent === "ready", undefined, { timeout: 20_000 });
+    // Three or more attempts, one reconnection; no Redis here, so a new session and no resume.
+    expect(await page.textContent("#reconnects")).toBe("1 / 0");
+    expect(await page.textContent("#status")).toMatch(/NEW session/);
+
+    await local.stop();
+    local = await startLocalStack({ env, secret: "a-new-secret-after-the-restart-32-characters" });
+    await page.waitForFunction(() => (document.getElementById("status")?.textContent ?? "").startsWith("Disconnected."), undefined, { timeout: 20_000 });
+    expect(await page.textContent("#status")).toMatch(/HTTP 401: The proxy does not accept this token's signature: it was signed with another key/);
+    expect(await page.textContent("#state")).toBe("closed");
+    await screenshot(page, "page-390-new-key.png");
+  } finally {
+    await local.stop();
+  }
+}, 120_000);

@@ -26,12 +26,17 @@ describe("npm run cost", () => {
   test("--stack prod: Voice Live priced by its tier with ranges and sources; the same budget the plan derives", async () => {
     const { stdout } = await cost("--stack", "prod", "--format", "json");
     const json = JSON.parse(stdout);
-    expect(json.catalogs).toEqual([{ id: "voice-live-gpt-realtime", name: "Azure Voice Live, gpt-realtime (Pro tier)", share: 1, upstreams: ["au"] }]);
+    expect(json.catalogs).toEqual([{ id: "voice-live-gpt-realtime", name: "Azure Voice Live, gpt-realtime (Pro tier)", share: 1, upstreams: ["us"] }]);
     expect(json.input).toMatchObject({ interviewsPerDay: 1000, durations: [{ minutes: 30, share: 0.7 }, { minutes: 45, share: 0.3 }] });
     expect(json.input.sizing).toMatchObject({ minReplicas: 2, maxReplicas: 13, sessionsPerReplica: 233, cpu: 1, memoryGiB: 2, redisSku: "Balanced_B1" });
-    expect(json.range.low.monthly).toBeLessThan(json.range.expected.monthly);
-    expect(json.range.expected.monthly).toBeLessThan(json.range.high.monthly);
-    expect(json.range.sensitivity.map((s: { parameter: string }) => s.parameter).sort()).toEqual(["cacheHitRate", "durations", "speakingShares", "truncation", "turnsPerMinute"]);
+    // Percentiles from the stated distributions, the stack's cache range among them; rotation every 9 minutes.
+    const pc = json.percentiles;
+    expect(pc.monthly.p10).toBeLessThan(pc.monthly.p50);
+    expect(pc.monthly.p50).toBeLessThan(pc.monthly.p90);
+    expect(pc.distributions.cacheHitRate).toMatchObject({ min: 0.6, mode: 0.95, max: 1 });
+    expect(pc.p90Driver.byParameter.map((x: { parameter: string }) => x.parameter).sort()).toEqual(["cacheHitRate", "instructionsTokens", "interruptedShare", "modelSpeakingShare", "turnsPerMinute", "userSpeakingShare"]);
+    expect(json.input.session.rotateMinutes).toBe(9);
+    expect(json.perInterview.primedResponses).toBeCloseTo(0.7 * 3 + 0.3 * 4, 9); // rotations at 9, 18, 27 (and 36) minutes
     const sizing = sizeStack(loadStackConfigFile("prod", root));
     expect(sizing.budget.derivation!.monthlyTotal).toBeCloseTo(json.monthly.total, 6);
     // The cost command prices the model and the base infrastructure; the plan's budget adds the private network's share.
@@ -44,12 +49,12 @@ describe("npm run cost", () => {
     expect(json.capacity).toMatchObject({ percentile: 99, upstream: { tokensPerMinute: { value: 100000 }, newConnectionsPerMinute: { value: 30 } } });
   }, 30_000);
 
-  test("the table for finance: range, what moves it, truncation, capacity both ways, PTU, budget, sources", async () => {
+  test("the table for finance: percentiles, what lifts p90, truncation, capacity both ways, PTU, budget, sources", async () => {
     const { stdout } = await cost("--stack", "prod");
-    for (const heading of ["Range at 1,000 interviews/day", "Which parameter moves the total most", "Past the input limit (gpt-realtime: 28,672 tokens)", "Infrastructure (expected", "Capacity at 1,000/day", "Budget (what `npm run plan` derives)", "Sources (every figure"]) {
+    for (const heading of ["Percentiles at 1,000 interviews/day (Monte Carlo, 1,000 draws, seed 20261203)", "What lifts the monthly p90 most: ", "Past the input limit (gpt-realtime: 28,672 tokens)", "truncates at 28,224 tokens", "no cliff", "Infrastructure (expected", "Capacity at 1,000/day", "Budget (what `npm run plan` derives)", "Sources (every figure"]) {
       expect(stdout).toContain(heading);
     }
-    expect(stdout).toMatch(/\| per month \(API \+ infrastructure\) \| +\$[\d,]+\.\d\d \| +\$[\d,]+\.\d\d \| +\$[\d,]+\.\d\d \|/);
+    expect(stdout).toMatch(/\| per month \(API \+ infrastructure\) \| +\$[\d,]+\.\d\d \| +\$[\d,]+\.\d\d \| +\$[\d,]+\.\d\d \| +\$[\d,]+\.\d\d \| +\$[\d,]+\.\d\d \|/);
     expect(stdout).toMatch(/tokens a minute at p99: [\d,]+ spoken .*; [\d,]+ counting re-sent input/);
     expect(stdout).toContain("PTU: not available for this model: Voice Live's natively supported models are fully managed");
     expect(stdout).toContain("Front Door data transfer (");
@@ -61,12 +66,12 @@ describe("npm run cost", () => {
     const dir = mkdtempSync(join(tmpdir(), "chart-"));
     const { stdout } = await cost("--catalog", "azure-gpt-realtime-2025-08", "--format", "csv", "--chart", join(dir, "c.svg"));
     const lines = stdout.trim().split("\n");
-    expect(lines[0].split(",")).toEqual(expect.arrayContaining(["monthly_low", "monthly_total", "monthly_high", "per_interview_transcription"]));
+    expect(lines[0].split(",")).toEqual(expect.arrayContaining(["monthly_p10", "monthly_p50", "monthly_p90", "monthly_total", "per_interview_transcription"]));
     expect(lines).toHaveLength(5); // header + the seed's four volumes
     const svg = readFileSync(join(dir, "c.svg"), "utf8");
     expect(svg.startsWith("<svg")).toBe(true);
-    expect(svg).toContain("expected: pay-as-you-go API + infrastructure");
-    expect(svg).toContain("range: every parameter at its cheaper / dearer end");
+    expect(svg).toContain("expected (mean): pay-as-you-go API + infrastructure");
+    expect(svg).toContain("p10 - p90 of the month's cost");
     expect(svg).toContain("PTU: not available for this model");
     expect(svg).not.toContain("PTU break-even");
     expect(svg).not.toContain("PTU + infrastructure");

@@ -86,7 +86,7 @@ describe("npm start", () => {
     let out = "";
     child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
     const deadline = Date.now() + 15_000;
-    const printed = /^(node service\/dist\/service\/src\/client\/demo\.js .*)$/m;
+    const printed = /^(node service\/dist\/service\/src\/dev\/demo\.js .*)$/m;
     while (!printed.test(out)) {
       if (Date.now() > deadline) throw new Error(`npm start printed no command:\n${out}`);
       await new Promise((r) => setTimeout(r, 50));

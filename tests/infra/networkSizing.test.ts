@@ -100,6 +100,7 @@ test("bad network and WAF settings are named, every one of them", () => {
     'network.registryPushCidrs.0: "1.2.3.4" is not an IPv4 CIDR (a.b.c.d/prefix)',
     "waf.allowedCountries.0: a two-letter country code in capitals (e.g. AU)",
     'waf.blockedIpRanges.0: "300.1.1.1/32" has an octet above 255',
+    "waf.enabled: needs frontDoor.enabled: the WAF policy is attached to the Front Door endpoint",
     "waf.upgradeRateLimit.durationMinutes: Too big: expected number to be <=5",
     "waf.upgradeRateLimit.threshold: Too small: expected number to be >0",
   ].sort());

@@ -190,7 +190,7 @@ export function describePlatform(stack: string): void {
     const c = run.config;
     const sizing = sizeStack(c);
     const rules = Object.fromEntries(all("azure-native:monitor:ScheduledQueryRule").map((r) => [r.name.replace("alerts-", ""), r.inputs]));
-    expect(Object.keys(rules).sort()).toEqual(["connect-failures", "daily-spend", "error-rate", "latency-p95", "sessions-near-capacity"]);
+    expect(Object.keys(rules).sort()).toEqual(["connect-failures", "container-restarts", "daily-spend", "error-rate", "latency-p95", "sessions-near-capacity"]);
     const criterion = (name: string) => rules[name].criteria.allOf[0];
     for (const rule of Object.values(rules) as Loose[]) {
       expect(rule.kind).toBe("LogAlert");
@@ -200,7 +200,12 @@ export function describePlatform(stack: string): void {
       expect(rule.criteria.allOf[0].failingPeriods).toEqual({ numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 });
       expect(rule.actions.actionGroups).toHaveLength(1);
       expect(rule.scopes).toHaveLength(1);
+      // Each description names its runbook section.
+      expect(rule.description).toMatch(/Runbook: docs\/operations\.md#[a-z0-9-]+$/);
     }
+    // Restarts are read from the environment's system logs, in the workspace; the rest from Application Insights.
+    expect(criterion("container-restarts").query).toContain("ContainerAppSystemLogs_CL");
+    expect(rules["container-restarts"].scopes[0]).not.toEqual(rules["error-rate"].scopes[0]);
     expect(criterion("sessions-near-capacity").threshold).toBe(Math.floor(c.replicas.max * c.sessionsPerReplica * c.alerts.capacityPercent / 100));
     expect(criterion("sessions-near-capacity").query).toContain(`"${Metric.sessionsActive}"`);
     expect(criterion("latency-p95")).toMatchObject({ threshold: 5, metricMeasureColumn: "slowTurnsPercent" });
@@ -218,14 +223,30 @@ export function describePlatform(stack: string): void {
     const c = run.config;
     const metrics = Object.fromEntries(all("azure-native:monitor:MetricAlert").map((r) => [r.inputs.criteria.allOf[0].metricName, r.inputs]));
     const redisMetric = run.config.redis.sku.startsWith("Balanced_") ? "percentProcessorTime" : "serverLoad";
-    expect(Object.keys(metrics).sort()).toEqual(["Percentage5XX", "Replicas", "RestartCount", redisMetric].sort());
+    expect(Object.keys(metrics).sort()).toEqual(["Percentage5XX", "Replicas", redisMetric].sort());
     expect(metrics.Replicas.criteria.allOf[0]).toMatchObject({ threshold: c.replicas.max, operator: "GreaterThanOrEqual", timeAggregation: "Maximum", criterionType: "StaticThresholdCriterion" });
-    expect(metrics.RestartCount.criteria.allOf[0]).toMatchObject({ threshold: 0, operator: "GreaterThan", timeAggregation: "Total" });
-    expect(metrics.Percentage5XX.criteria.allOf[0]).toMatchObject({ threshold: c.alerts.connectFailurePercent, operator: "GreaterThan", timeAggregation: "Average" });
+    // Front Door: a 5xx share AND a minimum request count, both required. Metric names, aggregations and
+    // operators as Microsoft's Microsoft.Cdn/profiles supported-metrics table (ms.date 2024-07-30) and the
+    // metricAlerts 2018-03-01 API give them: Percentage5XX (Average), RequestCount (Total).
+    const gate = sizeStack(c).alertGates.frontDoor5xx;
+    expect(metrics.Percentage5XX.criteria.allOf).toEqual([
+      expect.objectContaining({ metricName: "Percentage5XX", threshold: gate.percent, operator: "GreaterThan", timeAggregation: "Average", criterionType: "StaticThresholdCriterion" }),
+      expect.objectContaining({ metricName: "RequestCount", threshold: gate.minRequests, operator: "GreaterThanOrEqual", timeAggregation: "Total", criterionType: "StaticThresholdCriterion" }),
+    ]);
+    expect(metrics.Percentage5XX.description).toMatch(/Runbook: docs\/operations\.md#frontdoor-5xx$/);
     for (const m of Object.values(metrics) as Loose[]) expect(m.criteria.odataType).toBe("Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria");
     const group = one("azure-native:monitor:ActionGroup");
     expect(group.emailReceivers.map((r: Loose) => r.emailAddress)).toEqual(c.alerts.emails);
     expect(group.webhookReceivers[0].serviceUri).toBe(SECRET_PLACEHOLDER);
+  });
+
+  test("operations workbook: shared, a UUID name, on the Application Insights component, its content JSON", () => {
+    const workbook = one("azure-native:applicationinsights:Workbook");
+    // Microsoft.Insights/workbooks: kind "shared" (its only valid value), category "workbook", the name a UUID.
+    expect(workbook).toMatchObject({ kind: "shared", category: "workbook" });
+    expect(workbook.resourceName).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(workbook.sourceId).toBe("observability-appi-id"); // the mock engine's id of the Application Insights component
+    expect(JSON.parse(workbook.serializedData).version).toBe("Notebook/1.0");
   });
 
   test("budget: on the subscription, filtered to the stack's and the upstreams' resource groups; 50/80/100 actual and 100 forecast", () => {

@@ -32,4 +32,4 @@ test("the pack loads under Pulumi's own runner and prints its port", async () =>
   } finally {
     child.kill("SIGTERM");
   }
-}, 120_000);
+}, 300_000); // ts-node type-checks the pack and everything it imports: ~5 s on an idle machine, minutes on a loaded one

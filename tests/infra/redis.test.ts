@@ -11,7 +11,7 @@ import { createClient, RedisClient } from "redis";
 import { OPEN_SESSIONS_KEY } from "../../contracts";
 import { loadConfig } from "../../service/src/config";
 import { createRedisState } from "../../service/src/registry/redis";
-import { redisUrl } from "../../stacks/redisStore";
+import { MANAGED_REDIS_PORT, redisUrl } from "../../stacks/redisStore";
 import { startRedisServer, type RedisServer } from "../support/redisServer";
 
 const serviceEnv = (url: string) => ({
@@ -32,6 +32,15 @@ test("URLs built from 500 random base64 keys: the service's config accepts them,
     const parsed = RedisClient.parseURL(url) as { password?: string; socket: { host: string; port: number; tls: boolean } };
     expect([parsed.password, parsed.socket]).toEqual([key, { host: "redis-voice-prod-1a2b3c.redis.cache.windows.net", port: 6380, tls: true }]);
   }
+});
+
+test("Azure Managed Redis (the default): the URL on TLS port 10000 is one the service accepts", () => {
+  // Managed Redis listens for TLS on 10000 (its TLS configuration page); host <name>.<region>.redis.azure.net.
+  const url = redisUrl("redis-voice-platform-prod-1a2b3c.australiaeast.redis.azure.net", MANAGED_REDIS_PORT, HOSTILE_KEY);
+  expect(url.startsWith("rediss://")).toBe(true);
+  expect(loadConfig(serviceEnv(url)).redisUrl).toBe(url);
+  const parsed = RedisClient.parseURL(url) as { password?: string; socket: { host: string; port: number; tls: boolean } };
+  expect([parsed.password, parsed.socket]).toEqual([HOSTILE_KEY, { host: "redis-voice-platform-prod-1a2b3c.australiaeast.redis.azure.net", port: 10000, tls: true }]);
 });
 
 test("the URL as it was built before (key unencoded) loses the key: a '/' ends the authority", () => {

@@ -15,6 +15,10 @@
  * records: its metric names exist, its fields exist in the rows it reads (and `value` only where a row
  * holds one observation), its dimensions exist, and its filters, applied to the captured rows, select
  * exactly the events the alert means (platform refusals, not the user's own or a failover).
+ *
+ * Finally every alert rule is run (evaluateLogAlert / evaluateMetricAlert) over series made of the
+ * captured rows at each stack's own traffic (alertSeries.ts): it fires where its condition holds and stays
+ * quiet where it does not, at prod's, staging's and small's volumes.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -31,7 +35,10 @@ import {
 } from "../../contracts";
 import { connectClient, refusalOf } from "../../service/src/dev/client";
 import { toneChunk } from "../../service/src/emulator/protocol";
-import { logAlerts, type LogAlertSpec } from "../../stacks/alertQueries";
+import { evaluateLogAlert, logAlerts, type LogAlertSpec, type MetricRow, type SystemLogRow } from "../../stacks/alertQueries";
+import { evaluateMetricAlert, frontDoor5xxConditions, PlatformMetric } from "../../stacks/alerts";
+import { workbookPanels } from "../../stacks/workbook";
+import { MINUTE_MS, Series, stackLoad, templatesFrom, withDimensions, type StackLoad, type Templates } from "./alertSeries";
 import { loadStackConfigFile } from "../../stacks/config";
 import { sizeStack } from "../../stacks/sizing";
 
@@ -39,20 +46,11 @@ const root = join(__dirname, "..", "..");
 const IKEY = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 
 /** A customMetrics row, from an exported MetricData envelope (see stacks/alertQueries.ts for the mapping). */
-interface Row {
-  name: string;
-  value: number;
-  valueSum: number;
-  valueCount: number;
-  valueMin?: number;
-  valueMax?: number;
-  customDimensions: Record<string, string>;
-  cloud_RoleInstance?: string;
-  cloud_RoleName?: string;
-}
+type Row = MetricRow;
 
 interface Envelope {
   name: string;
+  time?: string;
   tags?: Record<string, string>;
   data?: { baseType?: string; baseData?: { metrics?: Array<{ name: string; value: number; count?: number; min?: number; max?: number }>; properties?: Record<string, string> } };
 }
@@ -185,7 +183,7 @@ beforeAll(async () => {
 
   rows = envelopes.flatMap((e) => e.data?.baseType === "MetricData"
     ? (e.data.baseData?.metrics ?? []).map((m) => ({
-      name: m.name, value: m.value, valueSum: m.value, valueCount: m.count ?? 1, valueMin: m.min, valueMax: m.max,
+      timestamp: Date.parse(e.time ?? ""), name: m.name, value: m.value, valueSum: m.value, valueCount: m.count ?? 1, valueMin: m.min, valueMax: m.max,
       customDimensions: e.data?.baseData?.properties ?? {}, cloud_RoleInstance: e.tags?.["ai.cloud.roleInstance"], cloud_RoleName: e.tags?.["ai.cloud.role"],
     }))
     : []).filter((r) => r.name.startsWith("voice."));
@@ -298,4 +296,173 @@ test("daily spend: the service sends its metered cost, and the query sums exactl
   expect(spend).toBeGreaterThan(0);
   // Tokens arrive too, with the contract's kinds (for dashboards and for checking the bill).
   for (const kind of new Set(rowsOf(Metric.tokens).map((r) => r.customDimensions.kind))) expect(TOKEN_KINDS).toContain(kind);
+});
+
+test("every row carries its export interval's time (what the rules' windows cut on)", () => {
+  expect(rows.every((r) => Number.isFinite(r.timestamp))).toBe(true);
+});
+
+const START = Date.UTC(2026, 11, 3, 10, 0);
+const APP = "ca-voice-platform-test";
+const terminated = (minute: number, exitCode: number, app = APP): SystemLogRow => ({
+  TimeGenerated: START + minute * MINUTE_MS,
+  ContainerAppName_s: app,
+  Reason_s: "ContainerTerminated",
+  Log_s: `Container 'voice-proxy' was terminated with exit code '${exitCode}'`,
+});
+
+describe.each(["prod", "staging", "small"])("%s: each alert at the stack's own traffic", (stack) => {
+  let load: StackLoad;
+  let t: Templates;
+  let specs: LogAlertSpec[];
+  beforeAll(() => {
+    load = stackLoad(stack);
+    t = templatesFrom(rows);
+    specs = logAlerts(load.config, load.sizing, { containerAppName: load.config.hosting === "containerApps" ? APP : undefined });
+  }, 60_000); // sizing a stack runs its cost model: seconds on a loaded machine
+  const spec = (name: string) => {
+    const found = specs.find((s) => s.name === name);
+    if (!found) throw new Error(`${stack}: no alert ${name}`);
+    return found;
+  };
+  const windowOf = (name: string, instances = load.instances) => new Series(START, spec(name).windowMinutes, instances);
+  const run = (name: string, series: Series, systemLogs: SystemLogRow[] = [], at = series.end) =>
+    evaluateLogAlert(spec(name), { customMetrics: series.rows, systemLogs }, at);
+
+  test("connect failures: fire when the platform refuses a quarter of the upgrades; quiet on one refusal or on the users' own", () => {
+    const attempts = load.attemptsIn(spec("connect-failures").windowMinutes);
+    expect(attempts).toBeGreaterThan(0);
+    const refusals = Math.max(2, Math.ceil(attempts / 4));
+    expect(run("connect-failures", windowOf("connect-failures").spread(t.attempt, attempts).spread(t.platformRefusal, refusals)))
+      .toEqual({ fires: true, measure: (100 * refusals) / attempts });
+    expect(run("connect-failures", windowOf("connect-failures").spread(t.attempt, attempts).spread(t.platformRefusal, 1)).fires).toBe(false);
+    expect(run("connect-failures", windowOf("connect-failures").spread(t.attempt, attempts).spread(t.clientRefusal, Math.ceil(attempts / 2))).fires).toBe(false);
+  });
+
+  test("error rate: a mass upstream_lost of open sessions fires with no new upgrade in the window; one error, or the clients' own, does not", () => {
+    const lost = withDimensions(t.platformError, { code: "upstream_lost" });
+    const open = load.openSessions;
+    expect(open).toBeGreaterThanOrEqual(2);
+    const w = spec("error-rate").windowMinutes;
+    // Every open session lost at one minute; nobody reconnects within the window.
+    const massLoss = windowOf("error-rate").gauge(t.gauge, (minute) => (minute < 1 ? open : 0)).count(lost, 1, open);
+    expect(run("error-rate", massLoss)).toEqual({ fires: true, measure: 100 });
+    // At the busiest moment: a share of the exposed sessions above the threshold fires, one error does not.
+    const attempts = load.attemptsIn(w);
+    const exposed = open + attempts;
+    const errors = Math.max(2, Math.ceil((exposed * 2 * load.config.alerts.errorRatePercent) / 100));
+    const busy = () => windowOf("error-rate").gauge(t.gauge, open).spread(t.attempt, attempts);
+    expect(run("error-rate", busy().spread(lost, errors))).toEqual({ fires: true, measure: (100 * errors) / exposed });
+    expect(run("error-rate", busy().spread(lost, 1)).fires).toBe(false);
+    expect(run("error-rate", busy().spread(withDimensions(t.platformError, { code: "queue_overflow" }), exposed)).fires).toBe(false);
+  });
+
+  test("latency: its window holds enough turns; more than 5% slow fires, 5% or fewer does not", () => {
+    const w = spec("latency-p95").windowMinutes;
+    const turns = Math.round(load.turnsPerMinute * w);
+    expect(turns).toBeGreaterThanOrEqual(20);
+    const threshold = load.config.alerts.latencyP95Ms;
+    const fast = withDimensions(t.turn, { le_ms: "200" });
+    const slow = withDimensions(t.turn, { le_ms: "inf" });
+    const atBound = withDimensions(t.turn, { le_ms: String(threshold) });
+    const slowTurns = Math.ceil(turns * 0.1);
+    expect(run("latency-p95", windowOf("latency-p95").spread(fast, turns - slowTurns).spread(slow, slowTurns)))
+      .toEqual({ fires: true, measure: (100 * slowTurns) / turns });
+    const fewSlow = Math.floor(turns * 0.05);
+    expect(run("latency-p95", windowOf("latency-p95").spread(fast, turns - fewSlow).spread(slow, fewSlow)).fires).toBe(false);
+    // Turns in the threshold's own bucket are not slower than it.
+    expect(run("latency-p95", windowOf("latency-p95").spread(atBound, turns)).fires).toBe(false);
+  });
+
+  test("capacity: quiet at the busiest moment's open sessions, fires above the threshold", () => {
+    const threshold = spec("sessions-near-capacity").threshold;
+    expect(load.openSessions).toBeLessThan(threshold);
+    expect(run("sessions-near-capacity", windowOf("sessions-near-capacity").gauge(t.gauge, load.openSessions)).fires).toBe(false);
+    const full = windowOf("sessions-near-capacity", load.config.replicas.max).gauge(t.gauge, threshold + 1);
+    expect(run("sessions-near-capacity", full)).toEqual({ fires: true, measure: threshold + 1 });
+  });
+
+  test("daily spend: quiet at the day the budget expects, fires past a day's share", () => {
+    const threshold = spec("daily-spend").threshold;
+    expect(load.dailySpendUsd).toBeLessThan(threshold);
+    const day = (usd: number) => {
+      const series = new Series(START, 24 * 60, 1);
+      for (let minute = 0; minute < 600; minute++) series.count(t.cost, minute, usd / 600);
+      return series;
+    };
+    expect(run("daily-spend", day(load.dailySpendUsd)).fires).toBe(false);
+    expect(run("daily-spend", day(threshold * 1.1)).fires).toBe(true);
+  });
+
+  test("restarts (Container Apps): one crash pages in its window and ages out; a clean drain or another app does not", () => {
+    if (load.config.hosting !== "containerApps") {
+      expect(specs.map((s) => s.name)).not.toContain("container-restarts");
+      return;
+    }
+    const empty = new Series(START, 60, 1);
+    expect(run("container-restarts", empty, [terminated(3, 137)], START + 5 * MINUTE_MS)).toEqual({ fires: true, measure: 1 });
+    // 16 minutes later the same single restart is outside the window: the cumulative metric would still say 1.
+    expect(run("container-restarts", empty, [terminated(3, 137)], START + 19 * MINUTE_MS).fires).toBe(false);
+    expect(run("container-restarts", empty, [terminated(3, 0)], START + 5 * MINUTE_MS).fires).toBe(false);
+    expect(run("container-restarts", empty, [terminated(3, 137, "another-app")], START + 5 * MINUTE_MS).fires).toBe(false);
+  });
+
+  test("Front Door 5xx: one 503 at the stack's traffic is quiet; an outage fires", () => {
+    const gate = load.sizing.alertGates.frontDoor5xx;
+    const conditions = frontDoor5xxConditions(gate);
+    const requests = load.attemptsIn(gate.windowMinutes);
+    expect(requests).toBeGreaterThanOrEqual(gate.minRequests);
+    /** Requests spread evenly over the window, the first `failed` of them 5xx. */
+    const series = (failed: number) => {
+      const perMinute: number[] = Array.from({ length: gate.windowMinutes }, (_, m) => Math.floor(requests / gate.windowMinutes) + (m < requests % gate.windowMinutes ? 1 : 0));
+      let left = failed;
+      const points = perMinute.map((n, m) => {
+        const bad = Math.min(n, left);
+        left -= bad;
+        return { m, n, bad };
+      }).filter((p) => p.n > 0);
+      return {
+        [PlatformMetric.frontDoorRequests]: points.map((p) => ({ timestamp: START + (p.m + 0.5) * MINUTE_MS, value: p.n })),
+        [PlatformMetric.frontDoor5xx]: points.map((p) => ({ timestamp: START + (p.m + 0.5) * MINUTE_MS, value: (100 * p.bad) / p.n })),
+      };
+    };
+    const at = START + gate.windowMinutes * MINUTE_MS;
+    expect(evaluateMetricAlert(conditions, series(1), gate.windowMinutes, at).fires).toBe(false);
+    expect(evaluateMetricAlert(conditions, series(requests), gate.windowMinutes, at).fires).toBe(true);
+    // The window starts where the rule looks: a value stamped at its first instant is already out.
+    expect(evaluateMetricAlert(conditions, series(requests), gate.windowMinutes, at + MINUTE_MS).values[PlatformMetric.frontDoorRequests]).toBeLessThanOrEqual(requests);
+    // Too few requests in the window: quiet even at 100%.
+    expect(evaluateMetricAlert(conditions, { [PlatformMetric.frontDoor5xx]: [{ timestamp: at - 1, value: 100 }], [PlatformMetric.frontDoorRequests]: [{ timestamp: at - 1, value: gate.minRequests - 1 }] }, gate.windowMinutes, at).fires).toBe(false);
+  });
+});
+
+test("the cumulative RestartCount the rules no longer read: any threshold on it pages two hours after a single restart", () => {
+  // What microsoft/azure-container-apps issues 467 and 1384 report: the metric carries the replica's total.
+  const cumulative = Array.from({ length: 120 }, (_, m) => ({ timestamp: START + m * MINUTE_MS, value: m >= 3 ? 1 : 0 }));
+  const old = [{ metricName: "RestartCount", operator: "GreaterThan", threshold: 0, timeAggregation: "Total" }];
+  expect(evaluateMetricAlert(old, { RestartCount: cumulative }, 5, START + 120 * MINUTE_MS).fires).toBe(true);
+  expect(Object.values(PlatformMetric)).not.toContain("RestartCount");
+});
+
+test("workbook: each panel over the captured rows gives what the sessions did", () => {
+  const panel = (prefix: string) => workbookPanels().find((p) => p.title.startsWith(prefix))!.evaluate(rows);
+  const sum = (result: Array<Record<string, string | number>>, column: string) => result.reduce((n, r) => n + Number(r[column]), 0);
+  // Five upgrades: the two-turn session, the bad token, the holder, the refused one, the doomed one.
+  expect(sum(panel("New sessions"), "upgrades")).toBe(5);
+  expect(panel("Sessions ended on an error")).toEqual([{ code: "upstream_unavailable", errors: 1 }]);
+  expect(panel("Refused upgrades")).toEqual(expect.arrayContaining([{ reason: "token_bad_signature", refusals: 1 }, { reason: "instance_full", refusals: 1 }]));
+  expect(sum(panel("Upstream failovers"), "failovers")).toBe(total(rowsOf(Metric.upstreamFailovers)));
+  expect(sum(panel("Upstream failovers"), "failovers")).toBeGreaterThanOrEqual(1);
+  // One process: one replica reporting in every bin; open sessions never above the instance limit of 1.
+  expect(panel("Replicas reporting").every((r) => r.replicas === 1)).toBe(true);
+  expect(Math.max(...panel("Open sessions").map((r) => Number(r.sessions)))).toBeLessThanOrEqual(1);
+  // The two turns' bucket is both percentiles.
+  const buckets = rowsOf(Metric.latencyTurns).map((r) => r.customDimensions.le_ms);
+  const latency = panel("First audio");
+  expect(latency.length).toBeGreaterThan(0);
+  for (const r of latency) {
+    expect(buckets).toContain(r.p95Ms === Infinity ? "inf" : String(r.p95Ms));
+    expect(Number(r.p50Ms)).toBeLessThanOrEqual(Number(r.p95Ms));
+  }
+  expect(sum(panel("Metered model cost"), "usd")).toBeCloseTo(total(rowsOf(Metric.costUsd)), 12);
 });

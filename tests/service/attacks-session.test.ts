@@ -50,7 +50,7 @@ test("closing just before response.done does not escape metering: the response i
   expect(await metric(s, OUTPUT_AUDIO_TOKENS)).toBeGreaterThan(0);
   expect(await metric(s, COST)).toBeGreaterThan(0);
   expect(s.emulators[0].stats().received["response.cancel"]).toBe(1);
-});
+}, 60_000);
 
 test("a forced rotation meters the response it cuts short on the old upstream", async () => {
   const s = await stack({

@@ -1,5 +1,5 @@
 /**
- * The client library (service/src/client) against the real proxy and emulator: a turn with the token
+ * The client library (packages/client) against the real proxy and emulator: a turn with the token
  * in a header (Node) and in the subprotocol (browsers), and a rolling restart of the proxy on one
  * address with a real redis-server behind both instances.
  *
@@ -7,9 +7,9 @@
  * proxy.resumed). Until it lands it fails, and is declared `test.failing`; when it starts passing jest
  * reports that, and `test.failing` becomes `test`.
  */
-import { runDemo } from "../../service/src/client/demo";
+import { runDemo } from "../../service/src/dev/demo";
 import { toneChunk } from "../../service/src/emulator/protocol";
-import { createVoiceClient, w3cSocketFactory, wsSocketFactory, type SocketFactory, type VoiceClient, type VoiceClientEvents } from "../../service/src/client";
+import { createVoiceClient, w3cSocketFactory, wsSocketFactory, type SocketFactory, type VoiceClient, type VoiceClientEvents } from "../../packages/client/src";
 import type { Socket } from "node:net";
 import { WebSocket as WsWebSocket } from "ws";
 import { startRedisServer, type RedisServer } from "../support/redisServer";
@@ -86,7 +86,7 @@ describe("a turn through the proxy", () => {
   });
 });
 
-test("the demo npm start prints (client/demo.ts): turns through the proxy with latency, the session and its resume state logged", async () => {
+test("the demo npm start prints (dev/demo.ts): turns through the proxy with latency, the session and its resume state logged", async () => {
   const stack = await startStack();
   try {
     const lines: string[] = [];

@@ -1,7 +1,7 @@
 /** The upstream emulator on its own: both dialects, usage arithmetic, pacing, faults, bad requests. */
 import { runTurns } from "../../service/src/dev/turn";
 import { startEmulator, type Emulator } from "../../service/src/emulator";
-import { responseUsage } from "../../service/src/emulator/protocol";
+import { cachedPrefixOf, responseUsage } from "../../service/src/emulator/protocol";
 import { connect, refusal } from "../support/stack";
 
 let emu: Emulator;
@@ -11,15 +11,28 @@ beforeAll(async () => {
 afterAll(() => emu.close());
 const ws = (path: string) => emu.url.replace("http", "ws") + path;
 
-test("usage: 1 s in, 1 s out; the second response re-reads the conversation and the first read is cached", async () => {
+test("usage: 1 s in, 1 s out; the second response re-reads the conversation; Voice Live's usage shape; nothing cached below 1,024 tokens", async () => {
   const result = await runTurns({ url: ws("/voice-live/realtime?api-version=2025-10-01&model=m"), token: "k", repeat: 2 });
   const [first, second] = result.turns.map((t) => t.usage as ReturnType<typeof responseUsage>);
-  // instructions "You are interviewing a candidate for a backend role." = 52 chars = 13 text tokens; 1 s in = 10 audio tokens
-  expect(first.input_token_details).toEqual({ cached_tokens: 0, text_tokens: 13, audio_tokens: 10, cached_tokens_details: { text_tokens: 0, audio_tokens: 0 } });
+  // instructions "You are interviewing a candidate for a backend role." = 52 chars = 13 text tokens; 1 s in = 10 audio tokens.
+  // Voice Live's TokenDetails is { cached_tokens, text_tokens, audio_tokens } (API reference 2026-01-01-preview).
+  expect(first.input_token_details).toEqual({ cached_tokens: 0, text_tokens: 13, audio_tokens: 10 });
   // reply 1: 1 s = 20 audio tokens, "Thanks, that is helpful." = 24 chars = 6 text tokens
   expect(first.output_token_details).toEqual({ text_tokens: 6, audio_tokens: 20 });
-  expect(second.input_token_details).toEqual({ cached_tokens: 23, text_tokens: 19, audio_tokens: 40, cached_tokens_details: { text_tokens: 13, audio_tokens: 10 } });
+  // The 23-token prefix is below the cache's 1,024-token minimum: nothing cached.
+  expect(second.input_token_details).toEqual({ cached_tokens: 0, text_tokens: 19, audio_tokens: 40 });
   expect(second.total_tokens).toBe(second.input_tokens + second.output_tokens);
+  // Azure OpenAI's shape keeps the per-kind split.
+  const openai = await runTurns({ url: ws("/openai/v1/realtime?model=m"), token: "k" });
+  expect((openai.turns[0].usage as ReturnType<typeof responseUsage>).input_token_details.cached_tokens_details).toEqual({ text_tokens: 0, audio_tokens: 0 });
+});
+
+test("the prompt cache's rule: a prefix from 1,024 tokens, in 128-token steps, split by kind in order", () => {
+  // "Prompt caching" (learn.microsoft.com/azure/ai-foundry/openai/how-to/prompt-caching): 1,024-token minimum, 128-token increments.
+  const at = (n: number) => cachedPrefixOf(n, []).text;
+  expect([1023, 1024, 1151, 1152, 1459].map(at)).toEqual([0, 1024, 1024, 1152, 1408]);
+  // 1,000 instruction tokens, then an item of 10 text and 300 audio: 1,310 -> 1,280 servable = 1,010 text + 270 audio.
+  expect(cachedPrefixOf(1000, [{ textTokens: 10, audioTokens: 300 }])).toEqual({ text: 1010, audio: 270 });
 });
 
 test("audio is paced in real time and is real PCM16", async () => {

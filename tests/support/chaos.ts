@@ -16,7 +16,7 @@ import { connect as netConnect } from "node:net";
 import { AzureOpenAI } from "openai";
 import { OpenAIRealtimeWS } from "openai/realtime/ws";
 import { BYTES_PER_SECOND } from "../../contracts";
-import { createVoiceClient, wsSocketFactory, type ServerEvent } from "../../service/src/client";
+import { createVoiceClient, wsSocketFactory, type ServerEvent } from "../../packages/client/src";
 import { percentile } from "../../service/src/dev/turn";
 import { startCluster, type Cluster, type ClusterOptions } from "./cluster";
 import { mintToken } from "./stack";

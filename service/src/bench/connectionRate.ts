@@ -9,7 +9,7 @@
  */
 import pino from "pino";
 import { connectClient, UpgradeRefused, type RecordingClient } from "../dev/client";
-import { startLocalStack } from "../dev/localStack";
+import { LOCAL_KEY_ENV, LOCAL_MODEL, startLocalStack } from "../dev/localStack";
 
 interface Result {
   mode: string;
@@ -22,7 +22,12 @@ interface Result {
 }
 
 export async function measureConnectionRate(mode: "user-new" | "user-resume" | "crowd", seconds: number, maxAttempts = 100_000): Promise<Result> {
-  const stack = await startLocalStack({ logger: pino({ level: "silent" }), emulators: [{ firstAudioDelayMs: 20, responseAudioMs: 100, chunkMs: 50 }] });
+  const stack = await startLocalStack({
+    logger: pino({ level: "silent" }),
+    emulators: [{ firstAudioDelayMs: 20, responseAudioMs: 100, chunkMs: 50 }],
+    // One Voice Live entry with its kind's default quota, as a stack file without connectionsPerMinute has.
+    upstreams: ([e]) => [{ name: "vl0", url: e.url, kind: "voice-live", priority: 1, auth: "key", apiKeyEnv: LOCAL_KEY_ENV, model: LOCAL_MODEL }],
+  });
   const refused: Record<string, number> = {};
   let attempts = 0;
   let admitted = 0;

@@ -17,11 +17,16 @@ import { startProxy, type Proxy, type ProxyDeps } from "../server/proxy";
 export const LOCAL_KEY_ENV = "UPSTREAM_LOCAL_API_KEY";
 export const LOCAL_MODEL = "gpt-realtime";
 
-/** One Voice Live and one Azure OpenAI entry per emulator; emulator i has priority i + 1. */
+/**
+ * One Voice Live and one Azure OpenAI entry per emulator; emulator i has priority i + 1. An emulator has
+ * no quota of new connections unless asked for one, so these entries do not keep Azure's (the benchmark
+ * opens hundreds of sessions a minute); a test of the quota names its own entries.
+ */
 export function localUpstreams(emulatorUrls: string[]): unknown[] {
+  const connectionsPerMinute = 100_000;
   return emulatorUrls.flatMap((url, i) => [
-    { name: `vl${i}`, url, kind: "voice-live", priority: i + 1, auth: "key", apiKeyEnv: LOCAL_KEY_ENV, model: LOCAL_MODEL, region: `local${i}` },
-    { name: `aoai${i}`, url, kind: "azure-openai", priority: i + 1, auth: "key", apiKeyEnv: LOCAL_KEY_ENV, deployment: LOCAL_MODEL, region: `local${i}` },
+    { name: `vl${i}`, url, kind: "voice-live", priority: i + 1, auth: "key", apiKeyEnv: LOCAL_KEY_ENV, model: LOCAL_MODEL, region: `local${i}`, connectionsPerMinute },
+    { name: `aoai${i}`, url, kind: "azure-openai", priority: i + 1, auth: "key", apiKeyEnv: LOCAL_KEY_ENV, deployment: LOCAL_MODEL, region: `local${i}`, connectionsPerMinute },
   ]);
 }
 

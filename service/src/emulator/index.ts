@@ -13,8 +13,8 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
 import { CLIENT_PATHS, ClientPath, dialectFor, DialectEvents, SAMPLE_RATE, type Dialect } from "../../../contracts";
 import {
-  audioSecondsOf, inputAudioTokens, outputAudioTokens, replyText, responseUsage,
-  sumContext, textTokens, toneChunk, type ContextItem, type TokenSplit,
+  audioSecondsOf, cachedPrefixOf, inputAudioTokens, outputAudioTokens, replyText, responseUsage,
+  sumContext, textTokens, toneChunk, type ContextItem,
 } from "./protocol";
 import { refuseUpgrade, sendJson } from "../server/http";
 
@@ -173,7 +173,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           if (stats.turns.length > 5000) stats.turns.shift();
         },
         responseEnded: (completed) => void (completed ? stats.responses.completed++ : stats.responses.cut++),
-      });
+      }, url.pathname === ClientPath.voiceLive);
     });
   });
 
@@ -225,7 +225,8 @@ class EmulatedSession {
   private readonly session: Json;
   private inputBytes = 0;
   private readonly items: ContextItem[] = [];
-  private previousInput: TokenSplit = { text: 0, audio: 0 };
+  /** The previous response's input: its instructions and how many items it read (the cache's candidate prefix). */
+  private previousInput?: { instructions: number; items: number };
   private responding: { cancel: () => void } | null = null;
   private turn = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -242,6 +243,8 @@ class EmulatedSession {
     model: string,
     private readonly dialect: Dialect,
     private readonly settings: SessionSettings,
+    /** Connected on Voice Live's path: usage in Voice Live's documented shape. */
+    private readonly voiceLive = false,
   ) {
     this.session = {
       id: this.id,
@@ -417,8 +420,12 @@ class EmulatedSession {
     const responseId = `resp_${randomUUID().slice(0, 12)}`;
     const itemId = `item_${randomUUID().slice(0, 8)}`;
     const text = replyText(this.turn++);
-    const context = sumContext(textTokens(String(this.session.instructions ?? "")), this.items);
-    const cached = this.previousInput;
+    const instructions = textTokens(String(this.session.instructions ?? ""));
+    const context = sumContext(instructions, this.items);
+    const previous = this.previousInput;
+    // Azure's cache rules (protocol.ts): only a prefix the previous response read, unchanged instructions first.
+    const cached = previous && previous.instructions === instructions ? cachedPrefixOf(instructions, this.items.slice(0, previous.items)) : { text: 0, audio: 0 };
+    const readItems = this.items.length;
     const totalChunks = Math.max(1, Math.round(this.settings.responseAudioMs / this.settings.chunkMs));
     const samplesPerChunk = Math.round((SAMPLE_RATE * this.settings.chunkMs) / 1000);
     const words = text.split(" ");
@@ -443,8 +450,8 @@ class EmulatedSession {
       const spoken = status === "completed" ? text : words.slice(0, Math.ceil((chunk / totalChunks) * words.length)).join(" ");
       const output = { text: textTokens(spoken), audio: outputAudioTokens(seconds) };
       this.items.push({ textTokens: output.text, audioTokens: output.audio });
-      this.previousInput = context;
-      const usage = responseUsage(context, cached, output);
+      this.previousInput = { instructions, items: readItems };
+      const usage = responseUsage(context, cached, output, { voiceLive: this.voiceLive });
       const doneItem = { ...item, status: status === "completed" ? "completed" : "incomplete",
         content: [{ type: "audio", transcript: spoken }] };
       const base = { response_id: responseId, item_id: itemId, output_index: 0, content_index: 0 };

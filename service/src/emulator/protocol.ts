@@ -47,16 +47,20 @@ export interface Usage {
     cached_tokens: number;
     text_tokens: number;
     audio_tokens: number;
-    cached_tokens_details: { text_tokens: number; audio_tokens: number };
+    /** Azure OpenAI (and OpenAI) only: Voice Live's documented TokenDetails has no such field. */
+    cached_tokens_details?: { text_tokens: number; audio_tokens: number };
   };
   output_token_details: { text_tokens: number; audio_tokens: number };
 }
 
 /**
- * Usage of one response. The whole context (instructions + every item so far) is input; the part
- * that was already input to the previous response is a cached prefix.
+ * Usage of one response. The whole context (instructions + every item so far) is input; `cachedPrefix`
+ * is the part the prompt cache served (see cachedPrefixOf). Voice Live reports `input_token_details`
+ * as `{ cached_tokens, text_tokens, audio_tokens }` only (Voice Live API reference 2026-01-01-preview,
+ * TokenDetails: "cached_tokens | integer | Optional. Cached tokens used", no per-kind split;
+ * MicrosoftDocs/azure-ai-docs, ms.date 2026-01-30, read 2026-12-03): `voiceLive` emits that shape.
  */
-export function responseUsage(context: TokenSplit, cachedPrefix: TokenSplit, output: TokenSplit): Usage {
+export function responseUsage(context: TokenSplit, cachedPrefix: TokenSplit, output: TokenSplit, shape: { voiceLive?: boolean } = {}): Usage {
   const input = context.text + context.audio;
   const cached = cachedPrefix.text + cachedPrefix.audio;
   const out = output.text + output.audio;
@@ -68,10 +72,41 @@ export function responseUsage(context: TokenSplit, cachedPrefix: TokenSplit, out
       cached_tokens: cached,
       text_tokens: context.text,
       audio_tokens: context.audio,
-      cached_tokens_details: { text_tokens: cachedPrefix.text, audio_tokens: cachedPrefix.audio },
+      ...(shape.voiceLive ? {} : { cached_tokens_details: { text_tokens: cachedPrefix.text, audio_tokens: cachedPrefix.audio } }),
     },
     output_token_details: { text_tokens: output.text, audio_tokens: output.audio },
   };
+}
+
+/**
+ * Azure's prompt-cache rule ("Prompt caching", learn.microsoft.com/azure/ai-foundry/openai/how-to/
+ * prompt-caching, read 2026-12-03): nothing is cached below 1,024 identical prefix tokens; above it,
+ * hits come in 128-token increments. Realtime operations are included.
+ */
+export const CACHE_MINIMUM_TOKENS = 1024;
+export const CACHE_INCREMENT_TOKENS = 128;
+
+/**
+ * What the cache serves of the previous response's input (instructions, then its items in order, each
+ * item's text before its audio): the longest prefix in whole increments from the minimum, split by kind
+ * in the order the tokens come.
+ */
+export function cachedPrefixOf(instructionsTokens: number, previousItems: ContextItem[]): TokenSplit {
+  const length = previousItems.reduce((s, i) => s + i.textTokens + i.audioTokens, instructionsTokens);
+  if (length < CACHE_MINIMUM_TOKENS) return { text: 0, audio: 0 };
+  let left = CACHE_MINIMUM_TOKENS + Math.floor((length - CACHE_MINIMUM_TOKENS) / CACHE_INCREMENT_TOKENS) * CACHE_INCREMENT_TOKENS;
+  const out = { text: Math.min(left, instructionsTokens), audio: 0 };
+  left -= out.text;
+  for (const item of previousItems) {
+    if (left <= 0) break;
+    const text = Math.min(left, item.textTokens);
+    out.text += text;
+    left -= text;
+    const audio = Math.min(left, item.audioTokens);
+    out.audio += audio;
+    left -= audio;
+  }
+  return out;
 }
 
 export function sumContext(instructionsTokens: number, items: ContextItem[]): TokenSplit {

@@ -6,16 +6,24 @@
  *
  * Push to talk: "Start talking" streams the microphone, "Stop and send" commits the turn and asks for a
  * response (server VAD is switched off in the session so the two never compete).
+ *
+ * It says why it cannot connect: the token is checked over HTTP before a socket is opened, and again when
+ * a reconnect fails (a browser cannot read why an upgrade was refused); while the proxy restarts it says
+ * it is waiting, and keeps trying long enough for a redeploy (explain.ts).
  */
 import { AUDIO_DELTA_EVENTS, ClientPath, DEFAULT_API_VERSION, RealtimeEvent, SAMPLE_RATE, TRANSCRIPT_DELTA_EVENTS } from "../../../contracts/protocol";
-import { base64ToBytes, bytesToBase64, createVoiceClient, floatToPcm16, pcm16ToFloat, Resampler, rms } from "../client";
-import type { ClientState, ServerEvent, VoiceClient } from "../client/voiceClient";
+import { base64ToBytes, bytesToBase64, createVoiceClient, DEFAULT_RECONNECT, floatToPcm16, pcm16ToFloat, Resampler, rms } from "../../../packages/client/src";
+import { activityOf, minimumPatienceMs, PAGE_RECONNECT, refusalAdvice, tokenCheckUrl, waitingText, type Activity } from "./explain";
+import type { ClientState, ServerEvent, VoiceClient } from "../../../packages/client/src";
 
 /** 100 ms of 24 kHz audio per input_audio_buffer.append. */
 const CHUNK_SAMPLES = SAMPLE_RATE / 10;
 /** Audio scheduled ahead of the playhead beyond this is dropped: a bound on what the page holds. */
 const MAX_SCHEDULED_SECONDS = 120;
 const LOG_LINES = 200;
+const ACTIVITY_LOG = 50;
+const RECONNECT = { ...DEFAULT_RECONNECT, ...PAGE_RECONNECT };
+const PATIENCE_MS = minimumPatienceMs(RECONNECT);
 
 const element = <T extends HTMLElement>(id: string) => {
   const found = document.getElementById(id);
@@ -38,6 +46,7 @@ const ui = {
   resume: element("resume"),
   reconnects: element("reconnects"),
   dropped: element("dropped"),
+  status: element("status"),
   transcript: element("transcript"),
   log: element<HTMLPreElement>("log"),
 };
@@ -66,6 +75,13 @@ const page = {
   turnStartedAt: undefined as number | undefined,
   latencyMs: undefined as number | undefined,
   audioDeltas: 0,
+  awaitingAnswer: false,
+  /** Successful reconnections (a reconnect that reached `ready`), not attempts. */
+  reconnections: 0,
+  activity: "idle" as Activity,
+  /** The activities shown, in order (bounded): what the browser test reads. */
+  activityLog: [] as Activity[],
+  status: "",
 };
 
 /** What the browser test reads (the same figures the page shows). */
@@ -80,6 +96,10 @@ const page = {
     latencyMs: page.latencyMs,
     audioDeltas: page.audioDeltas,
     sampleRate: page.context?.sampleRate,
+    activity: page.activity,
+    activityLog: [...page.activityLog],
+    reconnections: page.reconnections,
+    status: page.status,
   }),
 };
 
@@ -90,16 +110,31 @@ function log(line: string): void {
   ui.log.scrollTop = ui.log.scrollHeight;
 }
 
+function setStatus(text: string, kind: "info" | "error" | "waiting" = "info"): void {
+  page.status = text;
+  ui.status.textContent = text;
+  ui.status.className = `status status-${kind}`;
+  ui.status.hidden = text === "";
+}
+
 function render(): void {
-  ui.state.textContent = page.state;
-  ui.state.className = `v state-${page.state}`;
+  const activity = activityOf({
+    clientState: page.state, micOn: page.mic !== undefined, awaitingAnswer: page.awaitingAnswer,
+    playingUntil: page.nextPlayAt, now: page.context?.currentTime ?? 0,
+  });
+  if (activity !== page.activity) {
+    page.activity = activity;
+    page.activityLog = [...page.activityLog, activity].slice(-ACTIVITY_LOG);
+  }
+  ui.state.textContent = activity;
+  ui.state.className = `v state-${activity}`;
   ui.played.textContent = `${(page.framesPlayed / SAMPLE_RATE).toFixed(2)} s`;
   ui.sent.textContent = `${(page.samplesSent / SAMPLE_RATE).toFixed(2)} s`;
   ui.latency.textContent = page.latencyMs === undefined ? "–" : `${Math.round(page.latencyMs)} ms`;
   const stats = page.client?.stats();
   if (stats) {
-    ui.reconnects.textContent = `${stats.reconnects} / ${stats.resumes}`;
-    ui.dropped.textContent = String(stats.dropped.audioChunks + stats.dropped.events);
+    ui.reconnects.textContent = `${page.reconnections} / ${stats.resumes}`;
+    ui.dropped.textContent = `${stats.dropped.audioChunks + stats.dropped.events} events`;
   }
   const live = page.state !== "idle" && page.state !== "closed";
   ui.connect.disabled = live;
@@ -135,6 +170,7 @@ function play(base64: string): void {
   source.start(at);
   page.nextPlayAt = at + buffer.duration;
   page.framesScheduled += samples.length;
+  render(); // speaking from now until nextPlayAt
   source.onended = () => {
     page.framesPlayed += samples.length;
     render();
@@ -193,7 +229,22 @@ function stopTalking(): void {
 
 // --- the session ------------------------------------------------------------------------------------
 
+/** Whether the proxy accepts the token, asked over HTTP: `undefined` = accepted; else what to tell the user. */
+async function checkToken(wsUrl: string, token: string): Promise<{ refused: boolean; text: string } | undefined> {
+  let response: Response;
+  try {
+    response = await fetch(tokenCheckUrl(wsUrl), { method: "POST", headers: { "content-type": "text/plain" }, body: token, cache: "no-store" });
+  } catch {
+    return { refused: false, text: `The proxy at ${new URL(wsUrl).host} does not answer (not running, restarting, or blocked by CORS).` };
+  }
+  if (response.ok) return undefined;
+  const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+  const code = body.error?.code ?? `http_${response.status}`;
+  return { refused: response.status === 401 || response.status === 403, text: `HTTP ${response.status}: ${refusalAdvice(code, body.error?.message ?? "")}` };
+}
+
 function onEvent(event: ServerEvent): void {
+  if (event.type === RealtimeEvent.responseDone) page.awaitingAnswer = false;
   if (AUDIO_DELTA_EVENTS.has(event.type)) {
     page.audioDeltas++;
     if (page.turnStartedAt !== undefined && page.latencyMs === undefined) {
@@ -223,7 +274,16 @@ async function connect(): Promise<void> {
   page.context = context;
   await context.resume();
   await context.audioWorklet.addModule("mic-worklet.js");
-  const client = createVoiceClient({ url, token });
+  // Checked before any socket: a browser sees a refused upgrade only as "closed 1006".
+  setStatus("Checking the token...");
+  const verdict = await checkToken(url, token);
+  if (verdict) {
+    setStatus(`Cannot connect. ${verdict.text}`, "error");
+    log(`not connecting: ${verdict.text}`);
+    return;
+  }
+  setStatus("");
+  const client = createVoiceClient({ url, token, reconnect: RECONNECT });
   page.client = client;
   page.state = "connecting";
   client.on("state", ({ state }) => {
@@ -240,16 +300,41 @@ async function connect(): Promise<void> {
       : `${s.resumeStatus ?? "–"} · ${s.resumable ? "token held" : "no token"}`;
     log(`proxy.session ${s.sessionId} (${s.resumeStatus ?? "?"}${s.resumable ? ", resume token held" : ", no resume token"})`);
   });
-  client.on("reconnecting", (r) => log(`closed ${r.code}${r.httpStatus ? ` (HTTP ${r.httpStatus})` : ""} ${r.reason}: reconnect #${r.attempt} in ${r.delayMs} ms`));
+  client.on("reconnecting", (r) => {
+    if (page.client !== client) return;
+    log(`closed ${r.code}${r.httpStatus ? ` (HTTP ${r.httpStatus})` : ""} ${r.reason}: reconnect #${r.attempt} in ${r.delayMs} ms`);
+    setStatus(waitingText({ ...r, maxAttempts: RECONNECT.maxAttempts }, PATIENCE_MS), "waiting");
+    // A failed reconnect may be a token the proxy no longer accepts (expired, or a new key after a
+    // restart): ask, and stop retrying with a reason instead of failing every attempt.
+    if (r.attempt > 1 && r.httpStatus === undefined) {
+      void checkToken(url, token).then((v) => {
+        if (!v || page.client !== client) return;
+        if (v.refused) {
+          client.close();
+          setStatus(`Disconnected. ${v.text}`, "error");
+        } else {
+          setStatus(`${waitingText({ ...r, maxAttempts: RECONNECT.maxAttempts }, PATIENCE_MS)} ${v.text}`, "waiting");
+        }
+      });
+    }
+  });
   client.on("resumed", (r) => log(`resumed: ${r.resumedItems} items, ${(r.elapsedMs / 1000).toFixed(1)} s used`));
   client.on("ready", (r) => {
+    if (r.reconnected) page.reconnections++;
     if (r.reconnected && !r.resumed) log("reconnected to a new session: the conversation so far is gone");
+    setStatus(r.reconnected ? (r.resumed ? "Reconnected: the conversation continues." : "Reconnected to a NEW session: the conversation so far is gone.") : "");
     render();
   });
   client.on("dropped", () => render());
   client.on("closed", (c) => {
     stopTalking();
+    page.awaitingAnswer = false;
     log(`session ended: ${c.code} ${c.reason}`);
+    if (!c.byClient) {
+      setStatus(page.status.startsWith("Waiting")
+        ? `Gave up reconnecting: ${c.reason}. Check that the proxy is running, then Connect again.`
+        : `Disconnected by the proxy: close ${c.code}${c.reason ? ` (${c.reason})` : ""}.`, "error");
+    }
     render();
   });
   client.on("warning", (w) => log(`warning: ${w.message}`));
@@ -267,6 +352,7 @@ function endTurn(): void {
   client.send({ type: RealtimeEvent.responseCreate });
   page.turnStartedAt = performance.now();
   page.latencyMs = undefined;
+  page.awaitingAnswer = true;
   log("turn sent: input_audio_buffer.commit, response.create");
   render();
 }
@@ -298,6 +384,8 @@ function init(): void {
   });
   ui.talk.onclick = guard(startTalking);
   ui.send.onclick = guard(endTurn);
+  // "speaking" ends when the scheduled audio has played, which no event announces.
+  setInterval(render, 200);
   render();
 }
 

@@ -15,13 +15,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
-import { HealthPath } from "../../../contracts";
+import { HealthPath, TOKEN_CHECK_PATH } from "../../../contracts";
 import type { ServiceConfig } from "../config";
 import { bundlePage, PAGE_FILES, type PageFile } from "../page/build";
 import { sendJson } from "./http";
 
 /** Paths a UI on another origin may read. /metrics is for the operator's scraper, not browsers. */
-export const CORS_PATHS: ReadonlySet<string> = new Set([HealthPath.live, HealthPath.ready]);
+export const CORS_PATHS: ReadonlySet<string> = new Set([HealthPath.live, HealthPath.ready, TOKEN_CHECK_PATH]);
 export const CORS_MAX_AGE_SECONDS = 600;
 
 /** The page's files: compiled (dist) beside this module's folder, or the sources when running from them. */

@@ -18,7 +18,7 @@ import type { JWTVerifyGetKey } from "jose";
 import pino, { type Logger } from "pino";
 import { WebSocketServer } from "ws";
 import {
-  CLIENT_PATHS, ConnectStage, connectionsPerMinuteOf, dialectFor, servedModel as servedModelOf, MetricAttribute, Refusal, RESUME_HEADER, RESUME_QUERY, RESUME_TOKEN_PATTERN,
+  CLIENT_PATHS, ConnectStage, connectionsPerMinuteOf, dialectFor, servedModel as servedModelOf, MetricAttribute, Refusal, TOKEN_CHECK_PATH, RESUME_HEADER, RESUME_QUERY, RESUME_TOKEN_PATTERN,
   type RefusalCode, type ResumeStatus,
 } from "../../../contracts";
 import {
@@ -32,6 +32,7 @@ import { DEFAULT_SESSION_LIMITS, NoUpstreamAvailable, Session, type SessionLimit
 import { wsLeg } from "../session/legs";
 import { answerHttp } from "./page";
 import { AuthError, createVerifier, extractToken } from "./auth";
+import { answerTokenCheck } from "./tokenCheck";
 import { ConnectionQuota, createRedisWindow, LocalWindow, retryAfterSeconds } from "./connectionQuota";
 import { answerHealth, type HealthView } from "./healthEndpoints";
 import { refuseUpgrade, sendJson } from "./http";
@@ -182,6 +183,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     try {
       if (answerHttp(req, res, config)) return; // CORS for the health endpoints, the test page (page.ts)
       if (answerHealth(req, res, healthView, false)) return;
+      if (req.method === "POST" && (req.url ?? "/").split("?")[0] === TOKEN_CHECK_PATH) return answerTokenCheck(req, res, verify);
       sendJson(res, parseRoute(req.url ?? "/") ? 426 : 404, { error: { code: "not_found", message: `WebSocket endpoints: ${[...CLIENT_PATHS].join(", ")}` } });
     } catch (error) {
       logger.error({ err: (error as Error).message }, "request failed");

@@ -2,12 +2,12 @@
  * The demo `npm start` prints: full turns through the proxy with the client library (so a restart of
  * the proxy between turns shows the reconnect, and the resume once the proxy hands out tokens).
  *
- *   node service/dist/service/src/client/demo.js --url 'ws://127.0.0.1:3000/voice-live/realtime?...' --token T [--turns N] [--pause-ms MS]
+ *   node service/dist/service/src/dev/demo.js --url 'ws://127.0.0.1:3000/voice-live/realtime?...' --token T [--turns N] [--pause-ms MS]
  */
 import { AUDIO_DELTA_EVENTS, BYTES_PER_SECOND, RealtimeEvent, TRANSCRIPT_DELTA_EVENTS } from "../../../contracts/protocol";
 import { toneChunk } from "../emulator/protocol";
-import { createVoiceClient, wsSocketFactory } from "./index";
-import type { ServerEvent, VoiceClient } from "./voiceClient";
+import { createVoiceClient, wsSocketFactory } from "../../../packages/client/src";
+import type { ServerEvent, VoiceClient } from "../../../packages/client/src";
 
 export interface DemoOptions {
   url: string;
