@@ -61,6 +61,7 @@ const EnvSchema = z.object({
   [Env.allowedOrigins]: list,
   [Env.frontDoorId]: z.string().min(1).optional(),
   [Env.appInsightsConnectionString]: z.string().min(1).optional(),
+  [Env.costRecordSalt]: z.string().min(16, "must be at least 16 characters").optional(),
   [Env.testPage]: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional().transform((v) => v === "true"),
 });
 
@@ -85,6 +86,8 @@ export interface ServiceConfig {
   allowedOrigins: string[];
   frontDoorId?: string;
   appInsightsConnectionString?: string;
+  /** Salt of the pseudonymous user id in cost records; without it the records carry no user. */
+  costRecordSalt?: string;
   /** Serve the browser test page at `/` (service/src/server/page.ts). */
   testPage: boolean;
 }
@@ -170,6 +173,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     allowedOrigins: vars.ALLOWED_ORIGINS,
     frontDoorId: vars.FRONT_DOOR_ID,
     appInsightsConnectionString: vars.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    costRecordSalt: vars.COST_RECORD_SALT,
     testPage: vars.TEST_PAGE,
   };
 }

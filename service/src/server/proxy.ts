@@ -15,6 +15,7 @@ import { hostname } from "node:os";
 import type { Duplex } from "node:stream";
 import type { JWTVerifyGetKey } from "jose";
 import pino, { type Logger } from "pino";
+import { costRecord, tenantOf } from "./costRecord";
 import { WebSocketServer } from "ws";
 import {
   CLIENT_PATHS, ConnectStage, dialectFor, servedModel as servedModelOf, HealthPath, MetricAttribute, Refusal, RESUME_HEADER, RESUME_QUERY, RESUME_TOKEN_PATTERN,
@@ -227,8 +228,11 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
       return refuse(socket, "front_door_required", "connect through the Front Door endpoint");
     }
     let userId: string;
+    let tenant: string | undefined;
     try {
-      ({ userId } = await verify(extractToken(req)));
+      let claims: Record<string, unknown>;
+      ({ userId, claims } = await verify(extractToken(req)));
+      tenant = tenantOf(claims);
     } catch (error) {
       if (error instanceof AuthError) return refuse(socket, error.reason, error.message);
       throw error;
@@ -244,14 +248,14 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     // The slot is taken before the first await below: concurrent admissions cannot overshoot the limit.
     admitting++;
     try {
-      await admitSession(req, socket, head, { ...route, model }, userId);
+      await admitSession(req, socket, head, { ...route, model }, userId, tenant);
     } finally {
       admitting--;
     }
   }
 
   /** Resume or create the session's shared state, take the user's slot, upgrade. True when a session runs. */
-  async function admitSession(req: IncomingMessage, socket: Duplex, head: Buffer, route: ClientRoute & { model: string }, userId: string): Promise<boolean> {
+  async function admitSession(req: IncomingMessage, socket: Duplex, head: Buffer, route: ClientRoute & { model: string }, userId: string, tenant?: string): Promise<boolean> {
     const routeKey = { path: route.path, model: route.model };
     let resumeStatus: ResumeStatus = "new";
     let claimed: { lease: Lease; state: ResumeState } | undefined;
@@ -329,7 +333,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
         socket.off("close", onClose);
         // The session's socket is not a pending connection any more.
         pendingSockets.delete(socket as Socket);
-        startSession(client, { sessionId, userId, route, lease, startedAt, resumeStatus, claimed: claimed?.state, dirty });
+        startSession(client, { sessionId, userId, tenant, route, lease, startedAt, resumeStatus, claimed: claimed?.state, dirty });
         resolve(true);
       });
     });
@@ -339,7 +343,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
 
   function startSession(
     client: import("ws").WebSocket,
-    s: { sessionId: string; userId: string; route: ClientRoute & { model: string }; lease: Lease; startedAt: number; resumeStatus: ResumeStatus; claimed?: ResumeState; dirty: boolean },
+    s: { sessionId: string; userId: string; tenant?: string; route: ClientRoute & { model: string }; lease: Lease; startedAt: number; resumeStatus: ResumeStatus; claimed?: ResumeState; dirty: boolean },
   ): void {
     const sessionLogger = logger.child({ sessionId: s.sessionId, userId: s.userId });
     let totals = emptyTotals();
@@ -395,7 +399,14 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
       startedAt: s.startedAt,
       resumeStatus: s.resumeStatus,
       resumed: s.claimed ? { config: s.claimed.config, items: s.claimed.items, dropped: s.claimed.dropped } : undefined,
-      onEnd: (outcome) => {
+      onEnd: (outcome, ending) => {
+        // One cost record per connection, keyed by the session id a resume keeps (costRecord.ts).
+        const record = costRecord({
+          sessionId: s.sessionId, subject: s.userId, salt: config.costRecordSalt, claims: s.tenant ? { tid: s.tenant } : undefined, totals, ending: ending.kind, outcome,
+          elapsedMinutes: (clock.now() - s.startedAt) / 60_000, resumed: s.resumeStatus !== "new", upstreamModels: [s.route.model],
+        });
+        telemetry.sessionCost(record);
+        sessionLogger.info({ costRecord: record }, "session cost");
         if (held.get(s.sessionId) === entry) held.delete(s.sessionId);
         if (outcome === "replaced") {
           // The new connection owns the slot and the state now; this instance stops heartbeating them
