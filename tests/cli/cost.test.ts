@@ -105,7 +105,7 @@ describe("npm run cost", () => {
     const missing = await cost("--reconcile", join(dir, "metered.csv"), "--metered", join(dir, "metered.csv"), "--stack", "prod").then(() => null, (e) => e);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/missing columns ChargePeriodStart, BilledCost, BillingCurrency, x_ResourceGroupName, ChargeCategory/);
-  }, 60_000);
+  }, 240_000);
 
   test("--refresh-prices reads the Retail Prices API page by page (NextPageLink) and rewrites the catalogs with the date", async () => {
     const dir = mkdtempSync(join(tmpdir(), "catalogs-"));
@@ -143,7 +143,7 @@ describe("npm run cost", () => {
     } finally {
       server.close();
     }
-  }, 60_000);
+  }, 240_000);
 
   test("bad arguments exit 2 with a message", async () => {
     const failed = await cost("--minutes", "-3").then(() => null, (e) => e);
