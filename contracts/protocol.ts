@@ -36,7 +36,15 @@ export const Refusal = {
   token_bad_audience: { status: 401, causedBy: "client" },
   token_bad_algorithm: { status: 401, causedBy: "client" },
   token_no_subject: { status: 401, causedBy: "client" },
+  token_no_expiry: { status: 401, causedBy: "client" },
+  token_lifetime_too_long: { status: 401, causedBy: "client" },
+  /** A query parameter the proxy would forward upstream (api-version) is not one the upstream kind supports. */
+  bad_parameter: { status: 400, causedBy: "client" },
   user_session_limit: { status: 429, causedBy: "client" },
+  /** The user started too many sessions or resumes this minute (Retry-After says when to try again). */
+  user_rate_limited: { status: 429, causedBy: "client" },
+  /** Every upstream serving the route has used its quota of new connections this minute (Retry-After). */
+  upstream_busy: { status: 429, causedBy: "platform" },
   auth_unavailable: { status: 503, causedBy: "platform" },
   draining: { status: 503, causedBy: "platform" },
   instance_full: { status: 503, causedBy: "platform" },
@@ -121,6 +129,15 @@ export interface ProxyResumedEvent {
   resumed_items: number;
   /** Session time used so far. */
   elapsed_ms: number;
+  /** Why, when the client connection stayed (the upstream was replaced under it): "upstream_failover". */
+  reason?: string;
+  /**
+   * The lost upstream owed an answer (asked for, or streaming) that will not come: the client asks
+   * again with `response.create` (the client library does). The user's turn itself was carried over.
+   */
+  response_cut?: boolean;
+  /** The cut answer's response id, when it had started. */
+  cut_response_id?: string;
 }
 
 /**

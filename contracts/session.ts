@@ -18,6 +18,11 @@ export const SESSION_DEFAULTS = {
    * 2 failures: 10 s).
    */
   drainDelaySeconds: 10,
+  /**
+   * SIGTERM to SIGKILL when the platform does not say (the stacks set terminationGracePeriodSeconds and
+   * pass it as TERMINATION_GRACE_SECONDS): Container Apps' default is 30 s.
+   */
+  terminationGraceSeconds: 30,
 } as const;
 
 /** The scale rule's target when a stack sets none. */

@@ -29,7 +29,7 @@ export interface EnvVar {
 /** Plain variables (no secrets) and secret references; the values that depend on other resources come in `wired`. */
 export function serviceEnvironment(
   config: StackConfig,
-  sizing: Pick<StackSizing, "maxSessionsPerInstance">,
+  sizing: Pick<StackSizing, "maxSessionsPerInstance" | "terminationGraceSeconds">,
   wired: { frontDoorId?: string; appInsightsConnectionString: string },
 ): EnvVar[] {
   const env: EnvVar[] = [
@@ -42,6 +42,7 @@ export function serviceEnvironment(
     { name: Env.redisUrl, secretRef: REDIS_URL_SECRET },
     { name: Env.sessionMaxMinutes, value: String(config.session.maxMinutes) },
     { name: Env.upstreamRotateMinutes, value: String(config.session.rotateMinutes) },
+    { name: Env.terminationGraceSeconds, value: String(sizing.terminationGraceSeconds) },
     { name: Env.maxSessionsPerUser, value: String(config.session.maxPerUser) },
     { name: Env.maxSessionsPerInstance, value: String(sizing.maxSessionsPerInstance) },
     { name: Env.appInsightsConnectionString, value: wired.appInsightsConnectionString },

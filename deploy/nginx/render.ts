@@ -10,9 +10,6 @@ export interface NginxSiteOptions {
   listen: string;
   /** `host:port` of each voice proxy instance. */
   servers: string[];
-  /** A failed instance is skipped for this long after `maxFails` connect failures. */
-  failTimeoutSeconds?: number;
-  maxFails?: number;
 }
 
 const HOST_PORT = /^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/;
@@ -25,13 +22,14 @@ export function renderNginxSite(options: NginxSiteOptions): string {
   if (!/^([A-Za-z0-9.\-\[\]:]+:)?\d{1,5}$/.test(options.listen)) {
     throw new Error(`nginx site: listen "${options.listen}" is not [host:]port`);
   }
-  const maxFails = options.maxFails ?? 2;
-  const failTimeout = options.failTimeoutSeconds ?? 10;
   const template = readFileSync(join(__dirname, "voice-proxy.conf.template"), "utf8");
-  const servers = options.servers
-    .map((s) => `server ${s} max_fails=${maxFails} fail_timeout=${failTimeout}s;`)
-    .join("\n    ");
-  return template.replaceAll("${LISTEN}", options.listen).replaceAll("${UPSTREAM_SERVERS}", servers);
+  // max_fails=0: nginx clears a failure mark only when a request to that instance ends, and a WebSocket
+  // ends with its session; a restarted instance would stay refused (the template says more).
+  const servers = options.servers.map((s) => `server ${s} max_fails=0;`).join("\n    ");
+  return template
+    .replaceAll("${LISTEN}", options.listen)
+    .replaceAll("${UPSTREAM_SERVERS}", servers)
+    .replaceAll("${NEXT_UPSTREAM_TRIES}", String(options.servers.length));
 }
 
 if (require.main === module) {

@@ -4,8 +4,8 @@
  */
 import { z } from "zod";
 import {
-  apiKeyEnvOf, DEFAULT_SESSIONS_PER_REPLICA, Env, instanceSessionLimit, SERVICE_PORT, SESSION_DEFAULTS, UpstreamListSchema,
-  type Upstream,
+  apiKeyEnvOf, DEFAULT_SESSIONS_PER_REPLICA, defaultMaxDetachedPerUser, Env, instanceSessionLimit, RESUME_STATE_DEFAULTS, SERVICE_PORT,
+  SESSION_DEFAULTS, UpstreamListSchema, type ResumeStateLimits, type Upstream,
 } from "../../contracts";
 
 export const DEFAULTS = {
@@ -16,9 +16,20 @@ export const DEFAULTS = {
   sessionIdleMinutes: SESSION_DEFAULTS.idleMinutes,
   resumeTtlSeconds: SESSION_DEFAULTS.resumeTtlSeconds,
   drainDelaySeconds: SESSION_DEFAULTS.drainDelaySeconds,
+  terminationGraceSeconds: SESSION_DEFAULTS.terminationGraceSeconds,
   /** All interfaces: the container's ingress reaches it. `npm start` listens on loopback. */
   host: "0.0.0.0",
   maxSessionsPerInstance: instanceSessionLimit(DEFAULT_SESSIONS_PER_REPLICA),
+  /**
+   * One interview is one session plus a few resumes (a drain, a network change; openai 7 reconnects
+   * at most 5 times in a connection's life): 12 a minute leaves room for that and stops a loop.
+   */
+  userConnectsPerMinute: 12,
+  /**
+   * Entra ID access tokens live 60-90 minutes by default; other identity providers issue up to a day.
+   * A token valid for longer than this is refused: a leaked token must not work for ever.
+   */
+  authMaxTokenLifetimeMinutes: 24 * 60,
 } as const;
 
 export type UpstreamConfig = Upstream & { apiKey?: string };
@@ -32,6 +43,21 @@ const intFrom = (name: string, fallback: number, min = 1) =>
       const n = Number(value);
       if (!Number.isInteger(n) || n < min) {
         ctx.addIssue({ code: "custom", message: `${name} must be a whole number >= ${min}, got "${value}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/** A positive number, fractions allowed (a rotation every 0.05 minutes = 3 s, for tests). */
+const positiveFrom = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === "") return fallback;
+      const n = Number(value);
+      if (!Number.isFinite(n) || n <= 0) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a number > 0, got "${value}"` });
         return z.NEVER;
       }
       return n;
@@ -55,19 +81,28 @@ const EnvSchema = z.object({
   [Env.sessionIdleMinutes]: intFrom(Env.sessionIdleMinutes, DEFAULTS.sessionIdleMinutes, 0),
   [Env.resumeTtlSeconds]: intFrom(Env.resumeTtlSeconds, DEFAULTS.resumeTtlSeconds),
   [Env.drainDelaySeconds]: intFrom(Env.drainDelaySeconds, DEFAULTS.drainDelaySeconds, 0),
-  [Env.upstreamRotateMinutes]: intFrom(Env.upstreamRotateMinutes, DEFAULTS.upstreamRotateMinutes),
+  [Env.terminationGraceSeconds]: intFrom(Env.terminationGraceSeconds, DEFAULTS.terminationGraceSeconds),
+  [Env.upstreamRotateMinutes]: positiveFrom(Env.upstreamRotateMinutes, DEFAULTS.upstreamRotateMinutes),
   [Env.maxSessionsPerUser]: intFrom(Env.maxSessionsPerUser, DEFAULTS.maxSessionsPerUser),
   [Env.maxSessionsPerInstance]: intFrom(Env.maxSessionsPerInstance, DEFAULTS.maxSessionsPerInstance),
+  [Env.resumeItemMaxBytes]: intFrom(Env.resumeItemMaxBytes, RESUME_STATE_DEFAULTS.itemMaxBytes, 256),
+  [Env.resumeConversationMaxBytes]: intFrom(Env.resumeConversationMaxBytes, RESUME_STATE_DEFAULTS.conversationMaxBytes, 256),
+  [Env.resumeConfigMaxBytes]: intFrom(Env.resumeConfigMaxBytes, RESUME_STATE_DEFAULTS.configMaxBytes, 256),
+  [Env.maxDetachedPerUser]: z.string().optional(),
   [Env.allowedOrigins]: list,
   [Env.frontDoorId]: z.string().min(1).optional(),
   [Env.appInsightsConnectionString]: z.string().min(1).optional(),
   [Env.costRecordSalt]: z.string().min(16, "must be at least 16 characters").optional(),
+  [Env.userConnectsPerMinute]: intFrom(Env.userConnectsPerMinute, DEFAULTS.userConnectsPerMinute),
+  [Env.authMaxTokenLifetimeMinutes]: intFrom(Env.authMaxTokenLifetimeMinutes, DEFAULTS.authMaxTokenLifetimeMinutes),
+  [Env.adminPort]: intFrom(Env.adminPort, -1, 0),
   [Env.testPage]: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional().transform((v) => v === "true"),
 });
 
-export type AuthConfig =
+export type AuthConfig = (
   | { mode: "hs256"; secret: string; issuer?: string; audience?: string }
-  | { mode: "oidc"; jwksUrl: string; issuer: string; audience: string };
+  | { mode: "oidc"; jwksUrl: string; issuer: string; audience: string }
+) & { /** Longest accepted distance from now to a token's `exp`. */ maxLifetimeMinutes: number };
 
 export interface ServiceConfig {
   port: number;
@@ -80,9 +115,13 @@ export interface ServiceConfig {
   sessionIdleMinutes: number;
   resumeTtlSeconds: number;
   drainDelaySeconds: number;
+  /** SIGTERM to SIGKILL: every drain step is derived from it (session/drain.ts). */
+  terminationGraceSeconds: number;
   upstreamRotateMinutes: number;
   maxSessionsPerUser: number;
   maxSessionsPerInstance: number;
+  /** Bounds of each session's resume state (bytes) and of the detached sessions a user keeps. */
+  resumeState: ResumeStateLimits;
   allowedOrigins: string[];
   frontDoorId?: string;
   appInsightsConnectionString?: string;
@@ -90,6 +129,9 @@ export interface ServiceConfig {
   costRecordSalt?: string;
   /** Serve the browser test page at `/` (service/src/server/page.ts). */
   testPage: boolean;
+  userConnectsPerMinute: number;
+  /** The operators' listener (/metrics, detailed /readyz); undefined: not served. */
+  adminPort?: number;
 }
 
 export class ConfigError extends Error {
@@ -144,10 +186,10 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     if (env.AUTH_JWKS_URL) problems.push("AUTH_JWT_SECRET: set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both");
     const weak = secretWeakness(env.AUTH_JWT_SECRET);
     if (weak) problems.push(`AUTH_JWT_SECRET: ${weak}`);
-    else if (vars?.AUTH_JWT_SECRET) auth = { mode: "hs256", secret: vars.AUTH_JWT_SECRET, issuer: vars.AUTH_ISSUER, audience: vars.AUTH_AUDIENCE };
+    else if (vars?.AUTH_JWT_SECRET) auth = { mode: "hs256", secret: vars.AUTH_JWT_SECRET, issuer: vars.AUTH_ISSUER, audience: vars.AUTH_AUDIENCE, maxLifetimeMinutes: vars.AUTH_MAX_TOKEN_LIFETIME_MINUTES };
   } else if (oidc.every(Boolean)) {
     if (vars?.AUTH_JWKS_URL && vars.AUTH_ISSUER && vars.AUTH_AUDIENCE) {
-      auth = { mode: "oidc", jwksUrl: vars.AUTH_JWKS_URL, issuer: vars.AUTH_ISSUER, audience: vars.AUTH_AUDIENCE };
+      auth = { mode: "oidc", jwksUrl: vars.AUTH_JWKS_URL, issuer: vars.AUTH_ISSUER, audience: vars.AUTH_AUDIENCE, maxLifetimeMinutes: vars.AUTH_MAX_TOKEN_LIFETIME_MINUTES };
     }
   } else if (oidc.some(Boolean)) {
     const missing = ["AUTH_JWKS_URL", "AUTH_ISSUER", "AUTH_AUDIENCE"].filter((_, i) => !oidc[i]);
@@ -156,7 +198,9 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     problems.push("AUTH_JWT_SECRET: user authentication is required: set AUTH_JWT_SECRET, or AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE");
   }
 
-  if (problems.length > 0 || !vars || !auth) throw new ConfigError(problems);
+  const resumeState = vars ? resumeStateLimits(vars, env[Env.maxDetachedPerUser], problems) : undefined;
+
+  if (problems.length > 0 || !vars || !auth || !resumeState) throw new ConfigError(problems);
   return {
     port: vars.PORT,
     host: vars.HOST ?? DEFAULTS.host,
@@ -167,14 +211,46 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     sessionIdleMinutes: vars.SESSION_IDLE_MINUTES,
     resumeTtlSeconds: vars.RESUME_TTL_SECONDS,
     drainDelaySeconds: vars.DRAIN_DELAY_SECONDS,
+    terminationGraceSeconds: vars.TERMINATION_GRACE_SECONDS,
     upstreamRotateMinutes: vars.UPSTREAM_ROTATE_MINUTES,
     maxSessionsPerUser: vars.MAX_SESSIONS_PER_USER,
     maxSessionsPerInstance: vars.MAX_SESSIONS_PER_INSTANCE,
+    resumeState,
     allowedOrigins: vars.ALLOWED_ORIGINS,
     frontDoorId: vars.FRONT_DOOR_ID,
     appInsightsConnectionString: vars.APPLICATIONINSIGHTS_CONNECTION_STRING,
     costRecordSalt: vars.COST_RECORD_SALT,
     testPage: vars.TEST_PAGE,
+    userConnectsPerMinute: vars.USER_CONNECTS_PER_MINUTE,
+    adminPort: vars.ADMIN_PORT === -1 ? undefined : vars.ADMIN_PORT,
+  };
+}
+
+/** The resume-state bounds, checked against each other; problems are named by variable. */
+function resumeStateLimits(
+  vars: { RESUME_ITEM_MAX_BYTES: number; RESUME_CONVERSATION_MAX_BYTES: number; RESUME_CONFIG_MAX_BYTES: number; MAX_SESSIONS_PER_USER: number },
+  detachedRaw: string | undefined,
+  problems: string[],
+): ResumeStateLimits | undefined {
+  const before = problems.length;
+  let maxDetachedPerUser = defaultMaxDetachedPerUser(vars.MAX_SESSIONS_PER_USER);
+  if (detachedRaw !== undefined) {
+    const n = Number(detachedRaw);
+    // A drain detaches every live session of a user at once: fewer slots would make it evict the user's own sessions.
+    if (!Number.isInteger(n) || n < vars.MAX_SESSIONS_PER_USER) {
+      problems.push(`${Env.maxDetachedPerUser}: must be a whole number >= MAX_SESSIONS_PER_USER (${vars.MAX_SESSIONS_PER_USER}), got "${detachedRaw}"`);
+    } else maxDetachedPerUser = n;
+  }
+  if (vars.RESUME_ITEM_MAX_BYTES > vars.RESUME_CONVERSATION_MAX_BYTES) {
+    problems.push(`${Env.resumeItemMaxBytes}: must not exceed ${Env.resumeConversationMaxBytes} (${vars.RESUME_CONVERSATION_MAX_BYTES}), got ${vars.RESUME_ITEM_MAX_BYTES}`);
+  }
+  if (problems.length > before) return undefined;
+  return {
+    itemMaxBytes: vars.RESUME_ITEM_MAX_BYTES,
+    conversationMaxBytes: vars.RESUME_CONVERSATION_MAX_BYTES,
+    maxItems: RESUME_STATE_DEFAULTS.maxItems,
+    configMaxBytes: vars.RESUME_CONFIG_MAX_BYTES,
+    maxDetachedPerUser,
   };
 }
 

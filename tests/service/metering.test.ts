@@ -44,7 +44,7 @@ test("the metered cost of a three-turn session equals its usage priced by hand; 
   expect(usages[0].input_token_details.cached_tokens_details).toBeUndefined(); // Voice Live's shape
   const expected = usages.reduce((sum, u) => sum + byHand(u), 0);
   await new Promise((r) => setTimeout(r, 100));
-  const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.port}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.adminPort}/metrics`)).text();
   expect(metricSum(metrics, "voice_cost_usd_total", 'upstream="vl0"')).toBeCloseTo(expected, 12);
   expect(metrics).not.toMatch(/voice_errors_total\{code="usage_malformed"/);
   const outputAudio = usages.reduce((sum, u) => sum + u.output_token_details.audio_tokens, 0);
@@ -109,7 +109,7 @@ test("a scripted 30-minute interview with rotation meters within 2% of the model
   const userAudio = turns.reduce((s, t) => s + t.userAudio, 0);
   const model = priceTokens(catalog, runTokens(catalog, runConversation(turns, rules, newConnectionAt), userAudio)).total;
 
-  const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.port}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.adminPort}/metrics`)).text();
   const metered = metricSum(metrics, "voice_cost_usd_total");
   expect(metrics).not.toMatch(/voice_errors_total\{code="usage_malformed"/);
   if (process.env.METERING_FIGURES) console.log(JSON.stringify({ metered, model, withoutRotation: priceTokens(catalog, runTokens(catalog, runConversation(turns, rules, []), userAudio)).total, newConnectionAt }));
@@ -146,7 +146,7 @@ test("transcription usage is counted by kind; a usage object a hostile upstream 
     const deadline = Date.now() + 3000;
     while (client.events.filter((e) => e.type === "response.done").length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(client.events.filter((e) => e.type === "response.done")).toHaveLength(5); // all forwarded, garbled or not
-    const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.adminPort}/metrics`)).text();
     expect(metrics).toMatch(/voice_errors_total\{code="usage_malformed"[^}]*\} [1-9]/);
     // Nothing is NaN or negative; the well-formed response is priced: 100 x 4.40 + 10 x 17.60 per 1M.
     expect(metrics).not.toMatch(/NaN|Infinity/);
@@ -170,7 +170,7 @@ test("input transcription usage is metered by kind", async () => {
   client.send({ type: "input_audio_buffer.append", audio: Buffer.alloc(96_000).toString("base64") }); // 2 s
   client.send({ type: "input_audio_buffer.commit" });
   await client.waitFor("conversation.item.input_audio_transcription.completed");
-  const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.port}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.adminPort}/metrics`)).text();
   expect(metrics).toMatch(/voice_tokens_total\{kind="transcription_audio"[^}]*\} 20\b/); // 2 s x 10 tokens/s
   client.ws.close();
 });

@@ -378,3 +378,42 @@ describe("holding events while away", () => {
     expect(sockets.last.events.map((e) => e.audio)).toEqual(["AAA1", "AAA2", "AAA3"]);
   });
 });
+
+describe("answers cut under the session", () => {
+  const ask = { type: "response.create", response: { instructions: "ask about the last project" } };
+
+  test("proxy.resumed with response_cut on the same connection: the same response.create goes again, once", async () => {
+    const { client, sockets } = setup();
+    const retried: Array<VoiceClientEvents["answerRetried"]> = [];
+    client.on("answerRetried", (e) => retried.push(e));
+    void client.connect();
+    await settle();
+    const socket = sockets.last;
+    socket.accept({ resumeToken: "tok-1", resumeStatus: "new" });
+    client.send(ask);
+    socket.serverSends({ type: "response.created", response: { id: "resp_1" } });
+    socket.serverSends({ type: "proxy.resumed", session_id: "s", resumed_items: 2, elapsed_ms: 1, reason: "upstream_failover", response_cut: true, cut_response_id: "resp_1" });
+    expect(socket.events.filter((e) => e.type === "response.create")).toEqual([ask, ask]);
+    expect(retried).toEqual([{ responseId: "resp_1", reason: "upstream_failover" }]);
+    // A failover with nothing cut sends nothing.
+    socket.serverSends({ type: "response.done", response: {} });
+    socket.serverSends({ type: "proxy.resumed", session_id: "s", resumed_items: 2, elapsed_ms: 1, reason: "upstream_failover" });
+    expect(socket.events.filter((e) => e.type === "response.create")).toHaveLength(2);
+  });
+
+  test("a connection lost while an answer was owed: asked again on the resumed session, before what waited", async () => {
+    const { client, sockets, clock } = setup({ reconnect: { restartSpreadMs: 0 } });
+    void client.connect();
+    await settle();
+    sockets.last.accept({ resumeToken: "tok-1", resumeStatus: "new" });
+    client.send(ask);
+    sockets.last.serverCloses(1006, "");
+    client.appendAudio("AAA9");
+    clock.advance(10_000);
+    await settle();
+    const second = sockets.last;
+    second.accept({ sessionId: "s-1", resumeToken: "tok-2", resumeStatus: "resumed" });
+    second.serverSends({ type: "proxy.resumed", session_id: "s-1", resumed_items: 2, elapsed_ms: 1 });
+    expect(second.events).toEqual([ask, append(9)]);
+  });
+});

@@ -18,6 +18,7 @@ import {
   CloseCode, ProxyEvent, RealtimeEvent, REALTIME_SUBPROTOCOL, RESUME_QUERY, TOKEN_SUBPROTOCOL_PREFIX,
   type ResumeStatus,
 } from "../../../contracts/protocol";
+import { AnswerTracker } from "./answers";
 import { audioCharsOf, DEFAULT_OUTBOX, Outbox, type DropCounts, type OutboxLimits } from "./outbox";
 import { backoffDelay, closeAction, DEFAULT_RECONNECT, validatePolicy, type CloseAction, type ReconnectPolicy } from "./policy";
 import type { SocketCloseEvent, SocketFactory, SocketHandle } from "./socket";
@@ -119,6 +120,8 @@ export interface VoiceClientEvents {
   /** Final: the session is over and no reconnect follows. */
   closed: { code: number; reason: string; httpStatus?: number; body?: string; byClient: boolean; attempts: number };
   warning: { message: string };
+  /** An answer the session owed was cut (an upstream failover, a lost connection): it was asked for again. */
+  answerRetried: { responseId?: string; reason: "upstream_failover" | "reconnect" };
 }
 
 type Listener<K extends keyof VoiceClientEvents> = (payload: VoiceClientEvents[K]) => void;
@@ -168,6 +171,7 @@ export class VoiceClient {
   private lastSessionUpdate?: string;
   private sessionUpdateDelivered = false;
   private readonly outbox: Outbox;
+  private readonly answers = new AnswerTracker();
   private readonly policy: ReconnectPolicy | false;
   private readonly timeouts: ClientTimeouts;
   private readonly listeners = new Map<keyof VoiceClientEvents, Set<(payload: never) => void>>();
@@ -329,7 +333,15 @@ export class VoiceClient {
         break;
       }
       case ProxyEvent.resumed:
-        if (!conn.ready) {
+        if (conn.ready) {
+          // The proxy replaced the upstream under this connection; it says whether an answer was cut.
+          const responseId = this.answers.cutResponseId;
+          const again = this.answers.received(event);
+          if (again !== undefined) {
+            this.write(again);
+            this.emit("answerRetried", { responseId, reason: "upstream_failover" });
+          }
+        } else {
           this.resumes++;
           this.emit("resumed", {
             sessionId: String(event.session_id),
@@ -338,6 +350,10 @@ export class VoiceClient {
           });
           this.markReady(conn, true);
         }
+        break;
+      case RealtimeEvent.responseCreated:
+      case RealtimeEvent.responseDone:
+        this.answers.received(event);
         break;
       case RealtimeEvent.sessionCreated:
         // On a resumed session the conversation is there only once `proxy.resumed` says so.
@@ -362,7 +378,14 @@ export class VoiceClient {
     this.everReady = true;
     // A new conversation after a reconnect: the last configuration comes back before anything else.
     if (reconnected && !resumed && this.sessionUpdateDelivered && this.lastSessionUpdate) this.write(this.lastSessionUpdate);
+    // An answer owed when the last connection was lost is asked for again, before what waited meanwhile.
+    const responseId = this.answers.cutResponseId;
+    const again = reconnected ? this.answers.afterReconnect(resumed) : undefined;
     this.setState("ready");
+    if (again !== undefined) {
+      this.write(again);
+      this.emit("answerRetried", { responseId, reason: "reconnect" });
+    }
     this.flush();
     const info = { sessionId: this.sessionIdValue, reconnected, resumed };
     this.emit("ready", info);
@@ -424,6 +447,7 @@ export class VoiceClient {
   private write(text: string): void {
     this.current?.socket?.send(text);
     if (text === this.lastSessionUpdate) this.sessionUpdateDelivered = true;
+    else if (RESPONSE_CREATE.test(text.slice(0, 64))) this.answers.sent(RealtimeEvent.responseCreate, text);
   }
 
   private flush(): void {
@@ -498,6 +522,9 @@ export function connectRequest(url: string, token: string | undefined, tokenIn: 
   }
   return { url: target.toString(), protocols, headers };
 }
+
+/** A response.create, told from its first bytes (audio frames, most of what is sent, are never parsed). */
+const RESPONSE_CREATE = /^\{\s*"type"\s*:\s*"response\.create"/;
 
 const RESUME_STATUSES: ReadonlySet<string> = new Set<ResumeStatus>(["new", "resumed", "ambiguous", "not_resumable"]);
 function isResumeStatus(value: unknown): value is ResumeStatus {

@@ -7,6 +7,7 @@ import pino from "pino";
 import { Env } from "../../../contracts";
 import { DEFAULTS } from "../config";
 import { exitOnSignals, LOG_REDACT } from "../server/main";
+import { drainTimings } from "../session/drain";
 import { startLocalStack } from "./localStack";
 
 async function main(): Promise<void> {
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   console.log("");
   console.log("Ctrl-C stops both.");
   process.on("exit", () => void stack.emulators.forEach((e) => void e.close()));
-  exitOnSignals(stack.proxy, stack.state, logger);
+  exitOnSignals(stack.proxy, stack.state, logger, drainTimings(stack.config.terminationGraceSeconds, stack.config.drainDelaySeconds));
 }
 
 void main().catch((error: Error) => {

@@ -2,9 +2,12 @@
  * A local upstream that speaks the realtime protocol like Azure Voice Live and Azure OpenAI do, in both
  * dialects (preview event names for Voice Live and preview api-versions, GA names otherwise), so `npm start` and the tests run without Azure. Responses carry real
  * PCM16 audio paced in real time and a usage object computed from what was actually sent and generated.
- * Faults (refuse, 429, drop, stall) are switchable at run time.
+ * Faults (refuse, 429, drop, stall) are switchable at run time. With `serverVad`, it commits an utterance
+ * by itself (non-zero samples are speech, zeros silence) and answers it, as server VAD does. It reports
+ * every committed utterance by a digest of its speech frames, so a test can tell a turn that arrived whole
+ * from one that lost or repeated a frame.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, type Hash } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
@@ -26,6 +29,10 @@ export interface EmulatorFaults {
   dropOnResponse?: boolean;
   /** Accept, then go silent: no events, stop reading (so pings go unanswered). */
   stall: boolean;
+  /** A slow upstream: session.update and conversation.item.create are applied but not acknowledged (yet). */
+  unacknowledged?: boolean;
+  /** Go silent (as `stall`) in the middle of the next response's audio, the connection left open. */
+  stallOnResponse?: boolean;
 }
 
 export interface EmulatorOptions {
@@ -39,7 +46,20 @@ export interface EmulatorOptions {
   responseAudioMs?: number;
   /** Audio delta size; deltas are paced in real time. */
   chunkMs?: number;
+  /**
+   * Server VAD is emulated: with turn_detection server_vad (create_response true by default, as Azure's),
+   * speech (a frame with a non-zero sample) starts an utterance and silence_duration_ms of silent audio
+   * commits it, then the answer follows. Off: only the client's commits end a turn.
+   */
+  serverVad?: boolean;
   faults?: Partial<EmulatorFaults>;
+  /**
+   * Like an Azure resource's quota of new connections (Voice Live S0: 30 a minute): past it an upgrade
+   * is answered 429 with Retry-After (seconds until the oldest leaves the one-minute window).
+   */
+  connectionsPerMinute?: number;
+  /** When set, an api-version outside this list is answered 400, as Azure answers an unsupported one. */
+  apiVersions?: string[];
   logger?: { info(...args: unknown[]): void; warn(...args: unknown[]): void };
 }
 
@@ -50,14 +70,22 @@ export interface EmulatorStats {
   received: Record<string, number>;
   lastHeaders?: Record<string, string | string[] | undefined>;
   lastUrl?: string;
+  /** Upgrades answered 429 because the connection quota was used up. */
+  quotaRefusals: number;
   /** Conversation items clients created, in order (the last 2,000): what a resumed session was primed with. */
   items: Array<{ session: string; role: string; text: string }>;
+  /** Committed utterances (the last 5,000): sha1 over the speech frames' base64 text, in order, and their count. */
+  turns: Array<{ session: string; digest: string; speechFrames: number }>;
+  /** Responses completed / cut short (cancelled, or the connection lost under them). */
+  responses: { completed: number; cut: number };
 }
 
 export interface Emulator {
   url: string;
   port: number;
   setFaults(faults: Partial<EmulatorFaults>): void;
+  /** Answer length and thinking time from now on (open sessions included). */
+  configure(options: Partial<Pick<EmulatorOptions, "responseAudioMs" | "firstAudioDelayMs">>): void;
   stats(): EmulatorStats;
   close(): Promise<void>;
 }
@@ -69,9 +97,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     firstAudioDelayMs: options.firstAudioDelayMs ?? 150,
     responseAudioMs: options.responseAudioMs ?? 2000,
     chunkMs: options.chunkMs ?? 100,
+    serverVad: options.serverVad ?? false,
   };
   let faults: EmulatorFaults = { refuse: false, rateLimit: false, stall: false, ...options.faults };
-  const stats: EmulatorStats = { connections: 0, open: 0, received: {}, items: [] };
+  const stats: EmulatorStats = { connections: 0, open: 0, received: {}, items: [], quotaRefusals: 0, turns: [], responses: { completed: 0, cut: 0 } };
+  const accepted: number[] = [];
   const sockets = new Set<WebSocket>();
 
   const server = createServer((_req, res) => sendJson(res, 426, { error: { code: "upgrade_required", message: "connect with a WebSocket" } }));
@@ -93,6 +123,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
       if (presented !== options.apiKey) return refuseUpgrade(socket, 401, "unauthorized", "missing or wrong api key");
     }
+    const apiVersion = url.searchParams.get("api-version");
+    if (options.apiVersions && apiVersion !== null && url.pathname !== ClientPath.openaiV1 && !options.apiVersions.includes(apiVersion)) {
+      return refuseUpgrade(socket, 400, "invalid_api_version", `unsupported api-version "${apiVersion}"`);
+    }
+    if (options.connectionsPerMinute !== undefined) {
+      const now = Date.now();
+      while (accepted.length > 0 && accepted[0] <= now - 60_000) accepted.shift();
+      if (accepted.length >= options.connectionsPerMinute) {
+        stats.quotaRefusals++;
+        const seconds = Math.max(1, Math.ceil((accepted[0] + 60_000 - now) / 1000));
+        return refuseUpgrade(socket, 429, "too_many_requests", "new connections per minute exceeded", { "Retry-After": String(seconds) });
+      }
+      accepted.push(now);
+    }
     const model = url.pathname === ClientPath.openai ? url.searchParams.get("deployment") : url.searchParams.get("model");
     if (!model) {
       const name = url.pathname === ClientPath.openai ? "deployment" : "model";
@@ -109,13 +153,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         stats.open--;
       });
       new EmulatedSession(ws, socket, model, dialectFor(url.pathname, url.searchParams.get("api-version")), {
-        ...settings,
+        // Read at each use: `configure` changes the answers of open sessions too.
+        get firstAudioDelayMs() {
+          return settings.firstAudioDelayMs;
+        },
+        get responseAudioMs() {
+          return settings.responseAudioMs;
+        },
+        chunkMs: settings.chunkMs,
+        serverVad: settings.serverVad,
         faults: () => faults,
         count: (type) => (stats.received[type] = (stats.received[type] ?? 0) + 1),
         itemCreated: (item) => {
           stats.items.push(item);
           if (stats.items.length > 2000) stats.items.shift();
         },
+        committed: (turn) => {
+          stats.turns.push(turn);
+          if (stats.turns.length > 5000) stats.turns.shift();
+        },
+        responseEnded: (completed) => void (completed ? stats.responses.completed++ : stats.responses.cut++),
       }, url.pathname === ClientPath.voiceLive);
     });
   });
@@ -135,7 +192,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setFaults(next) {
       faults = { ...faults, ...next };
     },
-    stats: () => ({ ...stats, received: { ...stats.received }, items: [...stats.items] }),
+    configure(next) {
+      if (next.responseAudioMs !== undefined) settings.responseAudioMs = next.responseAudioMs;
+      if (next.firstAudioDelayMs !== undefined) settings.firstAudioDelayMs = next.firstAudioDelayMs;
+    },
+    stats: () => ({ ...stats, received: { ...stats.received }, items: [...stats.items], turns: [...stats.turns], responses: { ...stats.responses } }),
     async close() {
       for (const ws of sockets) ws.terminate();
       wss.close();
@@ -148,9 +209,12 @@ interface SessionSettings {
   firstAudioDelayMs: number;
   responseAudioMs: number;
   chunkMs: number;
+  serverVad?: boolean;
   faults: () => EmulatorFaults;
   count: (type: string) => void;
   itemCreated: (item: { session: string; role: string; text: string }) => void;
+  committed: (turn: { session: string; digest: string; speechFrames: number }) => void;
+  responseEnded: (completed: boolean) => void;
 }
 
 type Json = Record<string, unknown>;
@@ -168,6 +232,10 @@ class EmulatedSession {
   private readonly timers = new Set<NodeJS.Timeout>();
   private stalled = false;
   private userTurns = 0;
+  /** The input buffer's speech frames (digest and count), and server VAD's state. */
+  private speech: { hash: Hash; frames: number } = { hash: createHash("sha1"), frames: 0 };
+  private speaking = false;
+  private silentMs = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -190,7 +258,7 @@ class EmulatedSession {
       output_audio_format: "pcm16",
       input_audio_sampling_rate: SAMPLE_RATE,
       input_audio_transcription: null,
-      turn_detection: { type: "server_vad", threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500, create_response: false },
+      turn_detection: { type: "server_vad", threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500, create_response: settings.serverVad === true },
       tools: [],
       tool_choice: "auto",
       temperature: 0.8,
@@ -232,6 +300,7 @@ class EmulatedSession {
     this.settings.count(type || "(none)");
     switch (type) {
       case "session.update": {
+        if (this.settings.faults().unacknowledged) return;
         const update = event.session;
         if (typeof update !== "object" || update === null) {
           return this.error("invalid_request_error", "missing_required_parameter", "session.update needs a session object", eventId);
@@ -244,15 +313,24 @@ class EmulatedSession {
         if (typeof audio !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(audio) || audio.length % 4 !== 0) {
           return this.error("invalid_request_error", "invalid_value", "audio must be base64 PCM16", eventId);
         }
-        this.inputBytes += Buffer.byteLength(audio, "base64");
+        const pcm = Buffer.from(audio, "base64");
+        this.inputBytes += pcm.length;
+        const speech = pcm.some((byte) => byte !== 0);
+        if (speech) {
+          this.speech.hash.update(audio);
+          this.speech.frames++;
+        }
+        if (this.settings.serverVad) this.detectTurn(speech, audioSecondsOf(pcm.length) * 1000);
         return;
       }
       case "input_audio_buffer.clear":
         this.inputBytes = 0;
+        this.speech = { hash: createHash("sha1"), frames: 0 };
         return this.send({ type: "input_audio_buffer.cleared" });
       case "input_audio_buffer.commit":
         return this.commit(eventId);
       case "conversation.item.create":
+        if (this.settings.faults().unacknowledged) return;
         return this.createItem(event.item, eventId);
       case "response.create":
         return this.respond(eventId);
@@ -270,6 +348,10 @@ class EmulatedSession {
     }
     const seconds = audioSecondsOf(this.inputBytes);
     this.inputBytes = 0;
+    this.speaking = false;
+    this.silentMs = 0;
+    this.settings.committed({ session: this.id, digest: this.speech.hash.digest("hex"), speechFrames: this.speech.frames });
+    this.speech = { hash: createHash("sha1"), frames: 0 };
     const itemId = `item_${randomUUID().slice(0, 8)}`;
     const previous = this.items.length ? `item_prev_${this.items.length}` : null;
     this.items.push({ textTokens: 0, audioTokens: inputAudioTokens(seconds) });
@@ -290,6 +372,29 @@ class EmulatedSession {
       this.send({ type: "conversation.item.input_audio_transcription.completed", item_id: itemId, content_index: 0, transcript,
         usage: { type: "tokens", input_tokens: audioTokens, output_tokens: textTokens(transcript), input_token_details: { audio_tokens: audioTokens, text_tokens: 0 } } });
     }
+  }
+
+  /** Server VAD: speech starts an utterance; silence_duration_ms of silence ends it, commits it and (create_response) answers it. */
+  private detectTurn(speech: boolean, frameMs: number): void {
+    const detection = this.session.turn_detection as Json | null;
+    if (!detection || detection.type !== "server_vad") return;
+    if (speech) {
+      this.silentMs = 0;
+      if (!this.speaking) {
+        this.speaking = true;
+        this.send({ type: "input_audio_buffer.speech_started", audio_start_ms: 0, item_id: `item_${randomUUID().slice(0, 8)}` });
+      }
+      return;
+    }
+    if (!this.speaking) return;
+    this.silentMs += frameMs;
+    const silenceMs = typeof detection.silence_duration_ms === "number" ? detection.silence_duration_ms : 500;
+    if (this.silentMs < silenceMs) return;
+    this.speaking = false;
+    this.silentMs = 0;
+    this.send({ type: "input_audio_buffer.speech_stopped", audio_end_ms: 0 });
+    this.commit();
+    if (detection.create_response !== false && !this.responding) this.respond();
   }
 
   private createItem(item: unknown, eventId?: string): void {
@@ -340,6 +445,7 @@ class EmulatedSession {
     let cancelled = false;
     const finish = (status: "completed" | "cancelled") => {
       this.responding = null;
+      this.settings.responseEnded(status === "completed");
       const seconds = (chunk * samplesPerChunk) / SAMPLE_RATE;
       const spoken = status === "completed" ? text : words.slice(0, Math.ceil((chunk / totalChunks) * words.length)).join(" ");
       const output = { text: textTokens(spoken), audio: outputAudioTokens(seconds) };
@@ -359,7 +465,14 @@ class EmulatedSession {
     const tick = () => {
       if (cancelled) return;
       if (this.settings.faults().dropOnResponse && chunk === Math.floor(totalChunks / 2)) {
+        this.settings.responseEnded(false);
+        this.responding = null;
         return void this.socket.destroy();
+      }
+      if (this.settings.faults().stallOnResponse && chunk === Math.floor(totalChunks / 2)) {
+        this.settings.responseEnded(false);
+        this.responding = null;
+        return this.stall();
       }
       const base = { response_id: responseId, item_id: itemId, output_index: 0, content_index: 0 };
       const wordsNow = Math.ceil(((chunk + 1) / totalChunks) * words.length);
@@ -401,6 +514,7 @@ class EmulatedSession {
   private dispose(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    if (this.responding) this.settings.responseEnded(false);
     this.responding = null;
   }
 }

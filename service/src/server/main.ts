@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, type ServiceConfig } from "../config";
 import { createMemoryState } from "../registry/memory";
 import { createRedisState } from "../registry/redis";
 import type { SharedState } from "../registry/types";
+import { drainTimings, type DrainTimings } from "../session/drain";
 import { startProxy, type Proxy } from "./proxy";
 
 /** Keys and tokens never reach the logs, whatever a log call passes. */
@@ -18,10 +19,11 @@ export const LOG_REDACT = ["req.headers.authorization", "req.headers[\"api-key\"
  * and joins when it answers; every connection error is logged, at most once every 10 s.
  */
 export async function createSharedState(config: ServiceConfig, logger: pino.Logger): Promise<SharedState> {
-  if (!config.redisUrl) return createMemoryState({ resumeTtlSeconds: config.resumeTtlSeconds });
+  if (!config.redisUrl) return createMemoryState({ resumeTtlSeconds: config.resumeTtlSeconds, limits: config.resumeState });
   let lastLog = 0;
   return createRedisState(config.redisUrl, {
     resumeTtlSeconds: config.resumeTtlSeconds,
+    limits: config.resumeState,
     onError: (error) => {
       if (Date.now() - lastLog < 10_000) return;
       lastLog = Date.now();
@@ -35,7 +37,7 @@ export async function createSharedState(config: ServiceConfig, logger: pino.Logg
  * on another instance), then the process exits, within the platform's termination grace period even when
  * Redis or a client does not answer.
  */
-export function exitOnSignals(proxy: Proxy, state: SharedState, logger: pino.Logger, graceMs = 45_000): void {
+export function exitOnSignals(proxy: Proxy, state: SharedState, logger: pino.Logger, timings: Pick<DrainTimings, "closeMs" | "exitMs">): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -44,9 +46,9 @@ export function exitOnSignals(proxy: Proxy, state: SharedState, logger: pino.Log
     setTimeout(() => {
       logger.error("drain did not finish in time: exiting");
       process.exit(1);
-    }, graceMs + 5_000).unref();
+    }, timings.exitMs).unref();
     void (async () => {
-      await proxy.close(graceMs);
+      await proxy.close(timings.closeMs);
       await state.close().catch(() => undefined);
       process.exit(0);
     })();
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
   }
   const state = await createSharedState(config, logger);
   const proxy = await startProxy(config, { state, logger });
-  exitOnSignals(proxy, state, logger);
+  exitOnSignals(proxy, state, logger, drainTimings(config.terminationGraceSeconds, config.drainDelaySeconds));
   // A bug must not take every other session down with the process: it is logged, and the process goes
   // on (the sockets of the code path that threw may be left to their timeouts).
   process.on("uncaughtException", (error) => logger.error({ err: error.stack }, "uncaught exception"));

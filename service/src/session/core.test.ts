@@ -188,7 +188,8 @@ test("resume: the new upstream gets the configuration and conversation as text, 
 });
 
 test("rotation: a new upstream is primed while the old one streams, the switch waits for response.done, no frame is lost or reordered", async () => {
-  const h = harness({ limits: { rotateMs: 60_000 } });
+  // (The fake upstream stays silent for the minute before the rotation: not a stall here.)
+  const h = harness({ limits: { rotateMs: 60_000, upstreamSilenceMs: 120_000 } });
   h.session.start();
   await flush();
   const [old] = h.upstreams;
@@ -228,7 +229,7 @@ test("rotation: a new upstream is primed while the old one streams, the switch w
 });
 
 test("rotation that never finds a quiet point switches after rotateQuietMaxMs", async () => {
-  const h = harness({ limits: { rotateMs: 1000, rotateQuietMaxMs: 5000, pingIntervalMs: 1e9 } });
+  const h = harness({ limits: { rotateMs: 1000, rotateQuietMaxMs: 5000, pingIntervalMs: 1e9, upstreamSilenceMs: 60_000 } });
   h.session.start();
   await flush();
   const [old] = h.upstreams;
@@ -241,8 +242,12 @@ test("rotation that never finds a quiet point switches after rotateQuietMaxMs", 
   h.clock.advance(4999);
   expect(old.closed).toBeUndefined();
   h.clock.advance(1);
-  expect(old.closed?.code).toBe(1000);
   expect(h.session.stats().upstream).toBe("up1");
+  // The old upstream's response is billed: it is cancelled, and the link kept until its response.done (metered).
+  expect(old.types()).toContain("response.cancel");
+  expect(old.closed).toBeUndefined();
+  old.receive({ type: "response.done", response: { status: "cancelled", usage: { total_tokens: 1 } } });
+  expect(old.closed?.code).toBe(1000);
 });
 
 test("failover: the upstream drops, a new one is primed, uncommitted audio replayed, the client is told and stays", async () => {
@@ -370,10 +375,14 @@ test("input audio is kept for a replay only during an utterance (server VAD) or 
   await flush();
   const [first] = h.upstreams;
   first.receive({ type: "session.created" });
-  for (let i = 0; i < 100; i++) h.client.receive(audio(i)); // silence between turns
+  for (let i = 0; i < 5000; i++) h.client.receive(audio(i)); // silence between turns
   first.drop(1006);
   await flush();
-  expect(h.upstreams[1].types().filter((t) => t === "input_audio_buffer.append")).toEqual([]);
+  // Only a pre-roll (the start of an utterance server VAD has not reported yet): the latest frames, in order.
+  const replayed = h.upstreams[1].events().filter((e) => e.type === "input_audio_buffer.append");
+  const frameBytes = JSON.stringify(audio(4999)).length;
+  expect(replayed.length).toBeLessThanOrEqual(Math.ceil((48 * 1024) / frameBytes));
+  expect(replayed).toEqual(Array.from({ length: replayed.length }, (_, k) => audio(5000 - replayed.length + k)));
 
   const manual = harness();
   manual.session.start();
@@ -404,4 +413,169 @@ test("the conversation kept is text only and bounded", async () => {
     { kind: "function_call", callId: "c2", name: "lookup", arguments: "{}" },
   ]);
   expect(JSON.stringify(h.stored)).not.toContain("UklGRg");
+});
+
+test("a session.update over the stored-configuration bound is refused with an error naming it, neither forwarded nor stored: a later resume primes what the upstream has", async () => {
+  const h = harness();
+  h.session.start();
+  await flush();
+  const [up] = h.upstreams;
+  up.receive({ type: "session.created" });
+  h.client.receive({ type: "session.update", session: { instructions: "short" } });
+  h.client.receive({ type: "session.update", session: { instructions: "x".repeat(70_000) } });
+  await flush();
+  const errors = h.client.events().filter((e) => e.type === "error");
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toMatchObject({ error: { code: "session_config_too_large" } });
+  expect(String((errors[0].error as { message: string }).message)).toContain("65536-byte limit (RESUME_CONFIG_MAX_BYTES)");
+  // The upstream got only the update the store holds.
+  expect(up.events().filter((e) => e.type === "session.update")).toEqual([{ type: "session.update", session: { instructions: "short" } }]);
+  expect(h.configs).toEqual([{ instructions: "short" }]);
+  expect(h.session.snapshot().config).toEqual({ instructions: "short" });
+  expect(h.client.closed).toBeUndefined();
+});
+
+test("a conversation item whose stored form is over the per-item bound (a 900,000-character call_id) is refused, not forwarded, not stored", async () => {
+  const h = harness();
+  h.session.start();
+  await flush();
+  const [up] = h.upstreams;
+  up.receive({ type: "session.created" });
+  h.client.receive({ type: "conversation.item.create", item: { type: "function_call_output", call_id: "c".repeat(900_000), output: "1" } });
+  await flush();
+  expect(h.client.events().find((e) => e.type === "error")).toMatchObject({ error: { code: "conversation_item_too_large" } });
+  expect(up.types()).not.toContain("conversation.item.create");
+  expect(h.stored).toEqual([]);
+});
+
+// ---- survival: what is in flight is never lost to a rotation, a stall, a failover or a drain -------------
+
+test("rotation under server VAD waits for the automatic answer and the user's transcript, not just the commit", async () => {
+  const h = harness({ limits: { rotateMs: 60_000 } });
+  h.session.start();
+  await flush();
+  const [old] = h.upstreams;
+  old.receive({ type: "session.created" });
+  h.client.receive({ type: "session.update", session: { input_audio_transcription: { model: "whisper-1" } } });
+  old.receive({ type: "session.updated" });
+  h.clock.advance(59_000);
+  // The user speaks; server VAD commits: the answer and the transcript are still owed by the old upstream.
+  old.receive({ type: "input_audio_buffer.speech_started" });
+  h.client.receive(audio(1));
+  old.receive({ type: "input_audio_buffer.committed" });
+  h.clock.advance(1_000);
+  await flush();
+  const next = h.upstreams[1];
+  next.receive({ type: "session.created" });
+  next.receive({ type: "session.updated" });
+  expect(old.closed).toBeUndefined();
+  old.receive({ type: "response.created", response: { id: "resp_1" } });
+  old.receive(delta(1));
+  old.receive({ type: "response.audio_transcript.done", transcript: "question 1" });
+  old.receive({ type: "response.done", response: {} });
+  expect(old.closed).toBeUndefined(); // the transcript of the user's words is still due
+  old.receive({ type: "conversation.item.input_audio_transcription.completed", transcript: "answer 1" });
+  expect(old.closed?.code).toBe(1000);
+  expect(h.session.stats().rotations).toBe(1);
+  expect(h.client.events().filter((e) => e.type === "conversation.item.input_audio_transcription.completed")).toHaveLength(1);
+  expect(h.client.events().filter((e) => e.type === "response.done")).toHaveLength(1);
+});
+
+test("rotation does not switch between response.create and response.created", async () => {
+  const h = harness({ limits: { rotateMs: 60_000 } });
+  h.session.start();
+  await flush();
+  const [old] = h.upstreams;
+  old.receive({ type: "session.created" });
+  h.client.receive({ type: "session.update", session: { instructions: "x" } });
+  old.receive({ type: "session.updated" });
+  h.clock.advance(60_000);
+  await flush();
+  const next = h.upstreams[1];
+  next.receive({ type: "session.created" });
+  h.client.receive({ type: "response.create" });
+  next.receive({ type: "session.updated" }); // primed: the answer asked of the old upstream is still owed
+  expect(old.closed).toBeUndefined();
+  old.receive({ type: "response.created", response: { id: "r" } });
+  old.receive({ type: "response.done", response: {} });
+  expect(old.closed?.code).toBe(1000);
+  expect(next.types()).not.toContain("response.create");
+});
+
+test("a stalled upstream mid-answer is failed over within upstreamSilenceMs, and the client is told the answer was cut", async () => {
+  const h = harness({ limits: { upstreamSilenceMs: 3000 } });
+  h.session.start();
+  await flush();
+  const [first] = h.upstreams;
+  first.receive({ type: "session.created" });
+  h.client.receive({ type: "response.create" });
+  first.receive({ type: "response.created", response: { id: "resp_9" } });
+  first.receive(delta(1));
+  h.clock.advance(2500);
+  expect(first.terminated).toBe(false);
+  h.clock.advance(1000); // silent for 3 s while the answer is due
+  expect(first.terminated).toBe(true);
+  expect(h.outcomesByUpstream).toContainEqual(["up0", "stall"]);
+  await flush();
+  h.upstreams[1].receive({ type: "session.created" });
+  expect(h.client.events().at(-1)).toMatchObject({ type: "proxy.resumed", reason: "upstream_failover", response_cut: true, cut_response_id: "resp_9" });
+  // Quiet upstreams are not stalls: nothing is due.
+  h.clock.advance(60_000);
+  expect(h.upstreams[1].terminated).toBe(false);
+});
+
+test("manual commit: held audio goes only at the upstream's confirmation; a commit the lost upstream never confirmed is replayed with its audio", async () => {
+  const h = harness();
+  h.session.start();
+  await flush();
+  const [first] = h.upstreams;
+  first.receive({ type: "session.created" });
+  h.client.receive({ type: "session.update", session: { turn_detection: null } });
+  first.receive({ type: "session.updated" });
+  h.client.receive(audio(1));
+  h.client.receive(audio(2));
+  h.client.receive({ type: "input_audio_buffer.commit" });
+  h.client.receive(audio(3)); // the next utterance begins
+  first.drop(1006); // before input_audio_buffer.committed
+  await flush();
+  const second = h.upstreams[1];
+  second.receive({ type: "session.created" });
+  second.receive({ type: "session.updated" });
+  expect(second.events().filter((e) => e.type !== "session.update")).toEqual([audio(1), audio(2), { type: "input_audio_buffer.commit" }, audio(3)]);
+  // Confirmed and answered on the new upstream: a later failover replays only the utterance in progress.
+  second.receive({ type: "input_audio_buffer.committed" });
+  h.client.receive({ type: "response.create" });
+  second.receive({ type: "response.created", response: { id: "r" } });
+  second.receive({ type: "response.done", response: {} });
+  second.drop(1006);
+  await flush();
+  expect(h.upstreams[2].events().filter((e) => e.type !== "session.update")).toEqual([audio(3)]);
+});
+
+test("drain waits for a manual-commit utterance in progress and looks again after its writes", async () => {
+  const h = harness({ limits: { drainQuietMaxMs: 30_000 } });
+  h.session.start();
+  await flush();
+  const [up] = h.upstreams;
+  up.receive({ type: "session.created" });
+  h.client.receive({ type: "session.update", session: { turn_detection: null } });
+  up.receive({ type: "session.updated" });
+  h.client.receive(audio(1)); // the user is speaking
+  let handedOver = false;
+  const drained = h.session.drain(async () => void (handedOver = true));
+  await flush();
+  h.clock.advance(5_000);
+  expect(h.client.closed).toBeUndefined();
+  h.client.receive({ type: "input_audio_buffer.commit" });
+  h.client.receive({ type: "response.create" });
+  up.receive({ type: "input_audio_buffer.committed" });
+  up.receive({ type: "response.created", response: { id: "r1" } });
+  up.receive(delta(1));
+  await flush();
+  expect(h.client.closed).toBeUndefined();
+  up.receive({ type: "response.done", response: {} });
+  await drained;
+  expect(handedOver).toBe(true);
+  expect(h.client.types().slice(-1)).toEqual(["proxy.reconnect"]);
+  expect(h.client.closed?.code).toBe(1012);
 });

@@ -7,7 +7,7 @@
  * Frames pass verbatim. Audio frames (most of the bytes) are recognised from their first bytes and never
  * parsed; control events are parsed to validate them and to keep the conversation as text.
  */
-import { AUDIO_DELTA_EVENTS, BASE64_CHARS_PER_SECOND, CloseCode, ProxyEvent, RealtimeEvent, type Dialect, type ResumeStatus } from "../../../contracts";
+import { AUDIO_DELTA_EVENTS, BASE64_CHARS_PER_SECOND, CloseCode, ProxyEvent, RealtimeEvent, ResumeLimitError, type Dialect, type ResumeStatus } from "../../../contracts";
 import type { Clock, Timer } from "./clock";
 import {
   CAPTURED_UPSTREAM_EVENTS, Conversation, itemFromClient, itemFromUpstream, primingEvents, PRIMING_ACKS,
@@ -15,6 +15,8 @@ import {
 } from "./conversation";
 import { clientCloseFor, outcomeOf, sniffType, type Ending, type Outcome } from "./frames";
 import type { Leg } from "./legs";
+import { settleResponse, type SettleOutcome } from "./settle";
+import { Turns, turnModeOf, type CutAnswer } from "./turns";
 
 export interface SessionLimits {
   /** Session time limit, counted from the first admission (across resumes). */
@@ -34,15 +36,17 @@ export interface SessionLimits {
   rotateMs: number;
   /** Longest wait for a quiet point before a rotation switches anyway. */
   rotateQuietMaxMs: number;
-  /** Longest wait for a quiet point before a drain tells the client to reconnect anyway. */
+  /** Longest wait for a quiet point before a drain tells the client to reconnect anyway (drainTimings in drain.ts). */
   drainQuietMaxMs: number;
+  /** While an upstream event is due (a commit's confirmation, an answer, its next delta), this much silence is a stall. */
+  upstreamSilenceMs: number;
   /** Client events held while no upstream is ready. */
   queueMaxMessages: number;
   queueMaxBytes: number;
   /**
-   * Input audio of the utterance in progress, kept to replay to a new upstream (rotation, failover):
-   * only while the user speaks (server VAD's speech_started..committed) or between manual commits
-   * (turn_detection null). Silence between turns is not kept, so an open session holds no audio.
+   * Input audio kept to replay to a new upstream (rotation, failover): each utterance from its first
+   * frame until the upstream confirmed its commit (and transcribed it, when the session transcribes);
+   * with server VAD only a short pre-roll while the user is silent (turns.ts).
    */
   uncommittedAudioMaxBytes: number;
   /** Above this many bytes buffered towards a leg, stop reading the other leg. */
@@ -65,7 +69,11 @@ export const DEFAULT_SESSION_LIMITS: Omit<SessionLimits, "sessionMaxMs" | "rotat
   firstEventMs: 5_000,
   primeTimeoutMs: 5_000,
   rotateQuietMaxMs: 60_000,
-  drainQuietMaxMs: 10_000,
+  // drainTimings(60, 10).quietMaxMs: the proxy sets it from the platform's grace.
+  drainQuietMaxMs: 45_000,
+  // Realtime upstreams answer a request within milliseconds and stream faster than real time: 5 s of
+  // silence while an event is due is a stall, found long before the 30 s ping.
+  upstreamSilenceMs: 5_000,
   queueMaxMessages: 512,
   queueMaxBytes: 4 * 1024 * 1024,
   // 8 s of base64 PCM16: the tail of a long answer; older audio of the utterance is dropped first.
@@ -144,7 +152,6 @@ interface Link {
   priming: boolean;
   gotEvent: boolean;
   alive: boolean;
-  responding: boolean;
   /** The client sees this upstream's session.created (the first upstream of a connection only). */
   forwardSessionCreated: boolean;
   timers: Timer[];
@@ -175,8 +182,7 @@ export class Session {
   private pending?: Link;
   private queue: Array<{ frame: Buffer; audio: boolean }> = [];
   private queuedBytes = 0;
-  private uncommitted: Buffer[] = [];
-  private uncommittedBytes = 0;
+  private readonly turns: Turns;
   private readonly conversation: Conversation;
   /** Items ever added to the conversation: what a rotation has already sent is counted against it. */
   private itemsAdded = 0;
@@ -186,7 +192,6 @@ export class Session {
   private idleNoticeSent = false;
   private turnStartedAt?: number;
   private voice = "default";
-  private userSpeaking = false;
   private upstreamPaused = false;
   private clientPaused = false;
   private stuckSince?: number;
@@ -199,6 +204,8 @@ export class Session {
   private audioBytes = { in: 0, out: 0 };
   private connecting?: AbortController;
   private drainWaiter?: () => void;
+  /** A failover cut this answer: the client is told in proxy.resumed, and asks again. */
+  private cutAnswer?: CutAnswer;
   private readonly connectedAt: number;
   /** This connection resumed a session: the first ready upstream is announced with proxy.resumed. */
   private announceResume: boolean;
@@ -208,6 +215,8 @@ export class Session {
     this.announceResume = deps.resumed !== undefined;
     this.connectedAt = deps.clock.now();
     this.lastClientEventAt = this.connectedAt;
+    this.turns = new Turns({ heldAudioMaxBytes: deps.limits.uncommittedAudioMaxBytes, prerollBytes: PREROLL_BYTES, silenceMs: deps.limits.upstreamSilenceMs }, this.connectedAt);
+    this.turns.mode = turnModeOf(this.conversation.config);
   }
 
   get sessionId(): string {
@@ -259,29 +268,39 @@ export class Session {
     }
     this.timers.push(clock.after(remaining, () => this.end({ kind: "time_limit" })));
     this.timers.push(clock.every(limits.pingIntervalMs, () => this.ping()));
+    this.timers.push(clock.every(Math.max(100, Math.floor(limits.upstreamSilenceMs / 5)), () => this.checkStall()));
     if (limits.idleMs > 0) this.timers.push(clock.every(Math.max(50, Math.min(5_000, limits.idleNoticeMs / 2, limits.idleMs / 4)), () => this.checkIdle()));
     void this.openFirst();
   }
 
   /**
-   * The instance is going away: at a quiet point (no response streaming, bounded wait) the client is
-   * told to reconnect with its token, then closed with 1012. The state is written through as events
-   * pass, so nothing is left to flush but the writes in flight (`flush`).
+   * The instance is going away: at a quiet point (no utterance, commit, transcript or answer in progress;
+   * waited for at most `drainQuietMaxMs`) the client is told to reconnect with its token, then closed with
+   * 1012. The state is written through as events pass; its writes in flight are awaited, and the quiet
+   * point is checked again after them (an answer may have been asked for meanwhile). `flush` hands the
+   * state over (the session's last step before the reconnect).
    */
   async drain(flush: () => Promise<void>): Promise<void> {
     if (this.phase === "ended") return;
     this.cancelRotation();
-    if (this.active?.responding || this.userSpeaking) {
-      await new Promise<void>((resolve) => {
-        const timer = this.deps.clock.after(this.deps.limits.drainQuietMaxMs, resolve);
-        this.drainWaiter = () => {
-          timer.cancel();
-          resolve();
-        };
-      });
+    const deadline = this.deps.clock.now() + this.deps.limits.drainQuietMaxMs;
+    for (;;) {
+      const left = deadline - this.deps.clock.now();
+      if (!this.drainQuiet() && left > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = this.deps.clock.after(left, resolve);
+          this.drainWaiter = () => {
+            timer.cancel();
+            resolve();
+          };
+        });
+        this.drainWaiter = undefined;
+      }
+      if (this.isEnded()) return;
+      await this.flushWrites();
+      if (this.isEnded()) return;
+      if (this.drainQuiet() || this.deps.clock.now() >= deadline) break;
     }
-    this.drainWaiter = undefined;
-    if (this.isEnded()) return;
     await flush();
     if (this.isEnded()) return;
     this.sendClient({ type: ProxyEvent.reconnect, session_id: this.deps.sessionId, resume_token: this.deps.resumeToken, reason: "server restarting" });
@@ -315,7 +334,7 @@ export class Session {
         this.deps.upstreamReleased(up.name);
         return undefined;
       }
-      return { up, acksDue: 0, priming: false, gotEvent: false, alive: true, responding: false, forwardSessionCreated, timers: [] };
+      return { up, acksDue: 0, priming: false, gotEvent: false, alive: true, forwardSessionCreated, timers: [] };
     } catch (error) {
       if (this.phase !== "ended") {
         this.deps.logger.warn({ err: (error as Error).message }, "no upstream available");
@@ -366,6 +385,8 @@ export class Session {
     };
     const timer = this.deps.clock.after(this.deps.limits.primeTimeoutMs, () => {
       this.deps.logger.warn({ upstream: link.up.name, unacknowledged: link.acksDue }, "priming not acknowledged in time; going on");
+      // Priming is over: acknowledgements still counted would swallow the client's own (and its errors).
+      link.acksDue = 0;
       finish();
     });
     link.timers.push(timer);
@@ -379,19 +400,19 @@ export class Session {
     if (this.phase === "ended" || !this.active) return;
     if (this.phase === "connecting") this.phase = "live";
     if (this.announceResume || notice) {
+      const cut = this.cutAnswer;
       this.sendClient({
         type: ProxyEvent.resumed, session_id: this.deps.sessionId, resumed_items: this.conversation.items.length,
         elapsed_ms: this.elapsedMs(), ...(notice ? { reason: notice } : {}),
+        ...(cut ? { response_cut: true, ...(cut.responseId ? { cut_response_id: cut.responseId } : {}) } : {}),
       });
       this.announceResume = false;
+      this.cutAnswer = undefined;
     }
     const queued = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
-    for (const { frame, audio } of queued) {
-      this.active.up.leg.send(frame);
-      if (audio) this.keepUncommitted(frame);
-    }
+    for (const { frame, audio } of queued) this.sendUpstream(this.active, frame, audio);
     this.applyBackpressure();
   }
 
@@ -422,23 +443,37 @@ export class Session {
       return this.end({ kind: "upstream_unavailable" });
     }
     this.cancelRotation();
-    this.userSpeaking = false;
-    this.deps.logger.warn({ upstream: lost.up.name, reason, responding: lost.responding }, "upstream lost: failing over");
+    const cut = this.turns.cut(this.deps.clock.now());
+    if (cut) this.cutAnswer = cut;
+    this.deps.logger.warn({ upstream: lost.up.name, reason, answerCut: cut !== undefined }, "upstream lost: failing over");
     const link = await this.connectLink(new Set([lost.up.name]), false);
     if (!link) return;
     this.failovers++;
     this.deps.telemetry.failover(lost.up.name, link.up.name);
+    // Priming goes first (sent at once by activate), then the utterances the lost upstream never
+    // confirmed, each with its commit, then what the client sent meanwhile (queued until primed).
     this.activate(link, true, "upstream_failover");
-    this.replayUncommitted(link);
+    if (this.active === link) for (const frame of this.turns.replay()) link.up.leg.send(frame);
   }
 
-  private retire(link: Link, how: "close" | "terminate"): void {
+  /** `responding`: the link owes a billed response (only the active one can: rotation waits for a quiet point or is forced). */
+  private retire(link: Link, how: "close" | "terminate", responding = link === this.active && this.turns.answerInFlight()): void {
     for (const t of link.timers) t.cancel();
     link.timers = [];
+    this.deps.upstreamReleased(link.up.name);
+    // A response still being generated (or asked for) is billed: cancel it and meter its response.done (settle.ts).
+    if (responding && how === "close") return settleResponse(link.up.leg, this.deps.clock, this.settleOutcome(link.up.name));
+    if (responding) this.deps.telemetry.error("response_unmetered"); // the link is gone: its usage with it
     link.up.leg.detach();
     if (how === "close") link.up.leg.close(CloseCode.normal, "session moved");
     else link.up.leg.terminate();
-    this.deps.upstreamReleased(link.up.name);
+  }
+
+  private settleOutcome(upstream: string): SettleOutcome {
+    return {
+      done: (frame) => this.deps.telemetry.responseDone(frame, upstream),
+      unmetered: () => this.deps.telemetry.error("response_unmetered"),
+    };
   }
 
   // ---- rotation ------------------------------------------------------------------------------
@@ -479,7 +514,7 @@ export class Session {
       this.deps.upstreamReleased(up.name);
       return;
     }
-    const link: Link = { up, acksDue: 0, priming: false, gotEvent: false, alive: true, responding: false, forwardSessionCreated: false, timers: [] };
+    const link: Link = { up, acksDue: 0, priming: false, gotEvent: false, alive: true, forwardSessionCreated: false, timers: [] };
     this.pending = link;
     this.attach(link);
     if (this.pending !== link) return;
@@ -492,14 +527,19 @@ export class Session {
     });
   }
 
+  /** Nothing the current upstream still owes the client (turns.ts), and nothing waiting to be sent. */
   private quiet(): boolean {
-    return !this.active?.responding && !this.userSpeaking && this.queue.length === 0;
+    return this.turns.quietForSwitch() && this.queue.length === 0;
+  }
+
+  private drainQuiet(): boolean {
+    return this.turns.quietForDrain() && this.queue.length === 0;
   }
 
   private maybeSwitch(): void {
     const link = this.pending;
     if (link && !link.priming && link.sentItems !== undefined && this.quiet()) this.switchTo(link, link.sentItems);
-    if (this.drainWaiter && this.quiet()) this.drainWaiter();
+    if (this.drainWaiter && this.drainQuiet()) this.drainWaiter();
   }
 
   /** The switch: items added since priming, the input audio not yet committed, then the client's events go to the new upstream. */
@@ -513,17 +553,15 @@ export class Session {
     link.acksDue += events.length;
     for (const event of events) link.up.leg.send(event);
     const old = this.active;
+    const owed = this.turns.answerInFlight(); // a forced switch (no quiet point in time) retires a responding upstream
     this.pending = undefined;
     this.active = link;
-    this.retire(old, "close");
-    this.replayUncommitted(link);
+    this.retire(old, "close", owed);
+    // At a quiet point only the utterance in progress (manual commit) is held: it continues on the new upstream.
+    for (const frame of this.turns.replay(true)) link.up.leg.send(frame);
     this.rotations++;
     this.deps.logger.info({ from: old.up.name, to: link.up.name }, "upstream rotated");
     this.scheduleRotation();
-  }
-
-  private replayUncommitted(link: Link): void {
-    for (const frame of this.uncommitted) link.up.leg.send(frame);
   }
 
   // ---- client -> upstream --------------------------------------------------------------------
@@ -553,53 +591,60 @@ export class Session {
         this.deps.telemetry.error("invalid_event");
         return this.sendError("invalid_event", "a realtime event is a JSON object with a string `type`");
       }
-      this.observeClientEvent(event.type, event);
       // Unknown types are forwarded: the protocol grows, and the upstream is the judge of its events.
+      if (!this.observeClientEvent(event.type, event)) return;
     }
     this.forward(data, audio);
   }
 
-  private observeClientEvent(type: string, event: Json): void {
+  /**
+   * Keeps what a resume needs from a client event. False: the event is refused (over a resume-state
+   * bound; the client gets an `error` naming it) and is not forwarded, so the upstream never holds
+   * what a resume could not give back.
+   */
+  private observeClientEvent(type: string, event: Json): boolean {
     switch (type) {
       case RealtimeEvent.responseCreate:
         this.turnStartedAt = this.deps.clock.now();
         break;
       case RealtimeEvent.sessionUpdate: {
-        const merged = this.conversation.update(event.session);
+        const result = this.conversation.update(event.session);
+        if (result && "refusal" in result) return this.refuse(result.refusal);
         const voice = (event.session as Json | undefined)?.voice;
         if (typeof voice === "string") this.voice = voice;
-        if (merged) this.write(this.deps.store.setConfig(merged));
+        if (result) this.write(this.deps.store.setConfig(result.config));
+        this.turns.mode = turnModeOf(this.conversation.config);
         break;
       }
       case RealtimeEvent.itemCreate: {
         const item = itemFromClient(event);
+        const refusal = item && this.conversation.refusal(item);
+        if (refusal) return this.refuse(refusal);
         if (item) this.remember(item);
         break;
       }
-      case RealtimeEvent.inputAudioCommit:
-      case RealtimeEvent.inputAudioClear:
-        this.clearUncommitted();
-        break;
     }
+    return true;
   }
 
-  private keepUncommitted(frame: Buffer): void {
-    // With server VAD (the default) audio outside an utterance is silence to the model: nothing to replay.
-    const manualTurns = this.conversation.config !== undefined && this.conversation.config.turn_detection === null;
-    if (!this.userSpeaking && !manualTurns) return;
-    this.uncommitted.push(frame);
-    this.uncommittedBytes += frame.length;
-    while (this.uncommittedBytes > this.deps.limits.uncommittedAudioMaxBytes && this.uncommitted.length > 0) {
-      this.uncommittedBytes -= this.uncommitted.shift()!.length;
-    }
+  private refuse(refusal: { code: string; message: string }): false {
+    this.deps.telemetry.error(refusal.code);
+    this.sendError(refusal.code, refusal.message);
+    return false;
   }
 
-  private clearUncommitted(): void {
-    this.uncommitted = [];
-    this.uncommittedBytes = 0;
+  /** What the turn tracker learns from a client event as it goes upstream (the commit frame is kept for a replay). */
+  private sendUpstream(link: Link, frame: Buffer, audio: boolean): void {
+    link.up.leg.send(frame);
+    if (audio) return this.turns.clientAudio(frame);
+    const type = sniffType(frame);
+    const now = this.deps.clock.now();
+    if (type === RealtimeEvent.inputAudioCommit) this.turns.clientCommit(frame, now);
+    else if (type === RealtimeEvent.inputAudioClear) this.turns.clientClear();
+    else if (type === RealtimeEvent.responseCreate) this.turns.clientResponseCreate(now);
   }
 
-  /** To the active upstream, or held (bounded) while there is none ready. Audio sent is kept until committed, for a replay. */
+  /** To the active upstream, or held (bounded) while there is none ready. Audio sent is kept until confirmed, for a replay. */
   private forward(frame: Buffer, audio: boolean): void {
     const link = this.active;
     if (!link || link.priming || this.phase === "connecting") {
@@ -613,8 +658,7 @@ export class Session {
       this.queuedBytes += frame.length;
       return;
     }
-    link.up.leg.send(frame);
-    if (audio) this.keepUncommitted(frame);
+    this.sendUpstream(link, frame, audio);
     this.applyBackpressure();
   }
 
@@ -627,9 +671,9 @@ export class Session {
       this.deps.upstreamOutcome(link.up.name, "ok");
     }
     const type = isBinary ? undefined : sniffType(data);
+    if (link === this.active) this.turns.heard(this.deps.clock.now());
     if (type !== undefined && AUDIO_DELTA_EVENTS.has(type)) {
       if (link !== this.active) return;
-      link.responding = true;
       if (this.turnStartedAt !== undefined) {
         this.deps.telemetry.latency(this.deps.clock.now() - this.turnStartedAt, this.voice, link.up.region);
         this.turnStartedAt = undefined;
@@ -645,27 +689,33 @@ export class Session {
         link.forwardSessionCreated = false;
         break;
       case RealtimeEvent.responseCreated:
-        link.responding = true;
+        this.turns.responseCreated(fieldOf(data, "response", "id"));
         break;
       case RealtimeEvent.responseDone:
-        link.responding = false;
+        this.turns.responseDone();
         this.deps.telemetry.responseDone(data, link.up.name);
         this.flushAudioSeconds();
         break;
       case "input_audio_buffer.speech_started":
-        this.userSpeaking = true;
+        this.turns.speechStarted();
         break;
       case RealtimeEvent.inputAudioCommitted:
-        this.userSpeaking = false;
-        this.clearUncommitted();
+        this.turns.committed();
         // Server VAD ended the user's turn: latency counts from here.
         this.turnStartedAt ??= this.deps.clock.now();
         break;
+      case TRANSCRIPTION_COMPLETED:
+      case TRANSCRIPTION_FAILED:
+        this.turns.transcribed();
+        break;
+      case RealtimeEvent.error:
+        this.turns.upstreamError(fieldOf(data, "error", "code"));
+        break;
     }
     if (type !== undefined && CAPTURED_UPSTREAM_EVENTS.has(type)) this.captureUpstream(type, data);
-    if (type === "conversation.item.input_audio_transcription.completed") this.deps.telemetry.transcription(data, link.up.name);
+    if (type === TRANSCRIPTION_COMPLETED) this.deps.telemetry.transcription(data, link.up.name);
     this.toClient(data, isBinary);
-    if (type === RealtimeEvent.responseDone || type === RealtimeEvent.inputAudioCommitted) this.maybeSwitch();
+    if (type !== undefined && QUIET_POINT_EVENTS.has(type)) this.maybeSwitch();
   }
 
   /** Acknowledgements of priming (and their trailing item.done) are the proxy's, not the client's. */
@@ -775,6 +825,16 @@ export class Session {
     }
   }
 
+  /** An upstream that owes an event and stays silent is failed over like a dead one (not only at the next ping). */
+  private checkStall(): void {
+    const link = this.active;
+    if (!link || link.priming || this.phase !== "live") return;
+    if (this.turns.stalled(this.deps.clock.now())) {
+      this.deps.logger.warn({ upstream: link.up.name, silentMs: this.deps.limits.upstreamSilenceMs }, "upstream silent while an event is due");
+      this.linkLost(link, 1006, "stall");
+    }
+  }
+
   private ping(): void {
     if (!this.clientAlive) return this.end({ kind: "client_timeout" });
     this.clientAlive = false;
@@ -823,6 +883,7 @@ export class Session {
     this.drainWaiter?.();
     const { code, reason } = clientCloseFor(ending);
     if (ending.kind === "time_limit") this.sendError("session_time_limit", reason);
+    if (ending.kind === "user_limit") this.sendError(ResumeLimitError.userSessionLimit, reason);
     if (ending.kind === "client_timeout") this.deps.client.terminate();
     else this.deps.client.close(code, reason);
     for (const link of [this.active, this.pending]) if (link) this.retire(link, ending.kind === "upstream_unavailable" ? "terminate" : "close");
@@ -830,11 +891,29 @@ export class Session {
     this.pending = undefined;
     this.queue = [];
     this.queuedBytes = 0;
-    this.clearUncommitted();
     this.flushAudioSeconds();
     const durationMs = this.deps.clock.now() - this.connectedAt;
     this.deps.telemetry.sessionEnded(durationMs);
     this.deps.logger.info({ ending: ending.kind, code, durationMs, rotations: this.rotations, failovers: this.failovers, items: this.conversation.items.length, ...this.deps.telemetry.summary?.() }, "session ended");
     this.deps.onEnd(outcomeOf(ending), ending);
+  }
+}
+
+const TRANSCRIPTION_COMPLETED = "conversation.item.input_audio_transcription.completed";
+const TRANSCRIPTION_FAILED = "conversation.item.input_audio_transcription.failed";
+/** After these the upstream may owe nothing more: a pending rotation or drain looks for its quiet point. */
+const QUIET_POINT_EVENTS: ReadonlySet<string> = new Set([
+  RealtimeEvent.responseDone, RealtimeEvent.inputAudioCommitted, RealtimeEvent.error, TRANSCRIPTION_COMPLETED, TRANSCRIPTION_FAILED,
+]);
+/** With server VAD, the input audio kept while the user is silent: the start of the next utterance (prefix_padding_ms is 300 ms by default). */
+const PREROLL_BYTES = 48 * 1024;
+
+/** One string field of a small control event (response.created's id, an error's code); undefined when absent or not JSON. */
+function fieldOf(data: Buffer, outer: string, inner: string): string | undefined {
+  try {
+    const value = ((JSON.parse(data.toString("utf8")) as Json)[outer] as Json | undefined)?.[inner];
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,0 +1,108 @@
+/**
+ * A small production-like cluster for the survival experiments: a real redis-server, emulated upstreams,
+ * N proxy processes (service/src/server/main.ts, as the image runs it) and a real nginx with the shipped
+ * site template in front. Instances can be stopped (SIGTERM: the drain), killed (SIGKILL) and started
+ * again on the same port.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { LOCAL_KEY_ENV, localUpstreams } from "../../service/src/dev/localStack";
+import { startEmulator, type Emulator, type EmulatorOptions } from "../../service/src/emulator";
+import { startNginx, type Nginx } from "./nginx";
+import { freePort } from "./ports";
+import { startRedisServer, type RedisServer } from "./redisServer";
+import { SECRET, UPSTREAM_KEY } from "./stack";
+
+const root = join(__dirname, "..", "..");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface Instance {
+  port: number;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  /** The last lines the process wrote to stderr (for a failure message). */
+  log(): string;
+}
+
+export interface ClusterOptions {
+  instances: number;
+  emulators: EmulatorOptions[];
+  /** Extra environment of every proxy process. */
+  env?: Record<string, string>;
+}
+
+export interface Cluster {
+  redis: RedisServer;
+  emulators: Emulator[];
+  nginx: Nginx;
+  instances: Instance[];
+  /** ws:// through nginx. */
+  wsUrl(path: string): string;
+  /** SIGTERM, wait for the exit (the drain), start it again on its port; resolves with the exit code once it is ready. */
+  restart(index: number): Promise<number | null>;
+  /** Sessions open on each instance (its /healthz). */
+  sessions(): Promise<number[]>;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const redis = await startRedisServer();
+  const emulators = await Promise.all(options.emulators.map((o) => startEmulator({ apiKey: UPSTREAM_KEY, ...o })));
+  const env = {
+    ...process.env, HOST: "127.0.0.1", AUTH_JWT_SECRET: SECRET, REDIS_URL: redis.url,
+    UPSTREAMS: JSON.stringify(localUpstreams(emulators.map((e) => e.url))), [LOCAL_KEY_ENV]: UPSTREAM_KEY,
+    DRAIN_DELAY_SECONDS: "1", TERMINATION_GRACE_SECONDS: "30", MAX_SESSIONS_PER_INSTANCE: "400", MAX_SESSIONS_PER_USER: "2",
+    ...options.env,
+  };
+
+  async function spawnInstance(port: number): Promise<Instance> {
+    const child = spawn(process.execPath, ["--import", "tsx", join(root, "service/src/server/main.ts")], {
+      cwd: root, env: { ...env, PORT: String(port) }, stdio: ["ignore", "ignore", "pipe"],
+    });
+    let tail = "";
+    child.stderr?.on("data", (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000)));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`instance on ${port} did not start: ${tail}`);
+      await sleep(50);
+    }
+    return { port, child, exited, log: () => tail };
+  }
+
+  const ports = await Promise.all(Array.from({ length: options.instances }, () => freePort()));
+  const instances = await Promise.all(ports.map(spawnInstance));
+  const nginx = await startNginx(ports.map((p) => `127.0.0.1:${p}`));
+  return {
+    redis, emulators, nginx, instances,
+    wsUrl: (path) => `ws://127.0.0.1:${nginx.port}${path}`,
+    async restart(index) {
+      const old = instances[index];
+      old.child.kill("SIGTERM");
+      const code = await old.exited;
+      instances[index] = await spawnInstance(old.port);
+      return code;
+    },
+    async sessions() {
+      return Promise.all(instances.map(async (i) => {
+        try {
+          return Number(((await (await fetch(`http://127.0.0.1:${i.port}/healthz`)).json()) as { sessions: number }).sessions);
+        } catch {
+          return 0;
+        }
+      }));
+    },
+    async stop() {
+      await nginx.stop();
+      for (const i of instances) i.child.kill("SIGKILL");
+      await Promise.all(instances.map((i) => i.exited));
+      await Promise.all(emulators.map((e) => e.close()));
+      await redis.stop();
+    },
+  };
+}
