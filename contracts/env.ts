@@ -29,6 +29,8 @@ export const Env = {
   allowedOrigins: "ALLOWED_ORIGINS",
   frontDoorId: "FRONT_DOOR_ID",
   appInsightsConnectionString: "APPLICATIONINSIGHTS_CONNECTION_STRING",
+  /** Salt of the pseudonymous user id in cost records (at least 16 characters; a secret). */
+  costRecordSalt: "COST_RECORD_SALT",
   pricingCatalog: "PRICING_CATALOG",
   /** "true": the proxy serves its browser test page at `/` (off by default, and in prod). */
   testPage: "TEST_PAGE",

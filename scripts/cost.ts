@@ -4,7 +4,8 @@
  * The stack gives its upstreams' catalogs, volume, interview lengths, stated ranges and sizing (exactly
  * what its budget is derived from); the flags override. Exit 2 on bad arguments.
  */
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { SESSION_DEFAULTS } from "../contracts";
 import {
   catalogById, catalogIds, DEFAULT_CATALOG_ID, defaultRanges, describeTruncation, estimateRange, figuresOf, RETENTION_TRUNCATION, SEED_PRINTED, SEED_SIZING,
@@ -12,11 +13,15 @@ import {
   type Catalog, type DurationShare, type Estimate, type ParameterRanges, type RangeEstimate,
 } from "../cost";
 import { renderChartSvg } from "../cost/chart";
+import { estimate } from "../cost/estimate";
+import { readFocusExport, readMeteredRecords, reconcile, WEEKLY_DRIFT_TOLERANCE } from "../cost/reconcile";
+import { resourceNames } from "../stacks/names";
+import { applyPrices, fetchRetailPrices, filtersFor, meteredFigures } from "../cost/prices";
 import { DEFAULT_DISTRIBUTIONS, DISTRIBUTED_PARAMETERS, estimatePercentiles, monthlyPercentilesByVolume, type DistributedParameter, type ParameterDistributions, type PercentileEstimate } from "../cost/percentiles";
 
 type VolumePercentiles = ReturnType<typeof monthlyPercentilesByVolume>[number];
 import { truncationTokensOf } from "../cost/session";
-import { loadStackConfigFile, StackConfigError } from "../stacks/config";
+import { loadStackConfigFile, PROJECT, StackConfigError } from "../stacks/config";
 import { estimateBaseFor, sizeStack, stackRanges, type EstimateBase } from "../stacks/sizing";
 
 interface Args {
@@ -26,6 +31,10 @@ interface Args {
   minutes?: number;
   format: "table" | "json" | "csv";
   chart?: string;
+  /** A Cost Management FOCUS export to reconcile, and the metered records beside it. */
+  reconcile?: string;
+  metered?: string;
+  refreshPrices?: boolean;
 }
 
 class UsageError extends Error {}
@@ -46,6 +55,9 @@ function parseArgs(argv: string[]): Args {
       case "--interviews-per-day": args.interviewsPerDay = num(flag, value); i++; break;
       case "--minutes": args.minutes = num(flag, value); i++; break;
       case "--chart": args.chart = value; i++; break;
+      case "--reconcile": args.reconcile = value; i++; break;
+      case "--metered": args.metered = value; i++; break;
+      case "--refresh-prices": args.refreshPrices = true; continue;
       case "--format":
         if (value !== "table" && value !== "json" && value !== "csv") throw new UsageError(`--format is table, json or csv, got "${value ?? ""}"`);
         args.format = value; i++; break;
@@ -223,6 +235,63 @@ function csv(byVolume: RangeEstimate[], percentiles: Array<{ p10: number; p50: n
   return [header.join(","), ...rows].join("\n");
 }
 
+/**
+ * `--reconcile EXPORT.csv --metered RECORDS.csv --stack NAME`: per day the invoice's usage cost in the
+ * stack's upstream resource groups and its own group, the metered cost and the model's daily API cost,
+ * with the drift; weeks whose drift is above 2% are flagged (exit 1 when any is).
+ */
+function runReconcile(args: Args): void {
+  try {
+    if (!args.reconcile || !args.metered || !args.stack) throw new UsageError("--reconcile needs an export file, --metered a records file, and --stack the stack whose resource groups to read");
+    const config = loadStackConfigFile(args.stack);
+    const groups = { upstream: Object.values(config.upstreamResourceGroups), platform: [resourceNames(PROJECT, args.stack).resourceGroup] };
+    const invoice = readFocusExport(readFileSync(args.reconcile, "utf8"), groups, args.reconcile);
+    const metered = readMeteredRecords(readFileSync(args.metered, "utf8"), args.metered);
+    const base = estimateBaseFor(config);
+    const durations = base.durations ?? [{ minutes: 30, share: 1 }];
+    const e = estimate({ ...base, durations, interviewsPerDay: base.interviewsPerDay ?? 0 });
+    const r = reconcile(invoice.days, metered, e.daily.api);
+    const c = invoice.currency;
+    const m = (x: number) => `${x.toFixed(2)} ${c}`;
+    const p = (x?: number) => (x === undefined ? "n/a" : `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`);
+    console.log(`Invoice (FOCUS export ${args.reconcile}; upstream groups ${groups.upstream.join(", ")}; platform group ${groups.platform.join(", ")}) beside the meter (${args.metered}) and the model (${e.input.interviewsPerDay.toLocaleString("en-US")} interviews/day, most likely values; ${c === "USD" ? "USD" : `model in USD, invoice in ${c}`})`);
+    console.log(table([["day", "invoice upstream", "invoice platform", "metered", "model (API)", "drift (metered vs invoice upstream)"], ...r.days.map((d) => [d.day, m(d.invoiceUpstream), m(d.invoicePlatform), m(d.metered), m(d.model), p(d.drift)])]));
+    console.log("");
+    console.log(table([["week", "invoice upstream", "metered", "model (API)", "drift", ""], ...r.weeks.map((w) => [`${w.from} .. ${w.to}`, m(w.invoiceUpstream), m(w.metered), m(w.model), p(w.drift), w.flagged ? `FLAGGED: drift above ${WEEKLY_DRIFT_TOLERANCE * 100}%` : "ok"])]));
+    if (r.weeks.some((w) => w.flagged)) process.exitCode = 1;
+  } catch (error) {
+    console.error(`cost: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
+
+/**
+ * `--refresh-prices`: every catalog price that names its Retail Prices meter is read from the API
+ * (RETAIL_PRICES_URL overrides the address and COST_CATALOGS_DIR the catalogs folder, for a local copy)
+ * and written back with the date.
+ */
+async function runRefresh(): Promise<void> {
+  const dir = process.env.COST_CATALOGS_DIR ?? join(__dirname, "..", "cost", "catalogs");
+  const today = new Date().toISOString().slice(0, 10);
+  let failed = false;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+    const path = join(dir, file);
+    const json = JSON.parse(readFileSync(path, "utf8")) as unknown;
+    if (meteredFigures(json).length === 0) continue;
+    try {
+      const items = (await Promise.all(filtersFor(json).map((f) => fetchRetailPrices(f.filter, f.currency, { url: process.env.RETAIL_PRICES_URL })))).flat();
+      const missing = applyPrices(json, items, today);
+      writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
+      console.log(`${file}: ${meteredFigures(json).length - missing.length} prices read ${today}${missing.length ? `; not found: ${missing.join(", ")}` : ""}`);
+      if (missing.length) failed = true;
+    } catch (error) {
+      console.error(`${file}: ${(error as Error).message}`);
+      failed = true;
+    }
+  }
+  if (failed) process.exitCode = 1;
+}
+
 /** The stated distributions; a stack's budget.cacheHitRate (low, expected, high) replaces the cache's. */
 function distributionsFor(base: EstimateBase): ParameterDistributions {
   const c = base.cacheHitRate;
@@ -237,6 +306,8 @@ async function main(): Promise<void> {
     console.error(`cost: ${(error as Error).message}\nusage: npm run cost -- [--stack NAME] [--catalog ${catalogIds().join("|")}] [--interviews-per-day N] [--minutes M] [--format table|json|csv] [--chart FILE.svg]`);
     process.exit(2);
   }
+  if (args.reconcile !== undefined || args.metered !== undefined) return runReconcile(args);
+  if (args.refreshPrices) return runRefresh();
   let base: EstimateBase;
   let budget: string[] | undefined;
   try {

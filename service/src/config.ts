@@ -92,6 +92,7 @@ const EnvSchema = z.object({
   [Env.allowedOrigins]: list,
   [Env.frontDoorId]: z.string().min(1).optional(),
   [Env.appInsightsConnectionString]: z.string().min(1).optional(),
+  [Env.costRecordSalt]: z.string().min(16, "must be at least 16 characters").optional(),
   [Env.userConnectsPerMinute]: intFrom(Env.userConnectsPerMinute, DEFAULTS.userConnectsPerMinute),
   [Env.authMaxTokenLifetimeMinutes]: intFrom(Env.authMaxTokenLifetimeMinutes, DEFAULTS.authMaxTokenLifetimeMinutes),
   [Env.adminPort]: intFrom(Env.adminPort, -1, 0),
@@ -124,6 +125,8 @@ export interface ServiceConfig {
   allowedOrigins: string[];
   frontDoorId?: string;
   appInsightsConnectionString?: string;
+  /** Salt of the pseudonymous user id in cost records; without it the records carry no user. */
+  costRecordSalt?: string;
   /** Serve the browser test page at `/` (service/src/server/page.ts). */
   testPage: boolean;
   userConnectsPerMinute: number;
@@ -216,6 +219,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     allowedOrigins: vars.ALLOWED_ORIGINS,
     frontDoorId: vars.FRONT_DOOR_ID,
     appInsightsConnectionString: vars.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    costRecordSalt: vars.COST_RECORD_SALT,
     testPage: vars.TEST_PAGE,
     userConnectsPerMinute: vars.USER_CONNECTS_PER_MINUTE,
     adminPort: vars.ADMIN_PORT === -1 ? undefined : vars.ADMIN_PORT,

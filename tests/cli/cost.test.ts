@@ -1,6 +1,8 @@
 /** `npm run cost` as a user runs it: flags, the stack's catalogs, lengths, ranges and sizing, JSON, CSV and the chart. */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -76,6 +78,74 @@ describe("npm run cost", () => {
     expect(svg).not.toContain("PTU break-even");
     expect(svg).not.toContain("PTU + infrastructure");
   }, 60_000);
+
+  test("--reconcile: the invoice (a FOCUS export) beside the meter and the model per day; a week drifting above 2% is flagged", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "reconcile-"));
+    // The FOCUS columns as Microsoft documents them ("FOCUS cost and usage details file schema"), a few of the 105.
+    const header = ["BilledCost", "BillingCurrency", "ChargeCategory", "ChargePeriodEnd", "ChargePeriodStart", "ResourceId", "ServiceName", "x_ResourceGroupName", "x_SkuMeterName"];
+    const rows: string[][] = [];
+    const metered: string[] = ["timestamp,session_id,usd"];
+    for (let d = 1; d <= 14; d++) {
+      const day = `2026-11-${String(d).padStart(2, "0")}`;
+      const next = `2026-11-${String(d + 1).padStart(2, "0")}`;
+      rows.push(["1000.00", "USD", "Usage", `${next}T00:00:00Z`, `${day}T00:00:00Z`, "/subscriptions/x/resourceGroups/rg-voice-prod-au/providers/Microsoft.CognitiveServices/accounts/voice-prod-au", "Foundry Tools", "rg-voice-prod-au", "Voice Live API Pro - LLM Audio Input Tokens"]);
+      rows.push(["20.00", "USD", "Usage", `${next}T00:00:00Z`, `${day}T00:00:00Z`, "/subscriptions/x/resourceGroups/RG-VOICE-PLATFORM-PROD/providers/Microsoft.App/containerApps/ca", "Azure Container Apps", "RG-VOICE-PLATFORM-PROD", "Standard vCPU Active Usage"]);
+      rows.push(["5.00", "USD", "Usage", `${next}T00:00:00Z`, `${day}T00:00:00Z`, "/subscriptions/x/resourceGroups/other/providers/x", "Storage", "other", "\"LRS, \"\"hot\"\"\""]); // another group: left out
+      rows.push(["-1000.00", "USD", "Credit", `${next}T00:00:00Z`, `${day}T00:00:00Z`, "", "", "rg-voice-prod-au", ""]); // not usage: left out
+      // Week 1 meters 1% above the invoice, week 2 5% above (over two records a day).
+      const usd = d <= 7 ? 1010 : 1050;
+      metered.push(`${day}T10:00:00Z,s${d}a,${usd / 2}`, `${day}T15:30:00Z,s${d}b,${usd / 2}`);
+    }
+    writeFileSync(join(dir, "export.csv"), [header, ...rows].map((r) => r.join(",")).join("\r\n"));
+    writeFileSync(join(dir, "metered.csv"), metered.join("\n"));
+    const failed = await cost("--reconcile", join(dir, "export.csv"), "--metered", join(dir, "metered.csv"), "--stack", "prod").then(() => null, (e) => e);
+    expect(failed.code).toBe(1); // a flagged week
+    const out: string = failed.stdout;
+    expect(out).toMatch(/\| 2026-11-01 \| +1000\.00 USD \| +20\.00 USD \| +1010\.00 USD \| +[\d.]+ USD \| +\+1\.0% \|/);
+    expect(out).toMatch(/\| 2026-11-01 \.\. 2026-11-07 \| +7000\.00 USD \| +7070\.00 USD \| +[\d.]+ USD \| +\+1\.0% \| +ok +\|/);
+    expect(out).toMatch(/\| 2026-11-08 \.\. 2026-11-14 \| +7000\.00 USD \| +7350\.00 USD \| +[\d.]+ USD \| +\+5\.0% \| FLAGGED: drift above 2% \|/);
+    const missing = await cost("--reconcile", join(dir, "metered.csv"), "--metered", join(dir, "metered.csv"), "--stack", "prod").then(() => null, (e) => e);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/missing columns ChargePeriodStart, BilledCost, BillingCurrency, x_ResourceGroupName, ChargeCategory/);
+  }, 240_000);
+
+  test("--refresh-prices reads the Retail Prices API page by page (NextPageLink) and rewrites the catalogs with the date", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "catalogs-"));
+    cpSync(join(root, "cost", "catalogs"), dir, { recursive: true });
+    const seen: string[] = [];
+    // The documented answer: { BillingCurrency, CustomerEntityId, CustomerEntityType, Items, NextPageLink, Count }, items as the API spells them.
+    const item = (meterName: string, retailPrice: number) => ({ currencyCode: "USD", tierMinimumUnits: 0, retailPrice, unitPrice: retailPrice, armRegionName: "eastus", location: "US East", effectiveStartDate: "2026-07-01T00:00:00Z", meterId: "00000000-0000-0000-0000-000000000000", meterName, productName: "Voice Live", skuName: meterName.includes("Std") ? "Standard" : "Pro", serviceName: "Foundry Tools", unitOfMeasure: "1K", type: "Consumption", isPrimaryMeterRegion: true });
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      seen.push(url.searchParams.get("$filter") ?? "");
+      const filter = url.searchParams.get("$filter") ?? "";
+      const names = [...filter.matchAll(/meterName eq '((?:[^']|'')*)'/g)].map((m) => m[1].replace(/''/g, "'"));
+      const items = names.map((n) => item(n, n.endsWith("LLM Audio Input Tokens") ? 0.0353 : 0.001));
+      const page = url.searchParams.get("page") === "2" ? 2 : 1;
+      const half = Math.ceil(items.length / 2);
+      const body = page === 1
+        ? { BillingCurrency: "USD", CustomerEntityId: "Default", CustomerEntityType: "Retail", Items: items.slice(0, half), NextPageLink: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/retail/prices?page=2&$filter=${encodeURIComponent(filter)}`, Count: half }
+        : { BillingCurrency: "USD", CustomerEntityId: "Default", CustomerEntityType: "Retail", Items: items.slice(half), NextPageLink: null, Count: items.length - half };
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/retail/prices`;
+      const { stdout } = await run("npx", ["tsx", "scripts/cost.ts", "--refresh-prices"], { cwd: root, env: { ...process.env, RETAIL_PRICES_URL: url, COST_CATALOGS_DIR: dir } });
+      expect(stdout).toMatch(/voice-live-gpt-realtime\.json: 7 prices read \d{4}-\d\d-\d\d/);
+      expect(seen.some((f) => f.includes("armRegionName eq 'eastus'") && f.includes("meterName eq 'Voice Live API Pro - LLM Audio Input Tokens'"))).toBe(true);
+      const pro = JSON.parse(readFileSync(join(dir, "voice-live-gpt-realtime.json"), "utf8"));
+      expect(pro.prices.audioInput.value).toBeCloseTo(35.3, 9); // 0.0353 per 1K = 35.3 per 1M
+      expect(pro.prices.audioInput.meter).toMatchObject({ serviceName: "Foundry Tools", productName: "Voice Live", skuName: "Pro", meterName: "Voice Live API Pro - LLM Audio Input Tokens", armRegionName: "eastus", currencyCode: "USD", unitOfMeasure: "1K", effectiveStartDate: "2026-07-01T00:00:00Z" });
+      expect(pro.prices.audioInput.meter.unconfirmed).toBeUndefined();
+      expect(pro.prices.audioInput.asOf).toBe(pro.prices.audioInput.meter.readOn);
+      // The shipped catalogs are untouched.
+      expect(JSON.parse(readFileSync(join(root, "cost", "catalogs", "voice-live-gpt-realtime.json"), "utf8")).prices.audioInput.value).toBe(35.2);
+    } finally {
+      server.close();
+    }
+  }, 240_000);
 
   test("bad arguments exit 2 with a message", async () => {
     const failed = await cost("--minutes", "-3").then(() => null, (e) => e);

@@ -16,6 +16,7 @@ import { hostname } from "node:os";
 import type { Duplex } from "node:stream";
 import type { JWTVerifyGetKey } from "jose";
 import pino, { type Logger } from "pino";
+import { costRecord, tenantOf } from "./costRecord";
 import { WebSocketServer } from "ws";
 import {
   CLIENT_PATHS, ConnectStage, connectionsPerMinuteOf, dialectFor, servedModel as servedModelOf, MetricAttribute, Refusal, TOKEN_CHECK_PATH, RESUME_HEADER, RESUME_QUERY, RESUME_TOKEN_PATTERN,
@@ -248,8 +249,11 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
       return refuse(socket, "front_door_required", "connect through the Front Door endpoint");
     }
     let userId: string;
+    let tenant: string | undefined;
     try {
-      ({ userId } = await verify(extractToken(req)));
+      let claims: Record<string, unknown>;
+      ({ userId, claims } = await verify(extractToken(req)));
+      tenant = tenantOf(claims);
     } catch (error) {
       if (error instanceof AuthError) return refuse(socket, error.reason, error.message);
       throw error;
@@ -273,7 +277,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
       if (!userRate.ok) return refuse(socket, "user_rate_limited", `too many new sessions or resumes; at most ${config.userConnectsPerMinute} a minute`, userRate.retryAfterMs);
       const reserved = await reserveUpstream({ ...route, model });
       if (!reserved.ok) return refuse(socket, "upstream_busy", "every upstream has used its quota of new connections for now; try again", reserved.retryAfterMs);
-      await admitSession(req, socket, head, { ...route, model }, userId, reserved.name);
+      await admitSession(req, socket, head, { ...route, model }, userId, reserved.name, tenant);
     } finally {
       admitting--;
     }
@@ -291,7 +295,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
   }
 
   /** Resume or create the session's shared state, take the user's slot, upgrade. True when a session runs. */
-  async function admitSession(req: IncomingMessage, socket: Duplex, head: Buffer, route: ClientRoute & { model: string }, userId: string, reserved: string): Promise<boolean> {
+  async function admitSession(req: IncomingMessage, socket: Duplex, head: Buffer, route: ClientRoute & { model: string }, userId: string, reserved: string, tenant?: string): Promise<boolean> {
     const routeKey = { path: route.path, model: route.model };
     let resumeStatus: ResumeStatus = "new";
     let claimed: { lease: Lease; state: ResumeState; rewrite?: boolean } | undefined;
@@ -370,7 +374,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
         socket.off("close", onClose);
         // The session's socket is not a pending connection any more.
         pendingSockets.delete(socket as Socket);
-        startSession(client, { sessionId, userId, route, lease, startedAt, resumeStatus, claimed: claimed?.state, dirty, reserved });
+        startSession(client, { sessionId, userId, route, lease, startedAt, resumeStatus, claimed: claimed?.state, dirty, reserved, tenant });
         resolve(true);
       });
     });
@@ -380,7 +384,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
 
   function startSession(
     client: import("ws").WebSocket,
-    s: { sessionId: string; userId: string; route: ClientRoute & { model: string }; lease: Lease; startedAt: number; resumeStatus: ResumeStatus; claimed?: ResumeState; dirty: boolean; reserved: string },
+    s: { sessionId: string; userId: string; route: ClientRoute & { model: string }; lease: Lease; startedAt: number; resumeStatus: ResumeStatus; claimed?: ResumeState; dirty: boolean; reserved: string; tenant?: string },
   ): void {
     // The admission already took this session's first connection from that upstream's quota.
     let reserved: string | undefined = s.reserved;
@@ -447,7 +451,14 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
       startedAt: s.startedAt,
       resumeStatus: s.resumeStatus,
       resumed: s.claimed ? { config: s.claimed.config, items: s.claimed.items, dropped: s.claimed.dropped } : undefined,
-      onEnd: (outcome) => {
+      onEnd: (outcome, ending) => {
+        // One cost record per connection, keyed by the session id a resume keeps (costRecord.ts).
+        const record = costRecord({
+          sessionId: s.sessionId, subject: s.userId, salt: config.costRecordSalt, claims: s.tenant ? { tid: s.tenant } : undefined, totals, ending: ending.kind, outcome,
+          elapsedMinutes: (clock.now() - s.startedAt) / 60_000, resumed: s.resumeStatus !== "new", upstreamModels: [s.route.model],
+        });
+        telemetry.sessionCost(record);
+        sessionLogger.info({ costRecord: record }, "session cost");
         if (held.get(s.sessionId) === entry) held.delete(s.sessionId);
         if (outcome === "replaced") {
           // The new connection owns the slot and the state now; this instance stops heartbeating them

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import type { Attributes, Meter } from "@opentelemetry/api";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { COST_EVENT_NAME, type CostRecord } from "./costRecord";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import {
   ConnectStage, LATENCY_BUCKETS_MS, latencyBucketOf, METER_NAME, Metric, MetricAttribute, OTHER_LABEL, Refusal, TOKEN_KINDS, TRANSCRIPTION_TOKEN_KINDS, voiceLabel,
@@ -29,6 +30,14 @@ export interface Telemetry {
   tokens(count: number, kind: string, upstream?: string, model?: string): void;
   /** The metered cost of a response or transcription (USD), by upstream entry and model. */
   cost(usd: number, upstream: string, model: string): void;
+  /**
+   * A session connection's cost record (costRecord.ts), as an Application Insights customEvent: an
+   * OpenTelemetry log record with the `microsoft.custom_event.name` attribute, which the Azure Monitor
+   * exporter sends as EventData (customEvents; @azure/monitor-opentelemetry-exporter logUtils,
+   * ApplicationInsightsCustomEventName). Without Azure Monitor it goes nowhere here: the end-of-session
+   * log line carries it.
+   */
+  sessionCost(record: CostRecord): void;
   /** Serves /metrics, or answers 404 when exporting to Azure Monitor. */
   handleMetrics(req: IncomingMessage, res: ServerResponse): void;
   /** Flushes what is not yet exported (Azure Monitor exports every 60 s) and stops the exporters. */
@@ -51,6 +60,9 @@ const TOKEN_KIND_SET: ReadonlySet<string> = new Set([...TOKEN_KINDS, ...TRANSCRI
  * something else (first values seen keep their label, later new ones become "other").
  */
 export const MAX_NAME_VALUES = 32;
+
+/** The log attribute that makes the Azure Monitor exporter send a log record as a customEvent (its ApplicationInsightsCustomEventName). */
+export const CUSTOM_EVENT_NAME_ATTRIBUTE = "microsoft.custom_event.name";
 
 class BoundedLabel {
   private readonly seen = new Set<string>();
@@ -85,6 +97,7 @@ export async function createTelemetry(options: { connectionString?: string; acti
   let prometheus: PrometheusExporter | undefined;
   let provider: MeterProvider | undefined;
   let stopAzureMonitor: (() => Promise<void>) | undefined;
+  let emitEvent: ((attributes: Record<string, string | number | boolean>) => void) | undefined;
   if (options.connectionString) {
     const { useAzureMonitor, shutdownAzureMonitor } = await import("@azure/monitor-opentelemetry");
     useAzureMonitor({ azureMonitorExporterOptions: { connectionString: options.connectionString } });
@@ -98,6 +111,10 @@ export async function createTelemetry(options: { connectionString?: string; acti
     if (provider.constructor.name.startsWith("Noop")) throw new Error("telemetry: Azure Monitor registered no meter provider; metrics would be dropped");
     meter = provider.getMeter(METER_NAME);
     stopAzureMonitor = shutdownAzureMonitor;
+    // Events through the logs API the distro registered (the same copy question as the meter's).
+    const distroLogs = createRequire(require.resolve("@azure/monitor-opentelemetry"))("@opentelemetry/api-logs") as typeof import("@opentelemetry/api-logs");
+    const eventLogger = distroLogs.logs.getLogger(METER_NAME);
+    emitEvent = (attributes) => eventLogger.emit({ attributes: { [CUSTOM_EVENT_NAME_ATTRIBUTE]: COST_EVENT_NAME, ...attributes } });
   } else {
     prometheus = new PrometheusExporter({ preventServerStart: true });
     provider = new MeterProvider({ readers: [prometheus] });
@@ -160,6 +177,7 @@ export async function createTelemetry(options: { connectionString?: string; acti
       ...(upstream !== undefined ? { [MetricAttribute.upstream]: nameLabel(upstream) } : {}),
       ...(model !== undefined ? { [MetricAttribute.model]: modelNames.of(model) } : {}),
     }),
+    sessionCost: (record) => emitEvent?.(record),
     cost: (usd, upstream, model) => cost.add(amount(usd), { [MetricAttribute.upstream]: nameLabel(upstream), [MetricAttribute.model]: modelNames.of(model) }),
     handleMetrics(req, res) {
       if (!prometheus) {
