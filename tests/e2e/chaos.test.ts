@@ -12,7 +12,7 @@ const SMALL = { libraryUsers: 3, openaiUsers: 1, minTurns: 2 };
 let cluster: Cluster;
 beforeAll(async () => {
   cluster = await startCluster(CHAOS_CLUSTER);
-}, 120_000);
+}, 180_000);
 afterAll(() => cluster?.stop());
 
 async function expectNothingLost(experiment: Experiment, size = SMALL): Promise<Report> {

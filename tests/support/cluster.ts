@@ -62,22 +62,37 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     let tail = "";
     child.stderr?.on("data", (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000)));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    const deadline = Date.now() + 30_000;
+    // Generous: several processes compile TypeScript at once on a shared machine.
+    const deadline = Date.now() + 120_000;
     for (;;) {
       try {
         if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) break;
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`instance on ${port} did not start: ${tail}`);
+      if (Date.now() > deadline || child.exitCode !== null) {
+        child.kill("SIGKILL");
+        throw new Error(`instance on ${port} did not start: ${tail}`);
+      }
       await sleep(50);
     }
     return { port, child, exited, log: () => tail };
   }
 
   const ports = await Promise.all(Array.from({ length: options.instances }, () => freePort()));
-  const instances = await Promise.all(ports.map(spawnInstance));
-  const nginx = await startNginx(ports.map((p) => `127.0.0.1:${p}`));
+  const started = await Promise.allSettled(ports.map(spawnInstance));
+  const instances = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  let nginx: Nginx;
+  try {
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+    nginx = await startNginx(ports.map((p) => `127.0.0.1:${p}`));
+  } catch (error) {
+    for (const i of instances) i.child.kill("SIGKILL");
+    await Promise.all(emulators.map((e) => e.close()));
+    await redis.stop();
+    throw error;
+  }
   return {
     redis, emulators, nginx, instances,
     wsUrl: (path) => `ws://127.0.0.1:${nginx.port}${path}`,
