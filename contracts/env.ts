@@ -20,12 +20,24 @@ export const Env = {
   upstreamRotateMinutes: "UPSTREAM_ROTATE_MINUTES",
   maxSessionsPerUser: "MAX_SESSIONS_PER_USER",
   maxSessionsPerInstance: "MAX_SESSIONS_PER_INSTANCE",
+  /** Resume-state bounds in bytes (contracts/resumeState.ts): one item, a session's items, its configuration. */
+  resumeItemMaxBytes: "RESUME_ITEM_MAX_BYTES",
+  resumeConversationMaxBytes: "RESUME_CONVERSATION_MAX_BYTES",
+  resumeConfigMaxBytes: "RESUME_CONFIG_MAX_BYTES",
+  /** Detached (resumable, unconnected) sessions one user may keep; default twice MAX_SESSIONS_PER_USER. */
+  maxDetachedPerUser: "MAX_DETACHED_PER_USER",
   allowedOrigins: "ALLOWED_ORIGINS",
   frontDoorId: "FRONT_DOOR_ID",
   appInsightsConnectionString: "APPLICATIONINSIGHTS_CONNECTION_STRING",
   pricingCatalog: "PRICING_CATALOG",
   /** "true": the proxy serves its browser test page at `/` (off by default, and in prod). */
   testPage: "TEST_PAGE",
+  /** New sessions and resumes one user may start a minute, across instances. */
+  userConnectsPerMinute: "USER_CONNECTS_PER_MINUTE",
+  /** Tokens whose `exp` is further than this from now are refused. */
+  authMaxTokenLifetimeMinutes: "AUTH_MAX_TOKEN_LIFETIME_MINUTES",
+  /** Port of the operators' listener: /metrics and the detailed /readyz (unset: not served). */
+  adminPort: "ADMIN_PORT",
 } as const;
 
 export type EnvName = (typeof Env)[keyof typeof Env];

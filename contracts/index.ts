@@ -4,6 +4,7 @@
  */
 export * from "./env";
 export * from "./protocol";
+export * from "./resumeState";
 export * from "./session";
 export * from "./telemetry";
 export * from "./upstream";

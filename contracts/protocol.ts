@@ -36,7 +36,15 @@ export const Refusal = {
   token_bad_audience: { status: 401, causedBy: "client" },
   token_bad_algorithm: { status: 401, causedBy: "client" },
   token_no_subject: { status: 401, causedBy: "client" },
+  token_no_expiry: { status: 401, causedBy: "client" },
+  token_lifetime_too_long: { status: 401, causedBy: "client" },
+  /** A query parameter the proxy would forward upstream (api-version) is not one the upstream kind supports. */
+  bad_parameter: { status: 400, causedBy: "client" },
   user_session_limit: { status: 429, causedBy: "client" },
+  /** The user started too many sessions or resumes this minute (Retry-After says when to try again). */
+  user_rate_limited: { status: 429, causedBy: "client" },
+  /** Every upstream serving the route has used its quota of new connections this minute (Retry-After). */
+  upstream_busy: { status: 429, causedBy: "platform" },
   auth_unavailable: { status: 503, causedBy: "platform" },
   draining: { status: 503, causedBy: "platform" },
   instance_full: { status: 503, causedBy: "platform" },

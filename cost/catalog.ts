@@ -24,6 +24,8 @@ const Figure = z.object({
   assumption: z.boolean().optional(),
 });
 export type Price = z.infer<typeof Figure>;
+/** The figure schema, for price sheets parsed outside the catalog (stacks/networkSizing.ts). */
+export const FigureSchema = Figure;
 export type Figure = Price;
 
 const Share = z.number().min(0).max(1);

@@ -3,7 +3,7 @@
  * the infrastructure (budget, capacity warnings), the cost command and the service (metering) all
  * import it. The chart (cost/chart.ts) is not exported here: it loads vega, which the service needs not.
  */
-export { parseCatalog, assumptionsOf, figuresOf, CatalogError, type Catalog, type Price, type Figure, type SourcedFigure } from "./catalog";
+export { parseCatalog, assumptionsOf, figuresOf, CatalogError, FigureSchema, type Catalog, type Price, type Figure, type SourcedFigure } from "./catalog";
 export { catalogById, catalogIds, allCatalogs, DEFAULT_CATALOG_ID } from "./catalogs";
 export { catalogForUpstream, findCatalogForUpstream, upstreamPricing, type CatalogShare, type UpstreamPricing, type UpstreamModelRef } from "./upstreams";
 export { EXPECTED_INTERVIEW, INTERVIEW_RANGES, DEFAULT_TRUNCATION, RETENTION_TRUNCATION, describeTruncation, type Range, type SpeakingShares, type Truncation } from "./interview";

@@ -18,6 +18,7 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getDependenciesList(): string[];
+  getIgnorechangesList(): string[];
 }
 interface MonitorLike {
   registerResource(req: RegisterRequest, callback: unknown): unknown;
@@ -40,6 +41,7 @@ const SIG_KEY = pulumi.runtime.specialSigKey;
 export const SECRET_PLACEHOLDER = "[secret]";
 const MOCK_REDIS_KEY = "mock-redis-key";
 const MOCK_ACR_TOKEN = "plan-placeholder-acr-token";
+const MOCK_SHARED_KEY = "mock-shared-key";
 
 /**
  * Replaces secrets in a serialized value by "[secret]". Pulumi marks a whole top-level input secret
@@ -145,6 +147,18 @@ function mockState(type: string, name: string, wireInputs: Record<string, unknow
     case "azure-native:monitor:ActionGroup":
       extra.name = inputs.actionGroupName;
       break;
+    case "azure-native:network:VirtualNetwork":
+      extra.name = inputs.virtualNetworkName;
+      break;
+    case "azure-native:network:Subnet":
+      extra.name = inputs.subnetName;
+      break;
+    case "azure-native:network:PrivateEndpoint":
+      extra.name = inputs.privateEndpointName;
+      break;
+    case "azure-native:privatedns:PrivateZone":
+      extra.name = inputs.privateZoneName;
+      break;
     case "azure-native:web:AppServicePlan":
       extra.name = inputs.name;
       break;
@@ -162,7 +176,7 @@ function mockCall(token: string): Record<string, unknown> {
     case "azure-native:authorization:getClientToken":
       return { token: "mock-arm-token" };
     case "azure-native:operationalinsights:getSharedKeys":
-      return { primarySharedKey: "mock-shared-key", secondarySharedKey: "mock-shared-key-2" };
+      return { primarySharedKey: MOCK_SHARED_KEY, secondarySharedKey: `${MOCK_SHARED_KEY}-2` };
     case "azure-native:redis:listRedisKeys":
     case "azure-native:redisenterprise:listDatabaseKeys":
       return { primaryKey: MOCK_REDIS_KEY, secondaryKey: `${MOCK_REDIS_KEY}-2` };
@@ -192,7 +206,7 @@ export async function runProgram(stack: string, stackDir = REPO_ROOT): Promise<P
   // Every secret value the plan itself supplies (stand-ins for the stack's secrets and the mocked keys).
   const knownSecrets = [
     ...Object.values(JSON.parse(placeholders[`${PROJECT}:upstreamKeys`]) as Record<string, string>),
-    placeholders[`${PROJECT}:alertWebhookUrl`], MOCK_REDIS_KEY, MOCK_ACR_TOKEN,
+    placeholders[`${PROJECT}:alertWebhookUrl`], MOCK_REDIS_KEY, MOCK_ACR_TOKEN, MOCK_SHARED_KEY,
   ];
   await pulumi.runtime.setMocks({
     newResource: (args) => {
@@ -214,6 +228,7 @@ export async function runProgram(stack: string, stackDir = REPO_ROOT): Promise<P
   monitor.registerResource = (req, callback) => {
     recorded.set(`${req.getType()}::${req.getName()}`, {
       type: req.getType(), name: req.getName(), parent: req.getParent() || null, inputs: {}, dependsOn: req.getDependenciesList(),
+      ignoreChanges: req.getIgnorechangesList(),
     });
     return register(req, callback);
   };

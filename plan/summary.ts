@@ -73,6 +73,7 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     "",
     ...scaling,
     `  front door: ${origins ? `origin group sessionAffinityState=${origins.sessionAffinityState}, probe ${origins.healthProbeSettings?.probePath ?? "off"}` : "disabled"}`,
+    ...networkLines(run.outputs.network as NetworkOutput | undefined),
     "upstreams:",
     ...upstreams.map((u) => `  ${u.priority}. ${u.name} ${u.kind} ${u.region ?? ""} ${u.model ?? u.deployment} (${u.auth})`),
     "alerts:",
@@ -92,6 +93,24 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     ...policy.map((p) => `  ${p.level === "mandatory" ? "x" : "~"} ${p.policy}: ${p.resource}: ${p.message}`),
   ];
   return lines.join("\n");
+}
+
+type NetworkOutput = {
+  exposure: Array<{ resource: string; access: string; how: string }>;
+  layout?: { addressSpace: string; infrastructureSubnet: { cidr: string; replicasSupported: number }; privateEndpointSubnet: { cidr: string } };
+  frontDoorSku: string;
+  registrySku: string;
+};
+
+/** What is public and what is private, and the network's address plan and SKUs. */
+function networkLines(n: NetworkOutput | undefined): string[] {
+  if (!n) return [];
+  return [
+    "network (public / private):",
+    ...n.exposure.map((e) => `  ${e.access.padEnd(10)} ${e.resource}: ${e.how}`),
+    ...(n.layout ? [`  VNet ${n.layout.addressSpace}: environment subnet ${n.layout.infrastructureSubnet.cidr} (carries ${n.layout.infrastructureSubnet.replicasSupported} replicas), private endpoints ${n.layout.privateEndpointSubnet.cidr}`] : []),
+    `  Front Door ${n.frontDoorSku}, registry ${n.registrySku}`,
+  ];
 }
 
 type Basis = { configured: number; measured: number; explanation: string; source: string };

@@ -1,20 +1,10 @@
 /**
- * The plan's policies as a Pulumi policy pack: `pulumi preview -s prod --policy-pack policy`.
- * The checks themselves live in stacks/policies.ts (pure, tested); this only adapts them.
+ * The plan's policies as a Pulumi policy pack: `PULUMI_POLICY_STACK=prod pulumi preview -s prod --policy-pack policy`.
+ * The checks live in stacks/policies.ts (pure, tested); policies.ts adapts them; this starts the server.
+ * Pulumi's runner compiles this folder with its own tsconfig.json (tests/infra/policyPack.test.ts runs it).
  */
-import { PolicyPack, type ResourceValidationPolicy } from "@pulumi/policy";
-import { POLICIES } from "../stacks/policies";
+import { PolicyPack } from "@pulumi/policy";
+import { packPolicies } from "./policies";
 
 // The pack does not know the stack; PULUMI_POLICY_STACK=prod makes the prod-only rules mandatory.
-const stack = process.env.PULUMI_POLICY_STACK ?? "";
-
-const policies: ResourceValidationPolicy[] = POLICIES.map((policy) => ({
-  name: policy.name,
-  description: `voice platform: ${policy.name.replace(/-/g, " ")}`,
-  enforcementLevel: policy.level(stack),
-  validateResource: (args, reportViolation) => {
-    for (const message of policy.check({ type: args.type, name: args.name, parent: null, inputs: args.props })) reportViolation(message);
-  },
-}));
-
-new PolicyPack("voice-platform", { policies });
+new PolicyPack("voice-platform", { policies: packPolicies(process.env.PULUMI_POLICY_STACK ?? "") });

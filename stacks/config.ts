@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { DEFAULT_SESSIONS_PER_REPLICA, LATENCY_BUCKETS_MS, SESSION_DEFAULTS, UpstreamListSchema } from "../contracts";
 import { catalogIds, findCatalogForUpstream } from "../cost";
+import { networkProblems } from "./networkSizing";
 
 export const PROJECT = "voice-platform";
 
@@ -49,6 +50,38 @@ export const APP_SERVICE_SKUS = ["P1v3", "P2v3", "P3v3"] as const;
  */
 export const APP_SERVICE_MAX_INSTANCES = 30;
 
+/**
+ * The private network: a workload-profiles environment in its own subnet, private endpoints for Redis,
+ * Key Vault and the registry, Front Door Premium over Private Link. Sizes and SKUs follow from it
+ * (stacks/networkSizing.ts). `registryPushCidrs`: IPv4 ranges that may push the image to the registry's
+ * public endpoint (everything else denied); empty keeps the registry private, so `pulumi up` must run
+ * from inside the VNet or a network peered with it.
+ */
+const NetworkSchema = z.object({
+  enabled: z.boolean().default(false),
+  addressSpace: z.string().default("10.60.0.0/22"),
+  registryPushCidrs: z.array(z.string()).max(100).default([]),
+}).default({ enabled: false, addressSpace: "10.60.0.0/22", registryPushCidrs: [] });
+
+/**
+ * The Front Door WAF policy. `upgradeRateLimit`: WebSocket upgrades a client IP may open per window
+ * (Front Door's rateLimitDurationInMinutes takes 0-5, default 1: Microsoft.Network/
+ * FrontDoorWebApplicationFirewallPolicies 2025-11-01, Azure/bicep-types-az types.md, read 2026-12-03).
+ * `allowedCountries`: two-letter country codes; when given, upgrades from elsewhere are blocked.
+ * `managedRuleSets`: Microsoft's default and bot rule sets, Premium only.
+ */
+const WafSchema = z.object({
+  enabled: z.boolean().default(false),
+  mode: z.enum(["Prevention", "Detection"]).default("Prevention"),
+  upgradeRateLimit: z.object({
+    threshold: positiveInt.max(100000).default(60),
+    durationMinutes: z.number().int().min(1).max(5).default(1),
+  }).default({ threshold: 60, durationMinutes: 1 }),
+  allowedCountries: z.array(z.string().regex(/^[A-Z]{2}$/, "a two-letter country code in capitals (e.g. AU)")).max(100).default([]),
+  blockedIpRanges: z.array(z.string()).max(100).default([]),
+  managedRuleSets: z.boolean().default(false),
+}).default({ enabled: false, mode: "Prevention", upgradeRateLimit: { threshold: 60, durationMinutes: 1 }, allowedCountries: [], blockedIpRanges: [], managedRuleSets: false });
+
 export const StackConfigSchema = z
   .object({
     location: Region,
@@ -79,10 +112,23 @@ export const StackConfigSchema = z
       generation: z.number().int().min(0).max(999).default(0),
     }).default({ generation: 0 }),
     hosting: z.enum(HOSTING_CHOICES).default("containerApps"),
-    /** App Service hosting only: the Linux plan's SKU (Premium v3). */
-    appService: z.object({ sku: z.enum(APP_SERVICE_SKUS).default("P2v3") }).default({ sku: "P2v3" }),
-    redis: z.object({ sku: z.enum(REDIS_SKUS).default("Standard_C1") }).default({ sku: "Standard_C1" }),
+    /**
+     * App Service hosting only: the Linux plan's SKU (Premium v3). P1v3 (2 vCPUs) by default: the proxy is
+     * one Node process and uses one core; larger plans add cores it cannot use (`plan` warns).
+     */
+    appService: z.object({ sku: z.enum(APP_SERVICE_SKUS).default("P1v3") }).default({ sku: "P1v3" }),
+    /**
+     * Azure Managed Redis by default: a tenant without an Azure Cache for Redis before 2026-04-01 cannot
+     * create Basic/Standard/Premium (the C1 SKUs stay a one-line choice; `plan` warns).
+     */
+    redis: z.object({ sku: z.enum(REDIS_SKUS).default("Balanced_B0") }).default({ sku: "Balanced_B0" }),
     frontDoor: z.object({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    /** The workspace's daily ingestion cap in GB; default: twice the expected ingestion, at least 1 (sizing.ts logDailyCap). */
+    logAnalytics: z.object({ dailyCapGb: z.number().positive("must be positive").max(1000).optional() }).default({}),
+    /** The private network (stacks/network.ts, docs/network.md): production turns it on. */
+    network: NetworkSchema,
+    /** The Front Door WAF policy (stacks/waf.ts). */
+    waf: WafSchema,
     alerts: z.object({
       emails: z.array(Email).min(1, "at least one on-call e-mail"),
       capacityPercent: z.number().gt(0).max(100).default(90),
@@ -182,6 +228,7 @@ export const StackConfigSchema = z
       });
     }
     if (c.budget.startDate && !c.budget.startDate.endsWith("-01")) problem(["budget", "startDate"], "must be the first day of a month");
+    for (const p of networkProblems(c)) problem(p.path, p.message);
   });
 
 export type StackConfig = z.infer<typeof StackConfigSchema>;

@@ -1,11 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as cdn from "@pulumi/azure-native/cdn";
+import { CONTAINER_APPS_PRIVATE_LINK_GROUP } from "./privateEndpoints";
 
 export interface FrontDoorRouteArgs {
   resourceGroupName: pulumi.Input<string>;
   profileName: pulumi.Input<string>;
   endpointName: string;
   originHostName: pulumi.Input<string>;
+  /**
+   * Front Door Premium reaches the Container Apps environment over Private Link (sub-resource
+   * managedEnvironments, in the environment's region); the connection waits for approval on the
+   * environment (docs/network.md).
+   */
+  privateLink?: { environmentId: pulumi.Input<string>; location: pulumi.Input<string> };
 }
 
 /**
@@ -50,6 +57,14 @@ export class FrontDoorRoute extends pulumi.ComponentResource {
       originHostHeader: args.originHostName,
       httpsPort: 443,
       enforceCertificateNameCheck: true,
+      ...(args.privateLink ? {
+        sharedPrivateLinkResource: {
+          privateLink: { id: args.privateLink.environmentId },
+          groupId: CONTAINER_APPS_PRIVATE_LINK_GROUP,
+          privateLinkLocation: args.privateLink.location,
+          requestMessage: "Front Door origin for the voice proxy",
+        },
+      } : {}),
       priority: 1,
       weight: 1000,
       enabledState: cdn.EnabledState.Enabled,

@@ -11,6 +11,7 @@ export function resourceNames(project: string, stack: string) {
     environment: `cae-${base}`,
     containerApp: `ca-${base}`.slice(0, 32),
     frontDoor: `afd-${base}`,
+    vnet: `vnet-${base}`,
     actionGroup: `ag-${base}`,
     budget: `budget-${base}`,
     appServicePlan: `asp-${base}`,

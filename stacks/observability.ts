@@ -8,6 +8,8 @@ export interface ObservabilityArgs {
   workspaceName: string;
   appInsightsName: string;
   retentionDays?: number;
+  /** Daily ingestion cap (GB): ingestion stops for the rest of the day past it (sizing.ts logDailyCap). */
+  dailyCapGb: number;
 }
 
 /** Log Analytics workspace and a workspace-based Application Insights component. */
@@ -24,6 +26,7 @@ export class Observability extends pulumi.ComponentResource {
       workspaceName: args.workspaceName,
       sku: { name: operationalinsights.WorkspaceSkuNameEnum.PerGB2018 },
       retentionInDays: args.retentionDays ?? 30,
+      workspaceCapping: { dailyQuotaGb: args.dailyCapGb },
     }, { parent: this });
     this.appInsights = new applicationinsights.Component(`${name}-appi`, {
       resourceGroupName: args.resourceGroupName,

@@ -26,8 +26,9 @@ test("a role assignment without a deterministic name is a violation", () => {
 });
 
 test("an App Service site without WebSockets, always on or ARR affinity, or with a plain credential, is a violation", () => {
-  const site = (siteConfig: Record<string, unknown>, affinity = true) => resource("azure-native:web:WebApp", {
+  const site = (siteConfig: Record<string, unknown>, affinity = true, proxyAffinity: boolean | undefined = true) => resource("azure-native:web:WebApp", {
     clientAffinityEnabled: affinity,
+    clientAffinityProxyEnabled: proxyAffinity,
     siteConfig: { linuxFxVersion: "DOCKER|acr.azurecr.io/voice-proxy@sha256:1", webSocketsEnabled: true, alwaysOn: true, appSettings: [], ...siteConfig },
   });
   expect(names([site({})])).toEqual([]);
@@ -36,7 +37,24 @@ test("an App Service site without WebSockets, always on or ARR affinity, or with
     "siteConfig.alwaysOn must be true (an idle site is unloaded)",
     "clientAffinityEnabled (ARR affinity) must be true: it is the sticky session on App Service",
   ]);
+  // Behind Front Door the cookie's domain must follow X-Forwarded-Host (the API default is false).
+  expect(names([site({}, true, false)])).toEqual(["web-app-serves-websockets-with-affinity"]);
   expect(names([site({ appSettings: [{ name: "REDIS_URL", value: "rediss://:k@h:6380" }, { name: "UPSTREAM_AU_API_KEY", value: "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x)" }] })]))
     .toEqual(["web-app-secrets-are-key-vault-references"]);
   expect(names([site({ linuxFxVersion: "DOCKER|acr.azurecr.io/voice-proxy:latest" })])).toEqual(["web-app-serves-websockets-with-affinity"]);
+});
+
+test("Redis: a Managed Redis clustering policy that breaks the registry's scripts, or any eviction, is a mandatory violation", () => {
+  const db = (inputs: Record<string, unknown>) => resource("azure-native:redisenterprise:Database", { clientProtocol: "Encrypted", evictionPolicy: "NoEviction", ...inputs });
+  // Values as the REST spec (Microsoft.Cache/redisEnterprise/databases 2025-07-01) spells them.
+  expect(names([db({ clusteringPolicy: "NoCluster" })])).toEqual([]);
+  expect(names([db({ clusteringPolicy: "EnterpriseCluster" })])).toEqual(["redis-registry-scripts-run"]);
+  expect(names([db({ clusteringPolicy: "OSSCluster" })])).toEqual(["redis-registry-scripts-run"]);
+  expect(names([db({})])).toEqual(["redis-registry-scripts-run"]); // the API's default is OSSCluster
+  expect(runPolicies("staging", [db({ clusteringPolicy: "EnterpriseCluster" })])[0].level).toBe("mandatory");
+  expect(names([db({ clusteringPolicy: "NoCluster", evictionPolicy: "VolatileLRU" })])).toEqual(["redis-never-evicts"]);
+  const cache = (redisConfiguration?: Record<string, unknown>) => resource("azure-native:redis:Redis", { enableNonSslPort: false, minimumTlsVersion: "1.2", ...(redisConfiguration ? { redisConfiguration } : {}) });
+  expect(names([cache({ maxmemoryPolicy: "noeviction" })])).toEqual([]);
+  expect(names([cache()])).toEqual(["redis-never-evicts"]); // Azure's default: volatile-lru
+  expect(names([cache({ maxmemoryPolicy: "volatile-lru" })])).toEqual(["redis-never-evicts"]);
 });

@@ -3,6 +3,7 @@
  * plan` (and testable without a policy server). Each names the seed requirement it guards.
  */
 
+import { AZURE_CACHE_FOR_REDIS, MANAGED_REDIS } from "./azureLiterals";
 import { isProduction } from "./config";
 
 /** A resource as the program registered it: what the plan records and the policy pack sees. */
@@ -14,6 +15,8 @@ export interface RegisteredResource {
   inputs: Record<string, unknown>;
   /** URNs the resource waits for (explicit dependsOn and input dependencies), when known. */
   dependsOn?: string[];
+  /** Properties Pulumi leaves to others after creation (`ignoreChanges`), when known. */
+  ignoreChanges?: string[];
 }
 
 export interface PolicyResult {
@@ -94,6 +97,30 @@ export const POLICIES: Policy[] = [
     },
   },
   {
+    // The registry's Lua scripts and MULTI touch keys in different hash slots: under EnterpriseCluster they
+    // get CROSSSLOT (admission falls back to local limits, voice:sessions is never written, resume across
+    // replicas fails); OSSCluster needs a cluster client. The API's default is OSSCluster, and the policy
+    // cannot change after creation.
+    name: "redis-registry-scripts-run",
+    level: mandatory,
+    check: (r) => r.type === "azure-native:redisenterprise:Database" && (r.inputs as Loose).clusteringPolicy !== MANAGED_REDIS.clusteringPolicy
+      ? [`clusteringPolicy ${JSON.stringify((r.inputs as Loose).clusteringPolicy ?? "(absent: OSSCluster)")} fails the registry's multi-key scripts with CROSSSLOT; use "${MANAGED_REDIS.clusteringPolicy}" (it cannot be changed after creation)`] : [],
+  },
+  {
+    name: "redis-never-evicts",
+    level: mandatory,
+    check: (r) => {
+      const i = r.inputs as Loose;
+      if (r.type === "azure-native:redisenterprise:Database" && i.evictionPolicy !== MANAGED_REDIS.evictionPolicy) {
+        return [`evictionPolicy must be ${MANAGED_REDIS.evictionPolicy}: the session registry must never be evicted`];
+      }
+      if (r.type === "azure-native:redis:Redis" && i.redisConfiguration?.maxmemoryPolicy !== AZURE_CACHE_FOR_REDIS.maxmemoryPolicy) {
+        return [`redisConfiguration.maxmemoryPolicy must be ${AZURE_CACHE_FOR_REDIS.maxmemoryPolicy} (Azure's default, ${AZURE_CACHE_FOR_REDIS.defaultMaxmemoryPolicy}, evicts resume state and session keys)`];
+      }
+      return [];
+    },
+  },
+  {
     name: "registry-admin-user-disabled",
     level: mandatory,
     check: (r) => r.type === "azure-native:containerregistry:Registry" && (r.inputs as Loose).adminUserEnabled !== false
@@ -163,13 +190,97 @@ export const POLICIES: Policy[] = [
       if (i.siteConfig?.webSocketsEnabled !== true) out.push("siteConfig.webSocketsEnabled must be true");
       if (i.siteConfig?.alwaysOn !== true) out.push("siteConfig.alwaysOn must be true (an idle site is unloaded)");
       if (i.clientAffinityEnabled !== true) out.push("clientAffinityEnabled (ARR affinity) must be true: it is the sticky session on App Service");
+      if (i.clientAffinityProxyEnabled !== true) out.push("clientAffinityProxyEnabled must be true: behind Front Door the affinity cookie must take its domain from X-Forwarded-Host");
       if (!String(i.siteConfig?.linuxFxVersion ?? "").includes("@sha256:")) out.push("run the image by digest");
       return out;
     },
   },
 ];
 
+/**
+ * Nothing reachable that need not be: in production every data-plane resource is private (public network
+ * access off, reached through private endpoints), the Container Apps environment sits in its own subnet,
+ * zone-redundant, and only Front Door reaches it (Private Link origin, Premium). Staging may run without:
+ * the same findings are advisory there. The values are those the resources' APIs take (stacks/
+ * networkSizing.ts, privateEndpoints.ts, voiceApp.ts privateEnvironment, serviceImage.ts registryNetworkRules).
+ */
+export function privateNetworkFindings(r: RegisteredResource): string[] {
+  const i = r.inputs as Loose;
+  const off = (v: unknown) => typeof v === "string" && v.toLowerCase() === "disabled";
+  switch (r.type) {
+    case "azure-native:app:ManagedEnvironment": {
+      const out: string[] = [];
+      if (!i.vnetConfiguration?.infrastructureSubnetId) out.push("the environment is not in the stack's virtual network (vnetConfiguration.infrastructureSubnetId)");
+      if (!(i.workloadProfiles?.length > 0)) out.push("the environment is not a workload-profiles environment");
+      if (i.zoneRedundant !== true) out.push("the environment is not zone-redundant");
+      if (!off(i.publicNetworkAccess)) out.push("the environment takes public traffic (publicNetworkAccess must be Disabled; Front Door reaches it over Private Link)");
+      return out;
+    }
+    case "azure-native:redis:Redis":
+    case "azure-native:redisenterprise:RedisEnterprise":
+      return off(i.publicNetworkAccess) ? [] : ["Redis is reachable from the internet (publicNetworkAccess must be Disabled, with a private endpoint)"];
+    case "azure-native:keyvault:Vault":
+      return off(i.properties?.publicNetworkAccess) ? [] : ["Key Vault is reachable from the internet (properties.publicNetworkAccess must be disabled, with a private endpoint)"];
+    case "azure-native:containerregistry:Registry": {
+      const restricted = i.networkRuleSet?.defaultAction === "Deny" && (i.networkRuleSet?.ipRules?.length ?? 0) > 0;
+      return off(i.publicNetworkAccess) || restricted ? [] : ["the registry is reachable from the internet (publicNetworkAccess Disabled, or default action Deny with the push ranges only)"];
+    }
+    case "azure-native:cdn:Profile":
+      return i.sku?.name === "Premium_AzureFrontDoor" ? [] : ["Front Door is not Premium: it cannot reach the origin over Private Link"];
+    case "azure-native:cdn:AFDOrigin":
+      return i.sharedPrivateLinkResource?.privateLink?.id ? [] : ["the Front Door origin is reached over the internet, not Private Link"];
+    default:
+      return [];
+  }
+}
+
+/** The edge firewall's rate limit on WebSocket upgrades, per client address, blocking. */
+export function edgeRateLimitFindings(r: RegisteredResource): string[] {
+  if (r.type !== "azure-native:frontdoor:Policy") return [];
+  const i = r.inputs as Loose;
+  const rules: Loose[] = i.customRules?.rules ?? [];
+  const limit = rules.find((rule) => rule.ruleType === "RateLimitRule" && rule.action === "Block"
+    && (rule.groupBy ?? []).some((g: Loose) => g.variableName === "SocketAddr")
+    && (rule.matchConditions ?? []).some((m: Loose) => m.matchVariable === "RequestHeader" && String(m.selector).toLowerCase() === "upgrade"));
+  const out: string[] = [];
+  if (!limit) out.push("no blocking rate-limit rule on the Upgrade header grouped by client address (SocketAddr)");
+  if (i.policySettings?.enabledState !== "Enabled") out.push("the WAF policy is not enabled");
+  return out;
+}
+
+POLICIES.push(
+  { name: "private-network-in-production", level: (stack) => (isProduction(stack) ? "mandatory" : "advisory"), check: privateNetworkFindings },
+  { name: "edge-rate-limit", level: mandatory, check: edgeRateLimitFindings },
+);
+
+/** Policies over the whole stack (what must exist, not only how each resource is set). */
+interface StackPolicy {
+  name: string;
+  level: (stack: string) => "mandatory" | "advisory";
+  check: (resources: RegisteredResource[]) => string[];
+}
+
+export const STACK_POLICIES: StackPolicy[] = [
+  {
+    // A Front Door profile in production carries a WAF policy with the upgrade rate limit, attached to
+    // its endpoint by a security policy (the only way Standard/Premium profiles take one).
+    name: "edge-firewall-in-production",
+    level: (stack) => (isProduction(stack) ? "mandatory" : "advisory"),
+    check: (resources) => {
+      if (!resources.some((r) => r.type === "azure-native:cdn:Profile")) return [];
+      const out: string[] = [];
+      if (!resources.some((r) => r.type === "azure-native:frontdoor:Policy" && edgeRateLimitFindings(r).length === 0)) out.push("no WAF policy with the WebSocket upgrade rate limit");
+      const association = resources.find((r) => r.type === "azure-native:cdn:SecurityPolicy");
+      if (!((association?.inputs as Loose)?.parameters?.associations?.[0]?.domains?.length > 0)) out.push("no security policy attaching a WAF policy to the Front Door endpoint");
+      return out;
+    },
+  },
+];
+
 export function runPolicies(stack: string, resources: RegisteredResource[]): PolicyResult[] {
-  return POLICIES.flatMap((policy) => resources.flatMap((r) =>
-    policy.check(r).map((message) => ({ policy: policy.name, resource: `${r.type}::${r.name}`, level: policy.level(stack), message }))));
+  return [
+    ...POLICIES.flatMap((policy) => resources.flatMap((r) =>
+      policy.check(r).map((message) => ({ policy: policy.name, resource: `${r.type}::${r.name}`, level: policy.level(stack), message })))),
+    ...STACK_POLICIES.flatMap((policy) => policy.check(resources).map((message) => ({ policy: policy.name, resource: "(stack)", level: policy.level(stack), message }))),
+  ];
 }

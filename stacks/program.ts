@@ -12,6 +12,9 @@ import { Budget, firstOfMonth } from "./budget";
 import { isProduction, parseConfigValue, parseStackConfig, PROJECT, StackConfigError, StackConfigSchema, type StackConfig } from "./config";
 import { FrontDoorProfile } from "./frontDoorProfile";
 import { FrontDoorRoute } from "./frontDoorRoute";
+import { PrivateNetwork } from "./network";
+import { PRIVATE_LINK } from "./privateEndpoints";
+import { EdgeFirewall } from "./waf";
 import { globalNames, resourceNames } from "./names";
 import { Observability } from "./observability";
 import { RedisStore } from "./redisStore";
@@ -78,10 +81,12 @@ export function voicePlatform(deps: ProgramDeps): Record<string, unknown> {
   });
   return {
     ...platform.outputs,
-    budgetDerivation: platform.sizing.budget.derivation?.lines ?? [`fixed amount ${platform.sizing.budget.amount}`],
+    budgetDerivation: [...(platform.sizing.budget.derivation?.lines ?? [`fixed amount ${platform.sizing.budget.amount}`]), ...(platform.sizing.budget.network?.lines ?? [])],
+    network: { exposure: platform.sizing.network.exposure, layout: platform.sizing.network.layout, frontDoorSku: platform.sizing.network.frontDoorSku, registrySku: platform.sizing.network.registrySku },
     capacityWarnings: platform.sizing.warnings,
     sessionsPerReplicaBasis: { configured: config.sessionsPerReplica, ...platform.sizing.sessionsPerReplicaBasis },
     scaleDays: platform.sizing.scaleDays,
+    logDailyCap: platform.sizing.logDailyCap.derivation,
     infrastructureMonthly: platform.sizing.estimate?.monthly.infrastructureBreakdown,
   };
 }
@@ -98,13 +103,14 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
   const resourceGroupName = group.name;
 
   const observability = new Observability("observability", {
-    resourceGroupName, location, workspaceName: names.logAnalytics, appInsightsName: names.appInsights,
+    resourceGroupName, location, workspaceName: names.logAnalytics, appInsightsName: names.appInsights, dailyCapGb: sizing.logDailyCap.capGb,
   });
 
   const vault = new Vault("vault", {
     resourceGroupName, location, identityName: names.identity, vaultName: unique.keyVault,
     tenantId: client.tenantId, subscriptionId: client.subscriptionId,
     purgeProtection: isProduction(stack),
+    privateOnly: sizing.network.enabled,
   });
 
   const keyVaultSecrets: Record<string, pulumi.Output<string>> = {};
@@ -117,7 +123,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     keyVaultSecrets[apiKeySecretName(upstream)] = vault.secret(`secret-${upstream.name}`, apiKeySecretName(upstream), key);
   }
 
-  const redis = new RedisStore("redis", { resourceGroupName, location, name: unique.redis, sku: config.redis.sku });
+  const redis = new RedisStore("redis", { resourceGroupName, location, name: unique.redis, sku: config.redis.sku, privateOnly: sizing.network.enabled });
   keyVaultSecrets[REDIS_URL_SECRET] = vault.secret("secret-redis-url", REDIS_URL_SECRET, redis.url);
   // The open-sessions scale rule's password (Container Apps only: App Service's autoscaler cannot use it).
   if (config.hosting === "containerApps") keyVaultSecrets[REDIS_KEY_SECRET] = vault.secret("secret-redis-key", REDIS_KEY_SECRET, redis.accessKey);
@@ -127,19 +133,33 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     tenantId: client.tenantId, subscriptionId: client.subscriptionId,
     deployerAccessToken: authorization.getClientTokenOutput().token,
     exchangeToken: options.exchangeRegistryToken, pullerPrincipalId: vault.identity.principalId,
+    sku: sizing.network.registrySku, privateOnly: sizing.network.enabled, pushCidrs: config.network.registryPushCidrs,
   });
 
-  const frontDoor = config.frontDoor.enabled ? new FrontDoorProfile("frontdoor", { resourceGroupName, profileName: names.frontDoor }) : undefined;
+  // The private network: the identity reads Key Vault, the app pulls the image, the proxy and KEDA reach
+  // Redis, all through private endpoints; the first revision waits for them and for the DNS zone links.
+  const privateNetwork = sizing.network.layout ? new PrivateNetwork("network", {
+    resourceGroupName, location, vnetName: names.vnet, layout: sizing.network.layout,
+    targets: [PRIVATE_LINK.vault, PRIVATE_LINK.registry, redis.privateLink],
+  }) : undefined;
+  const privatePaths: pulumi.Resource[] = privateNetwork ? [
+    privateNetwork.connect("pe-vault", `pe-kv-${names.vnet.slice(5)}`, PRIVATE_LINK.vault, vault.vault.id),
+    privateNetwork.connect("pe-registry", `pe-acr-${names.vnet.slice(5)}`, PRIVATE_LINK.registry, image.registry.id),
+    privateNetwork.connect("pe-redis", `pe-redis-${names.vnet.slice(5)}`, redis.privateLink, redis.resourceId),
+    ...privateNetwork.links,
+  ] : [];
+
+  const frontDoor = config.frontDoor.enabled ? new FrontDoorProfile("frontdoor", { resourceGroupName, profileName: names.frontDoor, sku: sizing.network.frontDoorSku }) : undefined;
 
   // The first revision (or site) pulls the image and resolves the Key Vault references with the identity:
   // both roles must exist before it (their propagation can still lag: docs/infrastructure.md).
   const requiredRoles = [image.pullRole, vault.readerRole];
-  let host: { fqdn: pulumi.Output<string>; id: pulumi.Output<string> };
+  let host: { fqdn: pulumi.Output<string>; id: pulumi.Output<string>; environmentId?: pulumi.Output<string> };
   if (config.hosting === "appService") {
     const site = new VoiceWebApp("webapp", {
       resourceGroupName, location, planName: names.appServicePlan, appName: unique.webApp, autoscaleName: names.autoscale, config, sizing,
       identityId: vault.identity.id, identityClientId: vault.identity.clientId, image: image.repoDigest, keyVaultSecrets,
-      appInsightsConnectionString: observability.connectionString, frontDoorId: frontDoor?.frontDoorId, requiredRoles,
+      appInsightsConnectionString: observability.connectionString, appInsightsId: observability.appInsights.id, frontDoorId: frontDoor?.frontDoorId, requiredRoles,
     });
     host = { fqdn: site.fqdn, id: site.app.id };
   } else {
@@ -147,7 +167,8 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     const voiceApp = new VoiceApp("voice", {
       resourceGroupName, location, environmentName: names.environment, appName: names.containerApp, config, sizing,
       workspaceCustomerId: observability.workspace.customerId,
-      workspaceSharedKey: sharedKeys.apply((k) => k.primarySharedKey ?? ""),
+      // The invoke's result is not marked secret: without this the key sat in the state as plain text.
+      workspaceSharedKey: pulumi.secret(sharedKeys.apply((k) => k.primarySharedKey ?? "")),
       identityId: vault.identity.id,
       registryServer: image.registry.loginServer,
       image: image.repoDigest,
@@ -156,14 +177,24 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
       frontDoorId: frontDoor?.frontDoorId,
       redisHost: redis.host,
       redisPort: redis.port,
-      requiredRoles,
+      requiredRoles: [...requiredRoles, ...privatePaths],
+      network: privateNetwork ? { infrastructureSubnetId: privateNetwork.infrastructureSubnet.id } : undefined,
     });
-    host = { fqdn: voiceApp.fqdn, id: voiceApp.app.id };
+    host = { fqdn: voiceApp.fqdn, id: voiceApp.app.id, environmentId: voiceApp.environment.id };
   }
 
   const route = frontDoor
-    ? new FrontDoorRoute("frontdoor-route", { resourceGroupName, profileName: frontDoor.profile.name, endpointName: names.frontDoor, originHostName: host.fqdn })
+    ? new FrontDoorRoute("frontdoor-route", {
+      resourceGroupName, profileName: frontDoor.profile.name, endpointName: names.frontDoor, originHostName: host.fqdn,
+      privateLink: sizing.network.enabled && host.environmentId ? { environmentId: host.environmentId, location } : undefined,
+    })
     : undefined;
+  if (frontDoor && route && config.waf.enabled) {
+    new EdgeFirewall("waf", {
+      resourceGroupName, profileName: frontDoor.profile.name, policyName: `waf${PROJECT}${stack}`, sku: sizing.network.frontDoorSku,
+      settings: config.waf, domainIds: [route.endpoint.id],
+    });
+  }
 
   const alerts = new Alerts("alerts", {
     resourceGroupName, location, actionGroupName: names.actionGroup, config, sizing,

@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
+import { BUILT_IN_ROLES } from "./azureLiterals";
 
-/** Built-in Azure role definition ids (the same in every tenant). */
+/** Built-in Azure role definition ids the program assigns (sources in azureLiterals.ts). */
 export const BuiltInRole = {
-  keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
-  acrPull: "7f951dca-d5c3-4a0a-9b4b-c1fe1f0d7e43",
-  cognitiveServicesUser: "a97b65f3-24c7-4388-baec-2e87135dc908",
+  keyVaultSecretsUser: BUILT_IN_ROLES.keyVaultSecretsUser.id,
+  acrPull: BUILT_IN_ROLES.acrPull.id,
+  cognitiveServicesUser: BUILT_IN_ROLES.cognitiveServicesUser.id,
 } as const;
 
 export function roleDefinitionId(subscriptionId: pulumi.Input<string>, role: string): pulumi.Output<string> {
@@ -30,8 +31,11 @@ export function uuidV5(name: string, namespace: string): string {
 
 /**
  * A role assignment's name from what it grants (scope, principal, role), like Bicep's
- * `guid(scope, principalId, roleDefinitionId)` in Azure Verified Modules: a re-run, or a run after the
- * state was lost, names the same assignment and adopts it instead of failing with RoleAssignmentExists.
+ * `guid(scope, principalId, roleDefinitionId)` in Azure Verified Modules: the same grant always gets the
+ * same name. What that buys: a re-run never creates a second assignment for the same grant, and a run
+ * after the state was lost fails on a name the operator can find (`az role assignment list`), delete or
+ * `pulumi import`; it does not adopt the existing assignment (azure-native creates with PUT and refuses a
+ * resource that already exists, RoleAssignmentExists / "already exists").
  * Lower-cased: ARM ids are case-insensitive, and the same assignment must get the same name.
  */
 export function roleAssignmentName(scope: string, principalId: string, roleDefinitionId: string): string {

@@ -20,6 +20,17 @@ export const exchangeAcrToken: RegistryTokenExchange = async (loginServer, tenan
   return ((await res.json()) as { refresh_token: string }).refresh_token;
 };
 
+/**
+ * The registry's network rules with the private network: 'Disabled', or 'Enabled' with default action
+ * 'Deny' and an 'Allow' rule per push range (Microsoft.ContainerRegistry/registries: publicNetworkAccess
+ * 'Enabled' | 'Disabled', networkRuleSet.defaultAction 'Allow' | 'Deny', ipRules[].action 'Allow'; IP
+ * rules need Premium, Azure Container Registry service tiers, read 2026-12-03).
+ */
+export function registryNetworkRules(pushCidrs: string[]): { publicNetworkAccess: string; networkRuleSet?: { defaultAction: string; ipRules: Array<{ action: string; iPAddressOrRange: string }> } } {
+  if (pushCidrs.length === 0) return { publicNetworkAccess: "Disabled" };
+  return { publicNetworkAccess: "Enabled", networkRuleSet: { defaultAction: "Deny", ipRules: pushCidrs.map((range) => ({ action: "Allow", iPAddressOrRange: range })) } };
+}
+
 /** ACR's documented user name for refresh-token logins. */
 export const ACR_TOKEN_USER = "00000000-0000-0000-0000-000000000000";
 
@@ -36,6 +47,14 @@ export interface ServiceImageArgs {
   exchangeToken: RegistryTokenExchange;
   /** Principal that pulls the image (the app's identity). */
   pullerPrincipalId: pulumi.Input<string>;
+  /** Basic, or Premium for private endpoints and IP rules (stacks/networkSizing.ts registrySku). */
+  sku?: "Basic" | "Premium";
+  /**
+   * Private network: public network access Disabled, or, when pushCidrs are given, open only to them
+   * (default action Deny) so the image push from `pulumi up` reaches it; pulls go over the private endpoint.
+   */
+  privateOnly?: boolean;
+  pushCidrs?: string[];
 }
 
 /** The registry (admin user disabled), the service image built and pushed to it, and AcrPull for the app. */
@@ -52,8 +71,9 @@ export class ServiceImage extends pulumi.ComponentResource {
       resourceGroupName: args.resourceGroupName,
       location: args.location,
       registryName: args.registryName,
-      sku: { name: containerregistry.SkuName.Basic },
+      sku: { name: args.sku ?? "Basic" },
       adminUserEnabled: false,
+      ...(args.privateOnly ? registryNetworkRules(args.pushCidrs ?? []) : {}),
     }, { parent: this });
     const password = pulumi.secret(
       pulumi.all([this.registry.loginServer, args.tenantId, args.deployerAccessToken]).apply(([server, tenant, token]) => args.exchangeToken(server, tenant, token)),

@@ -10,6 +10,7 @@ import {
   type ParameterRanges, type RangeEstimate, type Sizing,
 } from "../cost";
 import type { StackConfig } from "./config";
+import { networkBudget, networkPlan, type NetworkPlan } from "./networkSizing";
 import { compareScaleRules, DEFAULT_POLLING_SECONDS, volumeForPeakSessions, type ScaleSimulation } from "./scaleSimulation";
 
 /**
@@ -17,6 +18,66 @@ import { compareScaleRules, DEFAULT_POLLING_SECONDS, volumeForPeakSessions, type
  * finish the close handshakes (the proxy drains in seconds); Container Apps allows up to 600 s.
  */
 export const TERMINATION_GRACE_SECONDS = 60;
+
+/** Probe periods of the container app (seconds). */
+export const LIVENESS_PERIOD_SECONDS = 10;
+export const READINESS_PERIOD_SECONDS = 5;
+
+/**
+ * The longest main-thread stall measured on a loaded replica: an incremental marking step of 52 ms at 250
+ * sessions (docs/performance.md, `npm run bench -- --node-flags "--trace-gc"`; typical pauses 4-13 ms).
+ */
+export const MEASURED_LONGEST_PAUSE_MS = 52;
+/**
+ * A probe's timeout over that stall: CPU throttling at the replica's quota and frames queued ahead of the
+ * probe on a replica at its hard limit stretch a stall well past what the bench's unthrottled core shows.
+ */
+export const PROBE_PAUSE_MARGIN = 100;
+
+/**
+ * A probe's `timeoutSeconds`: the measured stall times the margin, rounded up, and below the probe's period
+ * (a probe never waits into the next one). Container Apps' default of 1 s is ~20x the stall: three slow
+ * collections in a row on a loaded single-core replica would restart it and cut its sessions. For the
+ * liveness probe (period 10 s, 3 failures) this gives 6 s: a replica that is really hung is restarted
+ * after 3 x 10 s + 6 s = 36 s; one that is busy is left alone.
+ */
+export function probeTimeoutSeconds(periodSeconds: number, longestPauseMs = MEASURED_LONGEST_PAUSE_MS): number {
+  if (!(periodSeconds >= 2)) throw new RangeError(`probe period must be at least 2 s, got ${periodSeconds}`);
+  return Math.min(Math.ceil((longestPauseMs * PROBE_PAUSE_MARGIN) / 1000), periodSeconds - 1);
+}
+
+/** Log Analytics ingestion cap when the stack sets none and gives no volume. */
+export const DEFAULT_LOG_DAILY_CAP_GB = 1;
+/** The cap over the expected daily ingestion: room for a busy day and a chatty incident, not for a runaway. */
+export const LOG_CAP_HEADROOM = 2;
+
+export interface LogDailyCap {
+  capGb: number;
+  /** Expected ingestion a day at the stack's volume (the cost model's GB per interview), when the stack gives a volume. */
+  expectedGbPerDay?: number;
+  /** Ingestion a month if every day hits the cap, at the catalog's price per GB (less the free 5 GB). */
+  worstMonthlyUsd: number;
+  derivation: string;
+}
+
+/**
+ * The workspace's daily ingestion cap (`workspaceCapping.dailyQuotaGb`): the stack's `logAnalytics.dailyCapGb`,
+ * or twice the expected daily ingestion (at least 1 GB). Past the cap the workspace stops ingesting until
+ * the next day (alerts on logs go blind meanwhile), so the cap bounds a runaway's cost, not a busy day's.
+ */
+export function logDailyCap(config: Pick<StackConfig, "budget" | "logAnalytics">, catalog: Catalog): LogDailyCap {
+  const infra = catalog.infrastructure.mode === "metered" ? catalog.infrastructure : undefined;
+  const perGb = infra?.logAnalyticsPerGB.value ?? 0;
+  const freeGb = infra?.logFreeGBPerMonth.value ?? 0;
+  const expectedGbPerDay = config.budget.interviewsPerDay !== undefined && infra ? config.budget.interviewsPerDay * infra.logGBPerInterview.value : undefined;
+  const configured = config.logAnalytics?.dailyCapGb;
+  const capGb = configured ?? (expectedGbPerDay !== undefined ? Math.max(DEFAULT_LOG_DAILY_CAP_GB, Math.ceil(LOG_CAP_HEADROOM * expectedGbPerDay)) : DEFAULT_LOG_DAILY_CAP_GB);
+  const worstMonthlyUsd = Math.max(0, capGb * catalog.daysPerMonth - freeGb) * perGb;
+  const why = configured !== undefined ? "logAnalytics.dailyCapGb"
+    : expectedGbPerDay !== undefined ? `${LOG_CAP_HEADROOM} x the expected ${Number(expectedGbPerDay.toFixed(3))} GB a day, at least ${DEFAULT_LOG_DAILY_CAP_GB} GB`
+      : `default ${DEFAULT_LOG_DAILY_CAP_GB} GB (no volume given)`;
+  return { capGb, expectedGbPerDay, worstMonthlyUsd, derivation: `Log Analytics daily cap ${capGb} GB (${why}); at the cap every day: $${worstMonthlyUsd.toFixed(2)} a month of ingestion at $${perGb}/GB` };
+}
 
 /**
  * How often KEDA reads the open-sessions count (its default, stated so the plan shows it). The Redis read
@@ -41,21 +102,26 @@ export interface ScaleSettings {
 }
 
 /**
- * App Service hosting's autoscale (Azure Monitor autoscale on the plan). Its signals are the plan's own
- * metrics (CpuPercentage, MemoryPercentage, HttpQueueLength, ... "Azure Monitor autoscale common
- * metrics", learn.microsoft.com, 2024-11-01); custom App Insights metrics work only when published to the
- * Standard / azure.applicationinsights namespaces, which is not established for OpenTelemetry metrics
- * here, so it cannot see open sessions. CPU is the stand-in: each session relays audio both ways. The
- * CPU thresholds are not derived from a measurement (the bench measures latency, not CPU per session on a
- * Premium v3 core): tune them from the plan's CpuPercentage against voice.sessions.active once deployed.
- * What the autoscaler cannot see is still bounded: MAX_SESSIONS_PER_INSTANCE refuses beyond the hard
- * limit, and the capacity alert pages. Unlike Container Apps, the scale-in cooldown is ours to set: at
- * least the session limit.
+ * App Service hosting's autoscale (Azure Monitor autoscale on the plan). It scales on what costs: the
+ * mean open sessions per instance, read from the service's own gauge `voice.sessions.active` in
+ * Application Insights (each instance sends its count every 60 s, so the metric's Average over the
+ * window is the mean per instance). Scale out above sessionsPerReplica; scale in below half of it, so
+ * removing one of n >= 2 instances leaves the rest below the target (mean x n/(n-1) <= 2 x mean) and the
+ * rules cannot flap. The plan's CpuPercentage stays as a backstop (out above 70%; in only when also below
+ * 30%, since autoscale scales in only when every scale-in rule holds). CPU alone never scaled: one Node
+ * process uses one core, so a 4-vCPU plan sat under ~30% while its instance refused sessions.
+ * Custom metrics drive autoscale when published to the `azure.applicationinsights` namespace ("Autoscale
+ * with custom metrics"); that the OpenTelemetry exporter's gauge lands there is what only a subscription
+ * shows (docs/infrastructure.md), and the CPU rule covers it meanwhile. Scale-in cooldown: the session limit.
  */
 export interface AppServiceAutoscale {
   minimum: number;
   maximum: number;
   default: number;
+  /** Mean open sessions per instance above which an instance is added (= sessionsPerReplica). */
+  scaleOutSessions: number;
+  /** ... below which one is removed (half the target). */
+  scaleInSessions: number;
   scaleOutCpuPercent: number;
   scaleInCpuPercent: number;
   /** ISO 8601 durations. */
@@ -73,6 +139,8 @@ export function appServiceAutoscale(config: Pick<StackConfig, "replicas" | "sess
     minimum: scale.minReplicas,
     maximum: scale.maxReplicas,
     default: scale.minReplicas,
+    scaleOutSessions: config.sessionsPerReplica,
+    scaleInSessions: Math.floor(config.sessionsPerReplica / 2),
     scaleOutCpuPercent: APP_SERVICE_CPU_SCALE.outPercent,
     scaleInCpuPercent: APP_SERVICE_CPU_SCALE.inPercent,
     scaleOutWindow: APP_SERVICE_CPU_SCALE.outWindow,
@@ -112,11 +180,14 @@ export interface StackSizing {
    * volume its capacity is sized for (the busiest moment filling replicas.max x sessionsPerReplica).
    */
   scaleDays?: { expected?: ScaleDaySummary; atCapacity: ScaleDaySummary };
-  /** App Service hosting: the plan's autoscale (it cannot see open sessions; see appServiceAutoscale). */
+  /** App Service hosting: the plan's autoscale (open sessions per instance, CPU as a backstop; see appServiceAutoscale). */
   appServiceAutoscale?: AppServiceAutoscale;
   /** The daily spend alert fires above this many USD of metered usage in 24 hours. */
   dailySpendAlertUsd: number;
   terminationGraceSeconds: number;
+  /** Probe timeouts (probeTimeoutSeconds) for the liveness (period 10 s) and readiness (period 5 s) probes. */
+  probeTimeouts: { liveness: number; readiness: number };
+  logDailyCap: LogDailyCap;
   /** Upstream entries sharing the best priority: the resources new sessions spread over. */
   topPriorityUpstreams: number;
   /** The cost model's view of the stack's infrastructure. */
@@ -126,7 +197,14 @@ export interface StackSizing {
   /** Its low / expected / high and which parameter moves it most. */
   range?: RangeEstimate;
   capacityPlan?: CapacityPlan;
-  budget: { amount: number; derivation?: BudgetDerivation };
+  budget: {
+    amount: number;
+    derivation?: BudgetDerivation;
+    /** What the private network and the edge add (stacks/networkSizing.ts), in the amount when derived. */
+    network?: { monthly: number; amount: number; lines: string[] };
+  };
+  /** Address space, subnets, SKUs, what is public and private, and the network's monthly cost. */
+  network: NetworkPlan;
   warnings: string[];
 }
 
@@ -288,6 +366,20 @@ export function sizeStack(config: StackConfig): StackSizing {
   const derivation = e && base ? budgetFromEstimate(e, config.budget.headroomPercent, { range, pricing: base.pricing, maxMinutes: base.maxMinutes }) : undefined;
   const budgetAmount = derivation ? derivation.amount : config.budget.amount!;
   const daysPerMonth = (base?.catalog ?? catalogById(DEFAULT_CATALOG_ID)).daysPerMonth;
+  const network = networkPlan(config);
+  const networkShare = network.cost.monthly > 0 ? {
+    monthly: network.cost.monthly,
+    amount: networkBudget(network.cost, config.budget.headroomPercent),
+    lines: [
+      ...network.cost.lines.map((l) => `network: ${l.item} $${l.monthly.toFixed(2)}/month (${l.figure})`),
+      ...network.cost.unpriced.map((u) => `network, not priced: ${u}`),
+    ],
+  } : undefined;
+  if (networkShare) {
+    networkShare.lines.push(derivation
+      ? `network $${networkShare.monthly.toFixed(2)} + ${config.budget.headroomPercent}% headroom = $${networkShare.amount}; budget $${derivation.amount} + $${networkShare.amount} = $${derivation.amount + networkShare.amount}`
+      : `network $${networkShare.monthly.toFixed(2)} a month is not in the fixed budget.amount ($${budgetAmount})`);
+  }
   return {
     sessionCapacity: sessionCapacity(infrastructure),
     capacityAlertThreshold: capacityAlertThreshold(config),
@@ -298,12 +390,17 @@ export function sizeStack(config: StackConfig): StackSizing {
     appServiceAutoscale: config.hosting === "appService" ? appServiceAutoscale(config) : undefined,
     dailySpendAlertUsd: dailySpendAlertUsd(budgetAmount, daysPerMonth),
     terminationGraceSeconds: TERMINATION_GRACE_SECONDS,
+    probeTimeouts: { liveness: probeTimeoutSeconds(LIVENESS_PERIOD_SECONDS), readiness: probeTimeoutSeconds(READINESS_PERIOD_SECONDS) },
+    logDailyCap: logDailyCap(config, base?.catalog ?? catalogById(DEFAULT_CATALOG_ID)),
     topPriorityUpstreams: topPriorityUpstreams(config),
     infrastructure,
     estimate: e,
     range,
     capacityPlan: e?.capacity,
-    budget: derivation ? { amount: derivation.amount, derivation } : { amount: budgetAmount },
+    budget: derivation
+      ? { amount: derivation.amount + (networkShare?.amount ?? 0), derivation, network: networkShare }
+      : { amount: budgetAmount, network: networkShare },
+    network,
     sessionsPerReplicaBasis: basis,
     warnings: [
       ...(config.sessionsPerReplica > basis.measured

@@ -13,6 +13,14 @@ export interface VaultArgs {
   subscriptionId: pulumi.Input<string>;
   /** Purge protection cannot be turned off again: production only. */
   purgeProtection: boolean;
+  /**
+   * Private network: publicNetworkAccess 'disabled' ("If set to 'disabled' all traffic except private
+   * endpoint traffic and that that originates from trusted services will be blocked", Microsoft.KeyVault
+   * vaults 2024-11-01, Azure/bicep-types-az, read 2026-12-03). `pulumi up` still writes the secrets:
+   * keyvault.Secret is an ARM PUT, which the vault's network rules do not apply to
+   * (MicrosoftDocs/azure-docs issue #68668).
+   */
+  privateOnly?: boolean;
 }
 
 /**
@@ -53,6 +61,7 @@ export class Vault extends pulumi.ComponentResource {
         softDeleteRetentionInDays: 90,
         // Azure accepts only `true` or an absent value here.
         ...(args.purgeProtection ? { enablePurgeProtection: true } : {}),
+        ...(args.privateOnly ? { publicNetworkAccess: "disabled", networkAcls: { defaultAction: "Deny", bypass: "None" } } : {}),
       },
     }, { parent: this });
     this.readerRole = assignRole(`${name}-secrets-user`, {

@@ -4,7 +4,7 @@ import type * as azureInputs from "@pulumi/azure-native/types/input";
 import { HealthPath, OPEN_SESSIONS_KEY, SERVICE_PORT } from "../contracts";
 import type { StackConfig } from "./config";
 import { apiKeySecretName, REDIS_KEY_SECRET, serviceEnvironment } from "./serviceEnv";
-import type { ScaleSettings, StackSizing } from "./sizing";
+import { LIVENESS_PERIOD_SECONDS, READINESS_PERIOD_SECONDS, type ScaleSettings, type StackSizing } from "./sizing";
 
 /** Scale rule names (also what the plan and the alerts call them). */
 export const ScaleRuleName = { http: "http-starts", openSessions: "open-sessions" } as const;
@@ -49,7 +49,8 @@ export interface VoiceAppArgs {
   config: StackConfig;
   sizing: StackSizing;
   workspaceCustomerId: pulumi.Input<string>;
-  workspaceSharedKey: pulumi.Input<string>;
+  /** A secret: the environment stores it, and Pulumi's state keeps it encrypted. */
+  workspaceSharedKey: pulumi.Output<string>;
   identityId: pulumi.Input<string>;
   registryServer: pulumi.Input<string>;
   image: pulumi.Input<string>;
@@ -65,6 +66,27 @@ export interface VoiceAppArgs {
    * resolve the secret references): the app itself waits for them, not only its component.
    */
   requiredRoles: pulumi.Resource[];
+  /** The private network's environment subnet: a zone-redundant workload-profiles environment in it. */
+  network?: { infrastructureSubnetId: pulumi.Input<string> };
+}
+
+/**
+ * The environment's network settings with the private network: a workload-profiles environment (its
+ * Consumption profile: New-AzContainerAppWorkloadProfileObject -Name "Consumption" -Type "Consumption",
+ * learn.microsoft.com az.app, read 2026-12-03) in the stack's subnet, zone-redundant, with public network
+ * access 'Disabled' so Front Door's Private Link is the only way in (`az containerapp env update
+ * --public-network-access Disabled`, learn.microsoft.com/azure/container-apps/how-to-integrate-with-azure-
+ * front-door, ms.date 2025-05-02). The ingress stays external: Front Door's private endpoint reaches the
+ * environment's ingress, as in that guide.
+ */
+export const CONSUMPTION_PROFILE = { name: "Consumption", workloadProfileType: "Consumption" } as const;
+export function privateEnvironment(infrastructureSubnetId: pulumi.Input<string>) {
+  return {
+    workloadProfiles: [{ ...CONSUMPTION_PROFILE }],
+    vnetConfiguration: { infrastructureSubnetId, internal: false },
+    zoneRedundant: true,
+    publicNetworkAccess: "Disabled",
+  };
 }
 
 /**
@@ -91,8 +113,9 @@ export class VoiceApp extends pulumi.ComponentResource {
       environmentName: args.environmentName,
       appLogsConfiguration: {
         destination: "log-analytics",
-        logAnalyticsConfiguration: { customerId: args.workspaceCustomerId, sharedKey: args.workspaceSharedKey },
+        logAnalyticsConfiguration: { customerId: args.workspaceCustomerId, sharedKey: pulumi.secret(args.workspaceSharedKey) },
       },
+      ...(args.network ? privateEnvironment(args.network.infrastructureSubnetId) : {}),
     }, { parent: this });
 
     const env = pulumi.all([args.frontDoorId, args.appInsightsConnectionString]).apply(([frontDoorId, cs]) =>
@@ -103,6 +126,7 @@ export class VoiceApp extends pulumi.ComponentResource {
       location: args.location,
       containerAppName: args.appName,
       managedEnvironmentId: this.environment.id,
+      ...(args.network ? { workloadProfileName: CONSUMPTION_PROFILE.name } : {}),
       identity: { type: app.ManagedServiceIdentityType.UserAssigned, userAssignedIdentities: [args.identityId] },
       configuration: {
         activeRevisionsMode: app.ActiveRevisionsMode.Single,
@@ -124,8 +148,9 @@ export class VoiceApp extends pulumi.ComponentResource {
           resources: { cpu: config.cpu, memory: `${config.memoryGiB}Gi` },
           env,
           probes: [
-            { type: app.Type.Liveness, httpGet: { path: HealthPath.live, port: SERVICE_PORT }, periodSeconds: 10, failureThreshold: 3 },
-            { type: app.Type.Readiness, httpGet: { path: HealthPath.ready, port: SERVICE_PORT }, periodSeconds: 5, failureThreshold: 2 },
+            // Timeouts over the longest stall a loaded replica shows (sizing.ts probeTimeoutSeconds), not the 1 s default.
+            { type: app.Type.Liveness, httpGet: { path: HealthPath.live, port: SERVICE_PORT }, periodSeconds: LIVENESS_PERIOD_SECONDS, timeoutSeconds: sizing.probeTimeouts.liveness, failureThreshold: 3 },
+            { type: app.Type.Readiness, httpGet: { path: HealthPath.ready, port: SERVICE_PORT }, periodSeconds: READINESS_PERIOD_SECONDS, timeoutSeconds: sizing.probeTimeouts.readiness, failureThreshold: 2 },
             { type: app.Type.Startup, httpGet: { path: HealthPath.live, port: SERVICE_PORT }, periodSeconds: 2, failureThreshold: 30 },
           ],
         }],

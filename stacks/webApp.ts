@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as web from "@pulumi/azure-native/web";
-import { HealthPath, SERVICE_PORT } from "../contracts";
+import { HealthPath, Metric, SERVICE_PORT } from "../contracts";
+import { AUTOSCALE_METRICS } from "./azureLiterals";
 import type { StackConfig } from "./config";
 import { serviceEnvironment, type EnvVar } from "./serviceEnv";
 import type { AppServiceAutoscale, StackSizing } from "./sizing";
@@ -33,14 +34,13 @@ export function appSettings(env: EnvVar[], secretUris: Record<string, string>): 
 export const APP_SERVICE_TIER = "PremiumV3";
 
 /**
- * Azure Monitor autoscale rules for the plan (2021-05-01-preview; values are the API's literals). See
- * AppServiceAutoscale for what it can and cannot see.
+ * Azure Monitor autoscale rules for the plan (2021-05-01-preview; values are the API's literals): the mean
+ * open sessions per instance from Application Insights, and the plan's CPU as a backstop. See
+ * AppServiceAutoscale for the thresholds.
  */
-export function autoscaleProfile(scale: AppServiceAutoscale, planId: string): Record<string, unknown> {
-  const trigger = (operator: string, threshold: number, timeWindow: string) => ({
-    metricName: "CpuPercentage",
-    metricNamespace: "microsoft.web/serverfarms",
-    metricResourceUri: planId,
+export function autoscaleProfile(scale: AppServiceAutoscale, ids: { planId: string; appInsightsId: string }): Record<string, unknown> {
+  const trigger = (metric: { metricName: string; metricNamespace: string; metricResourceUri: string }, operator: string, threshold: number, timeWindow: string) => ({
+    ...metric,
     operator,
     statistic: "Average",
     threshold,
@@ -48,12 +48,18 @@ export function autoscaleProfile(scale: AppServiceAutoscale, planId: string): Re
     timeGrain: "PT1M",
     timeWindow,
   });
+  const sessions = { metricName: Metric.sessionsActive, metricNamespace: AUTOSCALE_METRICS.appInsightsCustomNamespace, metricResourceUri: ids.appInsightsId };
+  const cpu = { ...AUTOSCALE_METRICS.planCpu, metricResourceUri: ids.planId };
+  const out = { direction: "Increase", type: "ChangeCount", value: "1", cooldown: scale.scaleOutCooldown };
+  const scaleIn = { direction: "Decrease", type: "ChangeCount", value: "1", cooldown: scale.scaleInCooldown };
   return {
-    name: "cpu-as-a-stand-in-for-sessions",
+    name: "open-sessions-per-instance",
     capacity: { minimum: String(scale.minimum), maximum: String(scale.maximum), default: String(scale.default) },
     rules: [
-      { metricTrigger: trigger("GreaterThan", scale.scaleOutCpuPercent, scale.scaleOutWindow), scaleAction: { direction: "Increase", type: "ChangeCount", value: "1", cooldown: scale.scaleOutCooldown } },
-      { metricTrigger: trigger("LessThan", scale.scaleInCpuPercent, scale.scaleInWindow), scaleAction: { direction: "Decrease", type: "ChangeCount", value: "1", cooldown: scale.scaleInCooldown } },
+      { metricTrigger: trigger(sessions, "GreaterThan", scale.scaleOutSessions, scale.scaleOutWindow), scaleAction: out },
+      { metricTrigger: trigger(cpu, "GreaterThan", scale.scaleOutCpuPercent, scale.scaleOutWindow), scaleAction: out },
+      { metricTrigger: trigger(sessions, "LessThan", scale.scaleInSessions, scale.scaleInWindow), scaleAction: scaleIn },
+      { metricTrigger: trigger(cpu, "LessThan", scale.scaleInCpuPercent, scale.scaleInWindow), scaleAction: scaleIn },
     ],
   };
 }
@@ -74,6 +80,8 @@ export interface VoiceWebAppArgs {
   /** Versionless Key Vault secret URIs by secret name. */
   keyVaultSecrets: Record<string, pulumi.Input<string>>;
   appInsightsConnectionString: pulumi.Input<string>;
+  /** The Application Insights component the service reports to: autoscale reads voice.sessions.active there. */
+  appInsightsId: pulumi.Input<string>;
   frontDoorId?: pulumi.Input<string>;
   /** AcrPull and Key Vault Secrets User: the site pulls and resolves its references with them. */
   requiredRoles: pulumi.Resource[];
@@ -83,10 +91,10 @@ export interface VoiceWebAppArgs {
  * App Service hosting (the seed's Option C, for small or single-region setups): a Linux Premium v3 plan,
  * a web app running the same image from the same registry through the same identity
  * (`acrUseManagedIdentityCreds` + the identity's client id), WebSockets on, always on, ARR affinity on
- * (the sticky session on App Service), a health check on /healthz (not /readyz: a full instance answers
+ * (the sticky session on App Service; its cookie follows X-Forwarded-Host behind Front Door), a health check on /healthz (not /readyz: a full instance answers
  * 503 there, and App Service replaces instances that fail their health check), secrets as Key Vault
- * references through the identity, the same service environment, and autoscale from the same replica
- * config.
+ * references through the identity, the same service environment, and autoscale on open sessions per
+ * instance within the replica config's bounds (the plan's instance count is autoscale's to change).
  */
 export class VoiceWebApp extends pulumi.ComponentResource {
   readonly plan: web.AppServicePlan;
@@ -105,7 +113,9 @@ export class VoiceWebApp extends pulumi.ComponentResource {
       kind: "linux",
       reserved: true,
       sku: { name: config.appService.sku, tier: APP_SERVICE_TIER, capacity: scale.default },
-    }, { parent: this });
+      // Autoscale owns the instance count: without this, every `pulumi up` reset it to replicas.min and
+      // removed instances together with their WebSockets.
+    }, { parent: this, ignoreChanges: ["sku.capacity"] });
 
     const settings = pulumi
       .all([args.frontDoorId, args.appInsightsConnectionString, pulumi.all(args.keyVaultSecrets)])
@@ -120,6 +130,9 @@ export class VoiceWebApp extends pulumi.ComponentResource {
       reserved: true,
       httpsOnly: true,
       clientAffinityEnabled: true,
+      // Behind Front Door the ARRAffinity cookie's domain would follow the Host header (*.azurewebsites.net),
+      // which the browser on the Front Door host drops; this takes it from X-Forwarded-Host instead.
+      clientAffinityProxyEnabled: true,
       identity: { type: "UserAssigned", userAssignedIdentities: [args.identityId] },
       keyVaultReferenceIdentity: args.identityId,
       siteConfig: {
@@ -142,7 +155,7 @@ export class VoiceWebApp extends pulumi.ComponentResource {
       autoscaleSettingName: args.autoscaleName,
       enabled: true,
       targetResourceUri: this.plan.id,
-      profiles: [this.plan.id.apply((id) => autoscaleProfile(scale, id) as never)],
+      profiles: [pulumi.all([this.plan.id, args.appInsightsId]).apply(([planId, appInsightsId]) => autoscaleProfile(scale, { planId, appInsightsId }) as never)],
     }, { parent: this });
 
     this.fqdn = this.app.defaultHostName;

@@ -13,6 +13,16 @@ describe("loadConfig", () => {
     expect(c).toMatchObject({ port: 3000, sessionMaxMinutes: 45, upstreamRotateMinutes: 9, maxSessionsPerUser: 2, allowedOrigins: [] });
     expect(c.upstreams.map((u) => u.apiKey)).toEqual(["a", "u"]);
   });
+  test("quotas, token lifetime and the operators' port: defaults, values, bad values named", () => {
+    const c = loadConfig(env());
+    expect(c).toMatchObject({ userConnectsPerMinute: 12, adminPort: undefined, auth: { maxLifetimeMinutes: 1440 } });
+    expect(loadConfig(env({ USER_CONNECTS_PER_MINUTE: "3", ADMIN_PORT: "9464", AUTH_MAX_TOKEN_LIFETIME_MINUTES: "90" }))).toMatchObject({ userConnectsPerMinute: 3, adminPort: 9464, auth: { maxLifetimeMinutes: 90 } });
+    expect(loadConfig(env({ ADMIN_PORT: "0" })).adminPort).toBe(0);
+    expect(() => loadConfig(env({ USER_CONNECTS_PER_MINUTE: "0", ADMIN_PORT: "x", AUTH_MAX_TOKEN_LIFETIME_MINUTES: "-1" }))).toThrow(/USER_CONNECTS_PER_MINUTE[\s\S]*AUTH_MAX_TOKEN_LIFETIME_MINUTES[\s\S]*ADMIN_PORT/);
+    // An entry's quota of new connections: a positive whole number, named when wrong.
+    expect(loadConfig(env({ UPSTREAMS: JSON.stringify([upstream("au", 1, { connectionsPerMinute: 120 })]) })).upstreams[0].connectionsPerMinute).toBe(120);
+    expect(() => loadConfig(env({ UPSTREAMS: JSON.stringify([upstream("au", 1, { connectionsPerMinute: 0 })]) }))).toThrow(/UPSTREAMS\[0\]\["connectionsPerMinute"\]/);
+  });
   test("UPSTREAM_ROTATE_MINUTES may be a fraction (short rotations in tests); TERMINATION_GRACE_SECONDS defaults to Container Apps' 30", () => {
     expect(loadConfig(env({ UPSTREAM_ROTATE_MINUTES: "0.05" })).upstreamRotateMinutes).toBe(0.05);
     expect(() => loadConfig(env({ UPSTREAM_ROTATE_MINUTES: "0" }))).toThrow(/UPSTREAM_ROTATE_MINUTES must be a number > 0, got "0"/);

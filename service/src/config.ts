@@ -4,8 +4,8 @@
  */
 import { z } from "zod";
 import {
-  apiKeyEnvOf, DEFAULT_SESSIONS_PER_REPLICA, Env, instanceSessionLimit, SERVICE_PORT, SESSION_DEFAULTS, UpstreamListSchema,
-  type Upstream,
+  apiKeyEnvOf, DEFAULT_SESSIONS_PER_REPLICA, defaultMaxDetachedPerUser, Env, instanceSessionLimit, RESUME_STATE_DEFAULTS, SERVICE_PORT,
+  SESSION_DEFAULTS, UpstreamListSchema, type ResumeStateLimits, type Upstream,
 } from "../../contracts";
 
 export const DEFAULTS = {
@@ -20,6 +20,16 @@ export const DEFAULTS = {
   /** All interfaces: the container's ingress reaches it. `npm start` listens on loopback. */
   host: "0.0.0.0",
   maxSessionsPerInstance: instanceSessionLimit(DEFAULT_SESSIONS_PER_REPLICA),
+  /**
+   * One interview is one session plus a few resumes (a drain, a network change; openai 7 reconnects
+   * at most 5 times in a connection's life): 12 a minute leaves room for that and stops a loop.
+   */
+  userConnectsPerMinute: 12,
+  /**
+   * Entra ID access tokens live 60-90 minutes by default; other identity providers issue up to a day.
+   * A token valid for longer than this is refused: a leaked token must not work for ever.
+   */
+  authMaxTokenLifetimeMinutes: 24 * 60,
 } as const;
 
 export type UpstreamConfig = Upstream & { apiKey?: string };
@@ -75,15 +85,23 @@ const EnvSchema = z.object({
   [Env.upstreamRotateMinutes]: positiveFrom(Env.upstreamRotateMinutes, DEFAULTS.upstreamRotateMinutes),
   [Env.maxSessionsPerUser]: intFrom(Env.maxSessionsPerUser, DEFAULTS.maxSessionsPerUser),
   [Env.maxSessionsPerInstance]: intFrom(Env.maxSessionsPerInstance, DEFAULTS.maxSessionsPerInstance),
+  [Env.resumeItemMaxBytes]: intFrom(Env.resumeItemMaxBytes, RESUME_STATE_DEFAULTS.itemMaxBytes, 256),
+  [Env.resumeConversationMaxBytes]: intFrom(Env.resumeConversationMaxBytes, RESUME_STATE_DEFAULTS.conversationMaxBytes, 256),
+  [Env.resumeConfigMaxBytes]: intFrom(Env.resumeConfigMaxBytes, RESUME_STATE_DEFAULTS.configMaxBytes, 256),
+  [Env.maxDetachedPerUser]: z.string().optional(),
   [Env.allowedOrigins]: list,
   [Env.frontDoorId]: z.string().min(1).optional(),
   [Env.appInsightsConnectionString]: z.string().min(1).optional(),
+  [Env.userConnectsPerMinute]: intFrom(Env.userConnectsPerMinute, DEFAULTS.userConnectsPerMinute),
+  [Env.authMaxTokenLifetimeMinutes]: intFrom(Env.authMaxTokenLifetimeMinutes, DEFAULTS.authMaxTokenLifetimeMinutes),
+  [Env.adminPort]: intFrom(Env.adminPort, -1, 0),
   [Env.testPage]: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional().transform((v) => v === "true"),
 });
 
-export type AuthConfig =
+export type AuthConfig = (
   | { mode: "hs256"; secret: string; issuer?: string; audience?: string }
-  | { mode: "oidc"; jwksUrl: string; issuer: string; audience: string };
+  | { mode: "oidc"; jwksUrl: string; issuer: string; audience: string }
+) & { /** Longest accepted distance from now to a token's `exp`. */ maxLifetimeMinutes: number };
 
 export interface ServiceConfig {
   port: number;
@@ -101,11 +119,16 @@ export interface ServiceConfig {
   upstreamRotateMinutes: number;
   maxSessionsPerUser: number;
   maxSessionsPerInstance: number;
+  /** Bounds of each session's resume state (bytes) and of the detached sessions a user keeps. */
+  resumeState: ResumeStateLimits;
   allowedOrigins: string[];
   frontDoorId?: string;
   appInsightsConnectionString?: string;
   /** Serve the browser test page at `/` (service/src/server/page.ts). */
   testPage: boolean;
+  userConnectsPerMinute: number;
+  /** The operators' listener (/metrics, detailed /readyz); undefined: not served. */
+  adminPort?: number;
 }
 
 export class ConfigError extends Error {
@@ -160,10 +183,10 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     if (env.AUTH_JWKS_URL) problems.push("AUTH_JWT_SECRET: set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both");
     const weak = secretWeakness(env.AUTH_JWT_SECRET);
     if (weak) problems.push(`AUTH_JWT_SECRET: ${weak}`);
-    else if (vars?.AUTH_JWT_SECRET) auth = { mode: "hs256", secret: vars.AUTH_JWT_SECRET, issuer: vars.AUTH_ISSUER, audience: vars.AUTH_AUDIENCE };
+    else if (vars?.AUTH_JWT_SECRET) auth = { mode: "hs256", secret: vars.AUTH_JWT_SECRET, issuer: vars.AUTH_ISSUER, audience: vars.AUTH_AUDIENCE, maxLifetimeMinutes: vars.AUTH_MAX_TOKEN_LIFETIME_MINUTES };
   } else if (oidc.every(Boolean)) {
     if (vars?.AUTH_JWKS_URL && vars.AUTH_ISSUER && vars.AUTH_AUDIENCE) {
-      auth = { mode: "oidc", jwksUrl: vars.AUTH_JWKS_URL, issuer: vars.AUTH_ISSUER, audience: vars.AUTH_AUDIENCE };
+      auth = { mode: "oidc", jwksUrl: vars.AUTH_JWKS_URL, issuer: vars.AUTH_ISSUER, audience: vars.AUTH_AUDIENCE, maxLifetimeMinutes: vars.AUTH_MAX_TOKEN_LIFETIME_MINUTES };
     }
   } else if (oidc.some(Boolean)) {
     const missing = ["AUTH_JWKS_URL", "AUTH_ISSUER", "AUTH_AUDIENCE"].filter((_, i) => !oidc[i]);
@@ -172,7 +195,9 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     problems.push("AUTH_JWT_SECRET: user authentication is required: set AUTH_JWT_SECRET, or AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE");
   }
 
-  if (problems.length > 0 || !vars || !auth) throw new ConfigError(problems);
+  const resumeState = vars ? resumeStateLimits(vars, env[Env.maxDetachedPerUser], problems) : undefined;
+
+  if (problems.length > 0 || !vars || !auth || !resumeState) throw new ConfigError(problems);
   return {
     port: vars.PORT,
     host: vars.HOST ?? DEFAULTS.host,
@@ -187,10 +212,41 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     upstreamRotateMinutes: vars.UPSTREAM_ROTATE_MINUTES,
     maxSessionsPerUser: vars.MAX_SESSIONS_PER_USER,
     maxSessionsPerInstance: vars.MAX_SESSIONS_PER_INSTANCE,
+    resumeState,
     allowedOrigins: vars.ALLOWED_ORIGINS,
     frontDoorId: vars.FRONT_DOOR_ID,
     appInsightsConnectionString: vars.APPLICATIONINSIGHTS_CONNECTION_STRING,
     testPage: vars.TEST_PAGE,
+    userConnectsPerMinute: vars.USER_CONNECTS_PER_MINUTE,
+    adminPort: vars.ADMIN_PORT === -1 ? undefined : vars.ADMIN_PORT,
+  };
+}
+
+/** The resume-state bounds, checked against each other; problems are named by variable. */
+function resumeStateLimits(
+  vars: { RESUME_ITEM_MAX_BYTES: number; RESUME_CONVERSATION_MAX_BYTES: number; RESUME_CONFIG_MAX_BYTES: number; MAX_SESSIONS_PER_USER: number },
+  detachedRaw: string | undefined,
+  problems: string[],
+): ResumeStateLimits | undefined {
+  const before = problems.length;
+  let maxDetachedPerUser = defaultMaxDetachedPerUser(vars.MAX_SESSIONS_PER_USER);
+  if (detachedRaw !== undefined) {
+    const n = Number(detachedRaw);
+    // A drain detaches every live session of a user at once: fewer slots would make it evict the user's own sessions.
+    if (!Number.isInteger(n) || n < vars.MAX_SESSIONS_PER_USER) {
+      problems.push(`${Env.maxDetachedPerUser}: must be a whole number >= MAX_SESSIONS_PER_USER (${vars.MAX_SESSIONS_PER_USER}), got "${detachedRaw}"`);
+    } else maxDetachedPerUser = n;
+  }
+  if (vars.RESUME_ITEM_MAX_BYTES > vars.RESUME_CONVERSATION_MAX_BYTES) {
+    problems.push(`${Env.resumeItemMaxBytes}: must not exceed ${Env.resumeConversationMaxBytes} (${vars.RESUME_CONVERSATION_MAX_BYTES}), got ${vars.RESUME_ITEM_MAX_BYTES}`);
+  }
+  if (problems.length > before) return undefined;
+  return {
+    itemMaxBytes: vars.RESUME_ITEM_MAX_BYTES,
+    conversationMaxBytes: vars.RESUME_CONVERSATION_MAX_BYTES,
+    maxItems: RESUME_STATE_DEFAULTS.maxItems,
+    configMaxBytes: vars.RESUME_CONFIG_MAX_BYTES,
+    maxDetachedPerUser,
   };
 }
 

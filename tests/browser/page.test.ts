@@ -196,7 +196,7 @@ test("the hybrid: the page on another origin (the UI's host) connects with the t
   }, { readyz: `http://127.0.0.1:${proxyPort}/readyz`, url: endpoint, token });
   expect(outcome).toEqual({ fetched: "blocked: TypeError", closed: 1006 });
   // 1006 is all a browser learns; the proxy says why it refused.
-  const metrics = await (await fetch(`http://127.0.0.1:${proxyPort}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.adminPort}/metrics`)).text();
   expect(metrics).toMatch(/voice_connect_failures[^\n]*reason="origin_not_allowed"[^\n]* 1\b/);
 }, 15_000);
 

@@ -28,13 +28,15 @@ describe("npm run cost", () => {
     const json = JSON.parse(stdout);
     expect(json.catalogs).toEqual([{ id: "voice-live-gpt-realtime", name: "Azure Voice Live, gpt-realtime (Pro tier)", share: 1, upstreams: ["au"] }]);
     expect(json.input).toMatchObject({ interviewsPerDay: 1000, durations: [{ minutes: 30, share: 0.7 }, { minutes: 45, share: 0.3 }] });
-    expect(json.input.sizing).toMatchObject({ minReplicas: 2, maxReplicas: 13, sessionsPerReplica: 233, cpu: 1, memoryGiB: 2, redisSku: "Standard_C1" });
+    expect(json.input.sizing).toMatchObject({ minReplicas: 2, maxReplicas: 13, sessionsPerReplica: 233, cpu: 1, memoryGiB: 2, redisSku: "Balanced_B1" });
     expect(json.range.low.monthly).toBeLessThan(json.range.expected.monthly);
     expect(json.range.expected.monthly).toBeLessThan(json.range.high.monthly);
     expect(json.range.sensitivity.map((s: { parameter: string }) => s.parameter).sort()).toEqual(["cacheHitRate", "durations", "speakingShares", "truncation", "turnsPerMinute"]);
     const sizing = sizeStack(loadStackConfigFile("prod", root));
     expect(sizing.budget.derivation!.monthlyTotal).toBeCloseTo(json.monthly.total, 6);
-    expect(json.budget.at(-1)).toBe(`monthly total $${json.monthly.total.toFixed(2)} + 20% headroom = $${sizing.budget.amount}`);
+    // The cost command prices the model and the base infrastructure; the plan's budget adds the private network's share.
+    expect(json.budget.at(-1)).toBe(`monthly total $${json.monthly.total.toFixed(2)} + 20% headroom = $${sizing.budget.derivation!.amount}`);
+    expect(sizing.budget.amount).toBe(sizing.budget.derivation!.amount + sizing.budget.network!.amount);
     const figures = json.sources[0].figures as Array<{ path: string; source: string; asOf: string; confidence: string }>;
     expect(figures.find((f) => f.path === "prices.audioInput")!.source).toContain("Voice Live API Pro - LLM Audio Input Tokens");
     expect(figures.every((f) => f.source && f.asOf && f.confidence)).toBe(true);

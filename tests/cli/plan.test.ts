@@ -37,10 +37,12 @@ describe("npm run plan, end to end", () => {
   test("Front Door off and Azure Managed Redis: the other branches of the program", async () => {
     const dir = mkdtempSync(join(tmpdir(), "altstack-"));
     copyFileSync(join(root, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
-    const yaml = readFileSync(join(root, "Pulumi.prod.yaml"), "utf8").replace("    enabled: true", "    enabled: false").replace("    sku: Standard_C1", "    sku: Balanced_B0");
+    // Front Door, and with it the private network and the WAF, off.
+    const yaml = readFileSync(join(root, "Pulumi.prod.yaml"), "utf8").replace(/ {4}enabled: true/g, "    enabled: false").replace("    sku: Standard_C1", "    sku: Balanced_B0");
     writeFileSync(join(dir, "Pulumi.prod.yaml"), yaml);
     const out = join(dir, "m.json");
-    await run("npx", ["tsx", "plan/cli.ts", "--stack", "prod", "--dir", dir, "--out", out], { cwd: root });
+    const refused = await run("npx", ["tsx", "plan/cli.ts", "--stack", "prod", "--dir", dir, "--out", out], { cwd: root }).then(() => null, (e) => e);
+    expect(refused?.code).toBe(1); // mandatory policy violations
     const manifest = JSON.parse(readFileSync(out, "utf8"));
     const types = manifest.resources.map((r: { type: string }) => r.type);
     expect(types.filter((t: string) => t.startsWith("azure-native:cdn:"))).toEqual([]);
@@ -56,7 +58,12 @@ describe("npm run plan, end to end", () => {
     expect(env).not.toContain("FRONT_DOOR_ID");
     expect(env).toContain("REDIS_URL");
     expect(manifest.outputs.wssUrl).toBe(`wss://${manifest.outputs.appFqdn}/voice-live/realtime`);
-    expect(manifest.policy).toEqual([]);
+    // A production stack without the private network is refused: every public data-plane resource is named.
+    expect([...new Set(manifest.policy.map((p: { policy: string; level: string }) => `${p.level} ${p.policy}`))]).toEqual(["mandatory private-network-in-production"]);
+    expect(manifest.policy.map((p: { resource: string }) => p.resource.split("::")[0]).sort()).toEqual([
+      "azure-native:app:ManagedEnvironment", "azure-native:app:ManagedEnvironment", "azure-native:app:ManagedEnvironment", "azure-native:app:ManagedEnvironment",
+      "azure-native:containerregistry:Registry", "azure-native:keyvault:Vault", "azure-native:redisenterprise:RedisEnterprise",
+    ]);
   }, 60_000);
 
   test("App Service hosting (Pulumi.small.yaml): the plan shows the plan, the site, the autoscale and its price", async () => {

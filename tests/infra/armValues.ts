@@ -13,6 +13,8 @@ export interface ArmValueRule {
   path: string;
   allowed: readonly string[];
   api: string;
+  /** Set only in some stacks (the private network's settings): a stack need not register it. */
+  optional?: boolean;
 }
 
 const onOff = ["Enabled", "Disabled"] as const;
@@ -39,6 +41,8 @@ export const ARM_VALUES: ArmValueRule[] = [
   { type: "azure-native:redis:Redis", path: "sku.name", allowed: ["Basic", "Standard", "Premium"], api: "Microsoft.Cache/redis 2024-11-01" },
   { type: "azure-native:redis:Redis", path: "sku.family", allowed: ["C", "P"], api: "Microsoft.Cache/redis 2024-11-01" },
   { type: "azure-native:redis:Redis", path: "minimumTlsVersion", allowed: tls, api: "Microsoft.Cache/redis 2024-11-01" },
+  // Redis's own maxmemory-policy values (Azure Cache for Redis lists them; dragonflydb.io/faq/azure-redis-cache-eviction-policy, read 2026-12-03; the LFU pair from Redis 4+).
+  { type: "azure-native:redis:Redis", path: "redisConfiguration.maxmemoryPolicy", allowed: ["volatile-lru", "allkeys-lru", "volatile-random", "allkeys-random", "volatile-ttl", "noeviction", "volatile-lfu", "allkeys-lfu"], api: "Microsoft.Cache/redis redisConfiguration (Redis maxmemory-policy)" },
   { type: "azure-native:redisenterprise:RedisEnterprise", path: "minimumTlsVersion", allowed: tls, api: "Microsoft.Cache/redisEnterprise 2025-07-01" },
   { type: "azure-native:redisenterprise:RedisEnterprise", path: "publicNetworkAccess", allowed: onOff, api: "Microsoft.Cache/redisEnterprise 2025-07-01" },
   { type: "azure-native:redisenterprise:Database", path: "clientProtocol", allowed: ["Encrypted", "Plaintext"], api: "Microsoft.Cache/redisEnterprise/databases 2025-07-01" },
@@ -75,6 +79,33 @@ export const ARM_VALUES: ArmValueRule[] = [
   { type: "azure-native:consumption:Budget", path: "notifications.*.thresholdType", allowed: ["Actual", "Forecasted"], api: "Microsoft.Consumption/budgets 2024-08-01" },
   { type: "azure-native:consumption:Budget", path: "filter.dimensions.operator", allowed: ["In"], api: "Microsoft.Consumption/budgets 2024-08-01" },
   { type: "azure-native:consumption:Budget", path: "filter.dimensions.name", allowed: ["ResourceGroupName", "ResourceGroup", "ResourceId", "ResourceLocation", "MeterCategory", "MeterSubCategory", "ServiceName", "ServiceTier"], api: "Microsoft.Consumption/budgets 2024-08-01 (dimension names)" },
+  // The private network and the edge (read 2026-12-03): Container Apps "Virtual network configuration"
+  // (delegation), "Azure Private Endpoint DNS configuration" (group ids and zones; Managed Redis's from
+  // public templates, see stacks/privateEndpoints.ts), Microsoft.Network/FrontDoorWebApplicationFirewallPolicies
+  // 2025-11-01 and Microsoft.KeyVault vaults 2024-11-01 (Azure/bicep-types-az types.md).
+  { type: "azure-native:app:ManagedEnvironment", path: "publicNetworkAccess", allowed: onOff, api: "Microsoft.App/managedEnvironments 2025-02-02-preview", optional: true },
+  { type: "azure-native:app:ManagedEnvironment", path: "workloadProfiles[].workloadProfileType", allowed: ["Consumption"], api: "Container Apps workload profiles (the Consumption profile)", optional: true },
+  { type: "azure-native:network:Subnet", path: "delegations[].serviceName", allowed: ["Microsoft.App/environments"], api: "Container Apps custom virtual networks" },
+  { type: "azure-native:network:PrivateEndpoint", path: "privateLinkServiceConnections[].groupIds[]", allowed: ["vault", "registry", "redisCache", "redisEnterprise"], api: "Private Link sub-resources" },
+  { type: "azure-native:privatedns:PrivateZone", path: "privateZoneName", allowed: ["privatelink.vaultcore.azure.net", "privatelink.azurecr.io", "privatelink.redis.cache.windows.net", "privatelink.redis.azure.net"], api: "Private endpoint DNS zones" },
+  { type: "azure-native:redis:Redis", path: "publicNetworkAccess", allowed: onOff, api: "Microsoft.Cache/redis 2024-11-01" },
+  { type: "azure-native:keyvault:Vault", path: "properties.publicNetworkAccess", allowed: ["enabled", "disabled"], api: "Microsoft.KeyVault/vaults 2024-11-01", optional: true },
+  { type: "azure-native:keyvault:Vault", path: "properties.networkAcls.defaultAction", allowed: ["Allow", "Deny"], api: "Microsoft.KeyVault/vaults 2024-11-01", optional: true },
+  { type: "azure-native:keyvault:Vault", path: "properties.networkAcls.bypass", allowed: ["AzureServices", "None"], api: "Microsoft.KeyVault/vaults 2024-11-01", optional: true },
+  { type: "azure-native:containerregistry:Registry", path: "publicNetworkAccess", allowed: onOff, api: "Microsoft.ContainerRegistry/registries", optional: true },
+  { type: "azure-native:containerregistry:Registry", path: "networkRuleSet.defaultAction", allowed: ["Allow", "Deny"], api: "Microsoft.ContainerRegistry/registries", optional: true },
+  { type: "azure-native:cdn:AFDOrigin", path: "sharedPrivateLinkResource.groupId", allowed: ["managedEnvironments"], api: "Container Apps private link sub-resource", optional: true },
+  { type: "azure-native:cdn:SecurityPolicy", path: "parameters.type", allowed: ["WebApplicationFirewall"], api: "Microsoft.Cdn/profiles/securityPolicies 2025-06-01" },
+  { type: "azure-native:frontdoor:Policy", path: "sku.name", allowed: ["Classic_AzureFrontDoor", "Premium_AzureFrontDoor", "Standard_AzureFrontDoor"], api: "FrontDoorWebApplicationFirewallPolicies 2025-11-01" },
+  { type: "azure-native:frontdoor:Policy", path: "policySettings.mode", allowed: ["Detection", "Prevention"], api: "FrontDoorWebApplicationFirewallPolicies 2025-11-01" },
+  { type: "azure-native:frontdoor:Policy", path: "policySettings.enabledState", allowed: onOff, api: "FrontDoorWebApplicationFirewallPolicies 2025-11-01" },
+  { type: "azure-native:frontdoor:Policy", path: "customRules.rules[].ruleType", allowed: ["MatchRule", "RateLimitRule"], api: "FrontDoorWebApplicationFirewallPolicies 2025-11-01" },
+  { type: "azure-native:frontdoor:Policy", path: "customRules.rules[].action", allowed: ["Allow", "AnomalyScoring", "Block", "CAPTCHA", "JSChallenge", "Log", "Redirect"], api: "FrontDoorWebApplicationFirewallPolicies 2025-11-01" },
+  { type: "azure-native:frontdoor:Policy", path: "customRules.rules[].groupBy[].variableName", allowed: ["GeoLocation", "None", "SocketAddr"], api: "FrontDoorWebApplicationFirewallPolicies 2025-11-01" },
+  { type: "azure-native:frontdoor:Policy", path: "customRules.rules[].matchConditions[].matchVariable", allowed: ["Cookies", "JA4", "PostArgs", "QueryString", "RemoteAddr", "RequestBody", "RequestHeader", "RequestMethod", "RequestUri", "SocketAddr"], api: "FrontDoorWebApplicationFirewallPolicies 2025-11-01" },
+  { type: "azure-native:frontdoor:Policy", path: "customRules.rules[].matchConditions[].operator", allowed: ["Any", "AsnMatch", "BeginsWith", "ClientFingerprint", "Contains", "EndsWith", "Equal", "GeoMatch", "GreaterThan", "GreaterThanOrEqual", "IPMatch", "LessThan", "LessThanOrEqual", "RegEx", "ServiceTagMatch"], api: "FrontDoorWebApplicationFirewallPolicies 2025-11-01" },
+  { type: "azure-native:frontdoor:Policy", path: "customRules.rules[].matchConditions[].transforms[]", allowed: ["Lowercase", "RemoveNulls", "Trim", "Uppercase", "UrlDecode", "UrlEncode"], api: "FrontDoorWebApplicationFirewallPolicies 2025-11-01" },
+  { type: "azure-native:frontdoor:Policy", path: "managedRules.managedRuleSets[].ruleSetAction", allowed: ["Block", "Log", "Redirect"], api: "FrontDoorWebApplicationFirewallPolicies 2025-11-01", optional: true },
   // Microsoft.Authorization 2022-04-01
   { type: "azure-native:authorization:RoleAssignment", path: "principalType", allowed: ["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"], api: "Microsoft.Authorization/roleAssignments 2022-04-01" },
   // Microsoft.Web 2025-05-01 (App Service hosting)

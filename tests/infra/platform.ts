@@ -9,11 +9,14 @@ import { runPolicies } from "../../stacks/policies";
 import { roleAssignmentName } from "../../stacks/roles";
 import { sizeStack, TERMINATION_GRACE_SECONDS } from "../../stacks/sizing";
 import { ARM_VALUES, checkArmValues } from "./armValues";
+import { brokenCopies, packVerdicts } from "./policyParity";
 
 import { lookups, type Loose } from "../support/plan";
 
+// Typed from the sources (stacks/azureLiterals.ts names them): Key Vault RBAC guide's built-in roles table,
+// and the AcrPull role definition JSON (azure-rbac-catalog.org, azadvertizer.net), read 2026-12-03.
 const KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6";
-const ACR_PULL = "7f951dca-d5c3-4a0a-9b4b-c1fe1f0d7e43";
+const ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 
 export function describePlatform(stack: string): void {
   let run: PlanRun;
@@ -26,7 +29,7 @@ export function describePlatform(stack: string): void {
   test("every enum-valued property carries a value its ARM API accepts", () => {
     const checked = checkArmValues(run.resources);
     // The table covers what this stack registers: each rule for a registered type found its property.
-    for (const rule of ARM_VALUES.filter((x) => all(x.type).length > 0)) expect(checked).toContain(`${rule.type} ${rule.path}`);
+    for (const rule of ARM_VALUES.filter((x) => !x.optional && all(x.type).length > 0)) expect(checked).toContain(`${rule.type} ${rule.path}`);
   });
 
   test("one resource group; every resource but the group and components sits under a component", () => {
@@ -45,6 +48,8 @@ export function describePlatform(stack: string): void {
     const [container] = a.template.containers;
     expect(container.resources).toEqual({ cpu: c.cpu, memory: `${c.memoryGiB}Gi` });
     expect(container.probes.map((p: Loose) => [p.type, p.httpGet.path])).toEqual([["Liveness", "/healthz"], ["Readiness", "/readyz"], ["Startup", "/healthz"]]);
+    // 100 x the longest stall measured (52 ms), under each period (10 s, 5 s): not the probe schema's 1 s default.
+    expect(container.probes.map((p: Loose) => [p.type, p.periodSeconds, p.timeoutSeconds])).toEqual([["Liveness", 10, 6], ["Readiness", 5, 4], ["Startup", 2, undefined]]);
     expect(a.template.terminationGracePeriodSeconds).toBe(TERMINATION_GRACE_SECONDS);
     expect(a.identity.type).toBe("UserAssigned");
   });
@@ -52,7 +57,9 @@ export function describePlatform(stack: string): void {
   test("scaling: the HTTP rule plus a KEDA rule on the registry's open sessions, target sessionsPerReplica, cooldown >= the session limit", () => {
     const c = run.config;
     const a = one("azure-native:app:ContainerApp");
-    const redis = one("azure-native:redis:Redis");
+    const redisAddress = run.config.redis.sku.startsWith("Balanced_")
+      ? `${one("azure-native:redisenterprise:RedisEnterprise").clusterName}.${c.location}.redis.azure.net:10000` // Managed Redis: TLS on 10000
+      : `${one("azure-native:redis:Redis").name}.redis.cache.windows.net:6380`;
     expect(a.template.scale).toEqual({
       minReplicas: c.replicas.min,
       maxReplicas: c.replicas.max,
@@ -64,7 +71,7 @@ export function describePlatform(stack: string): void {
           name: "open-sessions",
           custom: {
             type: "redis",
-            metadata: { address: `${redis.name}.redis.cache.windows.net:6380`, listName: OPEN_SESSIONS_KEY, listLength: String(c.sessionsPerReplica), enableTLS: "true", databaseIndex: "0" },
+            metadata: { address: redisAddress, listName: OPEN_SESSIONS_KEY, listLength: String(c.sessionsPerReplica), enableTLS: "true", databaseIndex: "0" },
             auth: [{ secretRef: "redis-key", triggerParameter: "password" }],
           },
         },
@@ -73,6 +80,16 @@ export function describePlatform(stack: string): void {
     expect(a.template.scale.cooldownPeriod).toBeGreaterThanOrEqual(c.session.maxMinutes * 60);
     // The scaler's password is a Key Vault reference like every other secret.
     expect(a.configuration.secrets).toContainEqual({ name: "redis-key", keyVaultUrl: expect.stringMatching(/\/secrets\/redis-key$/), identity: a.identity.userAssignedIdentities[0] });
+  });
+
+  test("Log Analytics: the shared key reaches the environment as a secret; the workspace has a daily cap", () => {
+    const envLogs = one("azure-native:app:ManagedEnvironment").appLogsConfiguration;
+    expect(envLogs.destination).toBe("log-analytics");
+    expect(envLogs.logAnalyticsConfiguration).toEqual({ customerId: expect.stringMatching(/^customer-/), sharedKey: SECRET_PLACEHOLDER });
+    expect(JSON.stringify(run.resources)).not.toContain("mock-shared-key");
+    const workspace = one("azure-native:operationalinsights:Workspace");
+    expect(workspace.workspaceCapping).toEqual({ dailyQuotaGb: sizeStack(run.config).logDailyCap.capGb });
+    expect(workspace.workspaceCapping.dailyQuotaGb).toBeGreaterThan(0); // -1 would be "no cap" (WorkspaceCapping.DailyQuotaGb)
   });
 
   test("image built from service/Dockerfile for linux/amd64, pushed to the admin-less registry, run by digest", () => {
@@ -140,15 +157,24 @@ export function describePlatform(stack: string): void {
     expect(assignments.map((r) => r.name).sort()).toEqual(["image-acrpull", "vault-secrets-user"]);
   });
 
-  test("Redis: TLS only, minimum TLS 1.2, non-TLS port off; the URL's key is percent-encoded", () => {
-    const r = one("azure-native:redis:Redis");
-    expect(r).toMatchObject({ enableNonSslPort: false, minimumTlsVersion: "1.2" });
-    const [tier, size] = run.config.redis.sku.split("_");
-    expect(r.sku).toEqual({ name: tier, family: size[0], capacity: Number(size.slice(1)) });
+  test("Redis: TLS only, never evicting; Managed Redis non-clustered with access keys on port 10000", () => {
+    // Values typed from the REST spec (Microsoft.Cache/redisEnterprise/databases 2025-07-01, Microsoft.Cache/redis).
+    if (run.config.redis.sku.startsWith("Balanced_")) {
+      expect(all("azure-native:redis:Redis")).toEqual([]);
+      expect(one("azure-native:redisenterprise:RedisEnterprise")).toMatchObject({ sku: { name: run.config.redis.sku }, minimumTlsVersion: "1.2" });
+      expect(one("azure-native:redisenterprise:Database")).toMatchObject({
+        clientProtocol: "Encrypted", port: 10000, clusteringPolicy: "NoCluster", evictionPolicy: "NoEviction", accessKeysAuthentication: "Enabled",
+      });
+    } else {
+      const r = one("azure-native:redis:Redis");
+      expect(r).toMatchObject({ enableNonSslPort: false, minimumTlsVersion: "1.2", redisConfiguration: { maxmemoryPolicy: "noeviction" } });
+      const [tier, size] = run.config.redis.sku.split("_");
+      expect(r.sku).toEqual({ name: tier, family: size[0], capacity: Number(size.slice(1)) });
+    }
   });
 
-  test("Front Door Standard: affinity on the origin group, no health probe on the single origin, app FQDN origin with name check, HTTPS-only route", () => {
-    expect(one("azure-native:cdn:Profile").sku.name).toBe("Standard_AzureFrontDoor");
+  test("Front Door (Premium with the private network): affinity on the origin group, no health probe on the single origin, app FQDN origin with name check, HTTPS-only route", () => {
+    expect(one("azure-native:cdn:Profile").sku.name).toBe(run.config.network.enabled ? "Premium_AzureFrontDoor" : "Standard_AzureFrontDoor");
     const group = one("azure-native:cdn:AFDOriginGroup");
     expect(group.sessionAffinityState).toBe("Enabled");
     expect(group).not.toHaveProperty("healthProbeSettings");
@@ -191,7 +217,8 @@ export function describePlatform(stack: string): void {
   test("metric alerts: literal ARM values; no Front Door origin-health page for a single origin", () => {
     const c = run.config;
     const metrics = Object.fromEntries(all("azure-native:monitor:MetricAlert").map((r) => [r.inputs.criteria.allOf[0].metricName, r.inputs]));
-    expect(Object.keys(metrics).sort()).toEqual(["Percentage5XX", "Replicas", "RestartCount", "serverLoad"]);
+    const redisMetric = run.config.redis.sku.startsWith("Balanced_") ? "percentProcessorTime" : "serverLoad";
+    expect(Object.keys(metrics).sort()).toEqual(["Percentage5XX", "Replicas", "RestartCount", redisMetric].sort());
     expect(metrics.Replicas.criteria.allOf[0]).toMatchObject({ threshold: c.replicas.max, operator: "GreaterThanOrEqual", timeAggregation: "Maximum", criterionType: "StaticThresholdCriterion" });
     expect(metrics.RestartCount.criteria.allOf[0]).toMatchObject({ threshold: 0, operator: "GreaterThan", timeAggregation: "Total" });
     expect(metrics.Percentage5XX.criteria.allOf[0]).toMatchObject({ threshold: c.alerts.connectFailurePercent, operator: "GreaterThan", timeAggregation: "Average" });
@@ -227,5 +254,13 @@ export function describePlatform(stack: string): void {
 
   test("no mandatory policy is violated", () => {
     expect(runPolicies(stack, run.resources).filter((p) => p.level === "mandatory")).toEqual([]);
+  });
+
+  test("the policy pack gives the plan's verdicts, on this stack and on copies broken the ways the policies guard", () => {
+    const broken = [...run.resources, ...brokenCopies(run.resources)];
+    expect(packVerdicts(stack, run.resources)).toEqual(runPolicies(stack, run.resources));
+    const verdicts = runPolicies(stack, broken);
+    expect(verdicts.filter((v) => v.level === "mandatory").length).toBeGreaterThanOrEqual(5);
+    expect(packVerdicts(stack, broken)).toEqual(verdicts);
   });
 }

@@ -10,6 +10,7 @@ import { loadConfig } from "../../service/src/config";
 import { runPolicies } from "../../stacks/policies";
 import { sizeStack } from "../../stacks/sizing";
 import { ARM_VALUES, checkArmValues } from "./armValues";
+import { brokenCopies, packVerdicts } from "./policyParity";
 
 import { lookups, type Loose } from "../support/plan";
 
@@ -32,7 +33,9 @@ test("hosting: an App Service plan and a site instead of Container Apps", () => 
   expect(all("azure-native:app:ContainerApp")).toEqual([]);
   expect(all("azure-native:app:ManagedEnvironment")).toEqual([]);
   const plan = one("azure-native:web:AppServicePlan");
-  expect(plan).toMatchObject({ name: "asp-voice-platform-small", kind: "linux", reserved: true, sku: { name: "P2v3", tier: "PremiumV3", capacity: 1 } });
+  expect(plan).toMatchObject({ name: "asp-voice-platform-small", kind: "linux", reserved: true, sku: { name: "P1v3", tier: "PremiumV3", capacity: 1 } });
+  // Autoscale owns the instance count: a later `pulumi up` must not reset it (and remove instances with their WebSockets).
+  expect(all("azure-native:web:AppServicePlan")[0].ignoreChanges).toEqual(["sku.capacity"]);
 });
 
 test("the site: same image by digest through the identity, WebSockets, always on, ARR affinity, /healthz", () => {
@@ -44,6 +47,8 @@ test("the site: same image by digest through the identity, WebSockets, always on
     reserved: true,
     httpsOnly: true,
     clientAffinityEnabled: true,
+    // The ARRAffinity cookie's domain from X-Forwarded-Host (the Front Door host), not *.azurewebsites.net.
+    clientAffinityProxyEnabled: true,
     identity: { type: "UserAssigned", userAssignedIdentities: [`${identity.name}-id`] },
     keyVaultReferenceIdentity: `${identity.name}-id`,
   });
@@ -80,17 +85,22 @@ test("app settings: the service's environment, secrets as Key Vault references, 
   expect(all("azure-native:keyvault:Secret").map((s) => s.inputs.secretName).sort()).toEqual(["redis-url", "upstream-au-api-key"]);
 });
 
-test("autoscale: the replica config's bounds on the plan, CPU rules with literal values, scale-in cooldown >= the session limit", () => {
+test("autoscale: open sessions per instance from Application Insights (CPU as a backstop), literal values, scale-in cooldown >= the session limit", () => {
   const autoscale = one("azure-native:monitor:AutoscaleSetting");
   const planId = `${all("azure-native:web:AppServicePlan")[0].name}-id`;
+  const appInsightsId = `${all("azure-native:applicationinsights:Component")[0].name}-id`;
   expect(autoscale).toMatchObject({ enabled: true, targetResourceUri: planId, autoscaleSettingName: "autoscale-voice-platform-small" });
   const [profile] = autoscale.profiles;
   expect(profile.capacity).toEqual({ minimum: "1", maximum: "3", default: "1" });
-  expect(profile.rules.map((r: Loose) => [r.metricTrigger.metricName, r.metricTrigger.metricResourceUri, r.metricTrigger.operator, r.metricTrigger.threshold, r.scaleAction.direction, r.scaleAction.cooldown])).toEqual([
-    ["CpuPercentage", planId, "GreaterThan", 70, "Increase", "PT5M"],
-    ["CpuPercentage", planId, "LessThan", 30, "Decrease", "PT45M"],
+  // small: sessionsPerReplica 50 -> out above 50 open sessions per instance, in below 25 (and CPU below 30%).
+  expect(profile.rules.map((r: Loose) => [r.metricTrigger.metricName, r.metricTrigger.metricNamespace, r.metricTrigger.metricResourceUri, r.metricTrigger.operator, r.metricTrigger.threshold, r.scaleAction.direction, r.scaleAction.cooldown])).toEqual([
+    ["voice.sessions.active", "azure.applicationinsights", appInsightsId, "GreaterThan", 50, "Increase", "PT5M"],
+    ["CpuPercentage", "microsoft.web/serverfarms", planId, "GreaterThan", 70, "Increase", "PT5M"],
+    ["voice.sessions.active", "azure.applicationinsights", appInsightsId, "LessThan", 25, "Decrease", "PT45M"],
+    ["CpuPercentage", "microsoft.web/serverfarms", planId, "LessThan", 30, "Decrease", "PT45M"],
   ]);
-  expect(Number(/^PT(\d+)M$/.exec(profile.rules[1].scaleAction.cooldown)![1])).toBeGreaterThanOrEqual(run.config.session.maxMinutes);
+  for (const r of profile.rules) expect([r.metricTrigger.statistic, r.metricTrigger.timeAggregation]).toEqual(["Average", "Average"]);
+  expect(Number(/^PT(\d+)M$/.exec(profile.rules[2].scaleAction.cooldown)![1])).toBeGreaterThanOrEqual(run.config.session.maxMinutes);
 });
 
 test("Front Door in front of the site; the alerts that apply; the budget on the stack's and the upstream's groups", () => {
@@ -110,9 +120,9 @@ test("the cost model prices the plan: instance-hours at the SKU's hourly price, 
   const sizing = sizeStack(run.config);
   const infra = sizing.estimate!.monthly.infrastructureBreakdown;
   expect(infra.containerApps).toBe(0);
-  // 50 interviews a day peak at ~5 open sessions: one instance all month, 30.42 days x 24 h x $0.31.
+  // 50 interviews a day peak at ~5 open sessions: one instance all month, 30.42 days x 24 h x $0.155 (P1v3).
   expect(infra.replicaHoursPerMonth).toBeCloseTo(30.42 * 24, 6);
-  expect(infra.appService).toBeCloseTo(30.42 * 24 * 0.31, 6);
+  expect(infra.appService).toBeCloseTo(30.42 * 24 * 0.155, 6);
   expect(infra.containerApps).toBe(0);
   expect(infra.total).toBeCloseTo(infra.appService! + infra.frontDoor + infra.redis + infra.monitoring + infra.containerRegistry + infra.keyVault, 9);
   expect(run.outputs.infrastructureMonthly).toEqual(infra);
@@ -121,4 +131,11 @@ test("the cost model prices the plan: instance-hours at the SKU's hourly price, 
 
 test("no mandatory policy is violated", () => {
   expect(runPolicies("small", run.resources).filter((p) => p.level === "mandatory")).toEqual([]);
+});
+
+test("the policy pack gives the plan's verdicts, on this stack and on copies broken the ways the policies guard", () => {
+  const broken = [...run.resources, ...brokenCopies(run.resources)];
+  expect(packVerdicts("small", run.resources)).toEqual(runPolicies("small", run.resources));
+  expect(runPolicies("small", broken).filter((v) => v.level === "mandatory").length).toBeGreaterThanOrEqual(4);
+  expect(packVerdicts("small", broken)).toEqual(runPolicies("small", broken));
 });

@@ -58,7 +58,7 @@ function raw(port: number, request: string, ms = 2000): Promise<string> {
 const upgradeRequest = (path: string, headers: Record<string, string>) =>
   `GET ${path} HTTP/1.1\r\nHost: proxy\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`;
 const readyz = async (s: TestStack) => {
-  const res = await fetch(`http://127.0.0.1:${s.proxy.port}/readyz`);
+  const res = await fetch(`http://127.0.0.1:${s.proxy.adminPort}/readyz`);
   return { status: res.status, body: (await res.json()) as { status: string; registry: string } };
 };
 
@@ -84,7 +84,7 @@ test("2. a client-chosen voice never becomes a metric label: /metrics stays smal
     client.send({ type: "response.create" });
     await client.waitFor("response.done", 5000, from);
   }
-  const metrics = await (await fetch(`http://127.0.0.1:${s.proxy.port}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${s.proxy.adminPort}/metrics`)).text();
   expect(metrics).not.toContain("xxxxxxxxxx");
   expect(metrics).toMatch(/voice_latency_ms_count\{[^}]*voice="other"/);
   expect(metrics.length).toBeLessThan(64 * 1024);

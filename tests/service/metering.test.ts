@@ -38,7 +38,7 @@ test("the metered cost of a three-turn session equals its usage priced by hand; 
   expect(usages[2].input_token_details.cached_tokens_details.audio_tokens).toBeGreaterThan(0);
   const expected = usages.reduce((sum, u) => sum + byHand(u), 0);
   await new Promise((r) => setTimeout(r, 100));
-  const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.port}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.adminPort}/metrics`)).text();
   const line = metrics.split("\n").find((l) => l.startsWith("voice_cost_usd_total{") && l.includes('upstream="vl0"') && l.includes('model="gpt-realtime"'));
   const cost = Number(line?.split(" ").at(-1));
   expect(cost).toBeCloseTo(expected, 12);
@@ -75,7 +75,7 @@ test("transcription usage is counted by kind; a usage object a hostile upstream 
     const deadline = Date.now() + 3000;
     while (client.events.filter((e) => e.type === "response.done").length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(client.events.filter((e) => e.type === "response.done")).toHaveLength(5); // all forwarded, garbled or not
-    const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.adminPort}/metrics`)).text();
     expect(metrics).toMatch(/voice_errors_total\{code="usage_malformed"[^}]*\} [1-9]/);
     // Nothing is NaN or negative; the well-formed response is priced: 100 x 4.40 + 10 x 17.60 per 1M.
     expect(metrics).not.toMatch(/NaN|Infinity/);
@@ -99,7 +99,7 @@ test("input transcription usage is metered by kind", async () => {
   client.send({ type: "input_audio_buffer.append", audio: Buffer.alloc(96_000).toString("base64") }); // 2 s
   client.send({ type: "input_audio_buffer.commit" });
   await client.waitFor("conversation.item.input_audio_transcription.completed");
-  const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.port}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.adminPort}/metrics`)).text();
   expect(metrics).toMatch(/voice_tokens_total\{kind="transcription_audio"[^}]*\} 20\b/); // 2 s x 10 tokens/s
   client.ws.close();
 });

@@ -17,7 +17,7 @@ afterEach(async () => {
 async function healthyAfterwards(s: TestStack): Promise<void> {
   for (const e of s.emulators) e.setFaults({ refuse: false, rateLimit: false, stall: false, dropAfterMs: undefined, dropOnResponse: false });
   const deadline = Date.now() + 5000;
-  const setAside = async () => Object.values(((await (await fetch(`http://127.0.0.1:${s.proxy.port}/readyz`)).json()) as { upstreams: Record<string, { state: string }> }).upstreams).some((u) => u.state === "open");
+  const setAside = async () => Object.values(((await (await fetch(`http://127.0.0.1:${s.proxy.adminPort}/readyz`)).json()) as { upstreams: Record<string, { state: string }> }).upstreams).some((u) => u.state === "open");
   while ((await setAside()) && Date.now() < deadline) await sleep(50);
   const result = await runTurns({ url: s.wsUrl(), token: await mintToken({ sub: `next-${Math.random()}` }) });
   expect(result.turns[0].audioSeconds).toBeGreaterThan(0);
@@ -41,7 +41,7 @@ test("the first upstream refuses: failover to the next priority, counted", async
   const client = await connect(stack.wsUrl(), await mintToken());
   await client.waitFor("session.created");
   expect(stack.emulators[1].stats().open).toBe(1);
-  const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.port}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.adminPort}/metrics`)).text();
   expect(metrics).toMatch(/voice_upstream_failovers(_total)?\{[^}]*from="vl0"[^}]*\} 1/);
   client.ws.close();
 });
@@ -57,7 +57,7 @@ test.each([
   expect(error.error.code).toBe("upstream_unavailable");
   // Both Voice Live upstreams are set aside after a 429 (readiness shows it); the next session does not wait on them.
   if ("rateLimit" in faults) {
-    const { upstreams } = (await (await fetch(`http://127.0.0.1:${stack.proxy.port}/readyz`)).json()) as { upstreams: Record<string, { state: string }> };
+    const { upstreams } = (await (await fetch(`http://127.0.0.1:${stack.proxy.adminPort}/readyz`)).json()) as { upstreams: Record<string, { state: string }> };
     expect([upstreams.vl0.state, upstreams.vl1.state]).toEqual(["open", "open"]);
   }
   await healthyAfterwards(stack);
@@ -94,7 +94,7 @@ test("the upstream drops mid-response: the session fails over, primed with the c
   expect(items[0].text).toMatch(/^This is my answer number 1/);
   expect(items[1].text).toBe("Thanks, that is helpful.");
   expect(client.events.filter((e) => e.type === "session.created")).toHaveLength(1); // the new upstream's is not the client's
-  const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.port}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${stack.proxy.adminPort}/metrics`)).text();
   expect(metrics).toMatch(/voice_upstream_failovers(_total)?\{[^}]*from="vl0"[^}]*to="vl0"[^}]*\} 1/);
   client.ws.close();
 });

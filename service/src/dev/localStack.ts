@@ -29,6 +29,8 @@ export function localUpstreams(emulatorUrls: string[]): unknown[] {
 export function localEnv(options: { upstreams: unknown[]; upstreamKey: string; secret: string; port?: string }): Record<string, string> {
   return {
     [Env.port]: options.port ?? "0",
+    // The operators' listener (metrics, detailed readiness) on a free port of its own.
+    [Env.adminPort]: "0",
     [Env.authJwtSecret]: options.secret,
     [Env.upstreams]: JSON.stringify(options.upstreams),
     [LOCAL_KEY_ENV]: options.upstreamKey,

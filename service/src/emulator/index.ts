@@ -29,6 +29,8 @@ export interface EmulatorFaults {
   dropOnResponse?: boolean;
   /** Accept, then go silent: no events, stop reading (so pings go unanswered). */
   stall: boolean;
+  /** A slow upstream: session.update and conversation.item.create are applied but not acknowledged (yet). */
+  unacknowledged?: boolean;
   /** Go silent (as `stall`) in the middle of the next response's audio, the connection left open. */
   stallOnResponse?: boolean;
 }
@@ -51,6 +53,13 @@ export interface EmulatorOptions {
    */
   serverVad?: boolean;
   faults?: Partial<EmulatorFaults>;
+  /**
+   * Like an Azure resource's quota of new connections (Voice Live S0: 30 a minute): past it an upgrade
+   * is answered 429 with Retry-After (seconds until the oldest leaves the one-minute window).
+   */
+  connectionsPerMinute?: number;
+  /** When set, an api-version outside this list is answered 400, as Azure answers an unsupported one. */
+  apiVersions?: string[];
   logger?: { info(...args: unknown[]): void; warn(...args: unknown[]): void };
 }
 
@@ -61,6 +70,8 @@ export interface EmulatorStats {
   received: Record<string, number>;
   lastHeaders?: Record<string, string | string[] | undefined>;
   lastUrl?: string;
+  /** Upgrades answered 429 because the connection quota was used up. */
+  quotaRefusals: number;
   /** Conversation items clients created, in order (the last 2,000): what a resumed session was primed with. */
   items: Array<{ session: string; role: string; text: string }>;
   /** Committed utterances (the last 5,000): sha1 over the speech frames' base64 text, in order, and their count. */
@@ -89,7 +100,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     serverVad: options.serverVad ?? false,
   };
   let faults: EmulatorFaults = { refuse: false, rateLimit: false, stall: false, ...options.faults };
-  const stats: EmulatorStats = { connections: 0, open: 0, received: {}, items: [], turns: [], responses: { completed: 0, cut: 0 } };
+  const stats: EmulatorStats = { connections: 0, open: 0, received: {}, items: [], quotaRefusals: 0, turns: [], responses: { completed: 0, cut: 0 } };
+  const accepted: number[] = [];
   const sockets = new Set<WebSocket>();
 
   const server = createServer((_req, res) => sendJson(res, 426, { error: { code: "upgrade_required", message: "connect with a WebSocket" } }));
@@ -110,6 +122,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const presented = req.headers["api-key"] ?? url.searchParams.get("api-key") ??
         /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
       if (presented !== options.apiKey) return refuseUpgrade(socket, 401, "unauthorized", "missing or wrong api key");
+    }
+    const apiVersion = url.searchParams.get("api-version");
+    if (options.apiVersions && apiVersion !== null && url.pathname !== ClientPath.openaiV1 && !options.apiVersions.includes(apiVersion)) {
+      return refuseUpgrade(socket, 400, "invalid_api_version", `unsupported api-version "${apiVersion}"`);
+    }
+    if (options.connectionsPerMinute !== undefined) {
+      const now = Date.now();
+      while (accepted.length > 0 && accepted[0] <= now - 60_000) accepted.shift();
+      if (accepted.length >= options.connectionsPerMinute) {
+        stats.quotaRefusals++;
+        const seconds = Math.max(1, Math.ceil((accepted[0] + 60_000 - now) / 1000));
+        return refuseUpgrade(socket, 429, "too_many_requests", "new connections per minute exceeded", { "Retry-After": String(seconds) });
+      }
+      accepted.push(now);
     }
     const model = url.pathname === ClientPath.openai ? url.searchParams.get("deployment") : url.searchParams.get("model");
     if (!model) {
@@ -271,6 +297,7 @@ class EmulatedSession {
     this.settings.count(type || "(none)");
     switch (type) {
       case "session.update": {
+        if (this.settings.faults().unacknowledged) return;
         const update = event.session;
         if (typeof update !== "object" || update === null) {
           return this.error("invalid_request_error", "missing_required_parameter", "session.update needs a session object", eventId);
@@ -300,6 +327,7 @@ class EmulatedSession {
       case "input_audio_buffer.commit":
         return this.commit(eventId);
       case "conversation.item.create":
+        if (this.settings.faults().unacknowledged) return;
         return this.createItem(event.item, eventId);
       case "response.create":
         return this.respond(eventId);

@@ -3,17 +3,22 @@
  * Redis ones: memberships expire one TTL after their last heartbeat, detached sessions stay resumable
  * for the resume TTL, the latest connection to claim a session owns it.
  */
-import { Conversation, DEFAULT_CONVERSATION_LIMITS, type ConversationLimits } from "../session/conversation";
-import type { AcquireResult, ClaimResult, Lease, ResumeState, ResumeStore, SessionRecord, SessionRegistry, SharedState } from "./types";
+import { defaultMaxDetachedPerUser, RESUME_STATE_DEFAULTS, SESSION_DEFAULTS, type ResumeStateLimits } from "../../../contracts";
+import { Conversation } from "../session/conversation";
+import type { AcquireResult, ClaimResult, Lease, ResumeState, ResumeStore, SessionRecord, SessionRegistry, SharedState, WriteResult } from "./types";
 
 export interface MemoryOptions {
   ttlSeconds?: number;
   resumeTtlSeconds?: number;
   now?: () => number;
-  conversation?: ConversationLimits;
+  /** Resume-state bounds (bytes) and the detached sessions a user keeps. */
+  limits?: ResumeStateLimits;
 }
 
 export const DEFAULT_RESUME_TTL_SECONDS = 120;
+
+/** Resume-state bounds when none are given: the contract's, with the default per-user limit's detached bound. */
+export const DEFAULT_STATE_LIMITS: ResumeStateLimits = { ...RESUME_STATE_DEFAULTS, maxDetachedPerUser: defaultMaxDetachedPerUser(SESSION_DEFAULTS.maxPerUser) };
 
 export function createMemoryRegistry(options: MemoryOptions = {}): SessionRegistry {
   const ttlMs = (options.ttlSeconds ?? 15) * 1000;
@@ -46,8 +51,10 @@ export function createMemoryRegistry(options: MemoryOptions = {}): SessionRegist
     async release(sessionId: string): Promise<void> {
       sessions.delete(sessionId);
     },
-    async heartbeat(): Promise<void> {
+    // One process admits every session through acquire: nothing can be over the limit here.
+    async heartbeat() {
       for (const entry of sessions.values()) entry.seenAt = now();
+      return { overLimit: [] };
     },
     async activeCount(): Promise<number> {
       prune();
@@ -70,11 +77,12 @@ interface Held {
 export function createMemoryResumeStore(options: MemoryOptions = {}): ResumeStore {
   const now = options.now ?? (() => Date.now());
   const resumeTtlMs = (options.resumeTtlSeconds ?? DEFAULT_RESUME_TTL_SECONDS) * 1000;
-  const limits = options.conversation ?? DEFAULT_CONVERSATION_LIMITS;
+  const limits = options.limits ?? DEFAULT_STATE_LIMITS;
   const held = new Map<string, Held>();
   const prune = () => {
     for (const [token, h] of held) if (h.detachedAt !== undefined && now() - h.detachedAt > resumeTtlMs) held.delete(token);
   };
+  const writeResult = (lease: Lease): WriteResult => (held.has(lease.token) ? "replaced" : "missing");
   const owned = (lease: Lease): Held | undefined => {
     const h = held.get(lease.token);
     return h && h.generation === lease.generation ? h : undefined;
@@ -93,7 +101,7 @@ export function createMemoryResumeStore(options: MemoryOptions = {}): ResumeStor
       h.generation++;
       h.detachedAt = undefined;
       const snapshot = h.conversation.snapshot();
-      return { ok: true, lease: { token, generation: h.generation }, state: { ...h.state, ...snapshot } };
+      return { ok: true, lease: { token, generation: h.generation }, state: { ...h.state, ...snapshot }, rewrite: false };
     },
     async detached(userId, route) {
       prune();
@@ -103,19 +111,26 @@ export function createMemoryResumeStore(options: MemoryOptions = {}): ResumeStor
     },
     async setConfig(lease, config) {
       const h = owned(lease);
-      if (!h) return false;
+      if (!h) return writeResult(lease);
       h.conversation.config = config;
-      return true;
+      return "ok";
     },
     async append(lease, item) {
       const h = owned(lease);
-      if (!h) return false;
+      if (!h) return writeResult(lease);
       h.conversation.add(item);
-      return true;
+      return "ok";
     },
     async detach(lease) {
       const h = owned(lease);
-      if (h) h.detachedAt = now();
+      if (!h) return;
+      h.detachedAt = now();
+      // Past the user's detached bound, the oldest detached sessions stop being resumable.
+      prune();
+      const mine = [...held.entries()]
+        .filter(([, x]) => x.detachedAt !== undefined && x.state.userId === h.state.userId)
+        .sort(([, a], [, b]) => a.detachedAt! - b.detachedAt!);
+      for (const [token] of mine.slice(0, Math.max(0, mine.length - limits.maxDetachedPerUser))) if (token !== lease.token) held.delete(token);
     },
     async end(lease) {
       if (owned(lease)) held.delete(lease.token);
@@ -132,5 +147,6 @@ export function createMemoryResumeStore(options: MemoryOptions = {}): ResumeStor
 
 export function createMemoryState(options: MemoryOptions = {}): SharedState {
   const registry = createMemoryRegistry(options);
-  return { registry, resume: createMemoryResumeStore(options), describe: () => "in-process", close: () => registry.close() };
+  // Never disconnects: no reconnect to report.
+  return { registry, resume: createMemoryResumeStore(options), describe: () => "in-process", onReconnect: () => undefined, close: () => registry.close() };
 }

@@ -5,8 +5,8 @@
  *   voice:sessions               sorted set, member = session id, score = last heartbeat (ms, Redis clock)
  *   voice:user:{uid}:sessions    sorted set, same scoring, for the per-user limit
  *   voice:resume:{token}         hash: the resumable session (ids, user, path, model, start, generation,
- *                                state live|detached, configuration as JSON, item count and size)
- *   voice:resume:{token}:items   list of the conversation's text items ("<chars>:<json>"), oldest first
+ *                                state live|detached|ended, configuration as JSON, items' bytes, dropped)
+ *   voice:resume:{token}:items   list of the conversation's text items (JSON), oldest first
  *   voice:user:{uid}:detached    sorted set of the user's detached tokens, score = when detached
  *
  * Memberships are scored by their last heartbeat and stale members are pruned inside the scripts that
@@ -19,17 +19,23 @@
  * store unavailable for a short cool-down: callers get RegistryUnavailable at once (admission then runs
  * on the instance's own limits) instead of queueing behind a frozen server.
  *
- * The scripts touch several keys: they need a non-clustered Redis (Azure Cache for Redis C/P tiers) or a
- * cluster policy that runs multi-key scripts in one shard (Azure Managed Redis "EnterpriseCluster").
+ * The scripts touch several keys (some named inside the script, e.g. the detached states a DETACH evicts):
+ * they need a non-clustered Redis (Azure Cache for Redis C/P tiers, Azure Managed Redis with the
+ * NoCluster policy).
+ *
+ * No reply or script is proportional to one user's input: resume state is bounded in bytes
+ * (contracts/resumeState.ts), a claim reads the items in bounded pages, a user's detached sessions are
+ * bounded in number, and re-registration after an outage keeps the per-user limit.
  */
 import { createHash } from "node:crypto";
 import { createClient, ErrorReply } from "redis";
-import { OPEN_SESSIONS_KEY } from "../../../contracts";
-import { DEFAULT_CONVERSATION_LIMITS, itemChars, type ConversationItem, type ConversationLimits } from "../session/conversation";
-import { DEFAULT_RESUME_TTL_SECONDS } from "./memory";
+import { OPEN_SESSIONS_KEY, type ResumeStateLimits } from "../../../contracts";
+import type { ConversationItem } from "../session/conversation";
+import { encodeItem } from "../session/resumeBudget";
+import { DEFAULT_RESUME_TTL_SECONDS, DEFAULT_STATE_LIMITS } from "./memory";
 import {
   RegistryUnavailable, type AcquireResult, type ClaimResult, type ResumeState, type ResumeStore, type SessionRecord,
-  type SessionRegistry, type SharedState,
+  type SessionRegistry, type SharedState, type WriteResult,
 } from "./types";
 
 export interface RedisStateOptions {
@@ -45,12 +51,19 @@ export interface RedisStateOptions {
   coolDownMs?: number;
   /** How long `createRedisState` waits for the first connection before returning anyway. */
   connectWaitMs?: number;
-  conversation?: ConversationLimits;
+  /** Resume-state bounds (bytes) and the detached sessions a user keeps. */
+  limits?: ResumeStateLimits;
+  /** Claim reads a session's items in pages: at most this many items, and about this many bytes, a reply. */
+  claimPageItems?: number;
+  claimPageBytes?: number;
   /** Connection errors (the client reconnects by itself); never throws. */
   onError?: (error: Error) => void;
 }
 
 export const DEFAULT_REGISTRY_TTL_SECONDS = 15;
+
+/** Claim pages: 32 items or 64 KiB a reply, so the default 128 KiB conversation takes 2-3 round trips. */
+export const DEFAULT_CLAIM_PAGE = { items: 32, bytes: 64 * 1024 };
 
 const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
@@ -75,22 +88,54 @@ redis.call('PEXPIRE', KEYS[3], ttl)
 return {1, active}
 `;
 
-// KEYS: allSet, then userSet_i, sessionHash_i per session. ARGV: ttlMs, then id_i, userId_i, instanceId_i,
-// startedAt_i. Writes every membership again (ZADD without XX): a server that lost them gets them back.
+// KEYS: allSet, then userSet_i, sessionHash_i per session. ARGV: ttlMs, maxPerUser, sessionPrefix, then
+// id_i, userId_i, instanceId_i, startedAt_i (oldest admission first). Writes every membership again (a
+// server that lost them gets them back), keeping the per-user limit: a session missing from its user's
+// set joins only below the limit, or in place of a member admitted after it (that member's own instance
+// then finds it missing and over the limit). Returns the ids refused. Work per call: the instance's
+// sessions, each comparing at most its user's members.
 const HEARTBEAT = `${NOW}
 local ttl = tonumber(ARGV[1])
+local max = tonumber(ARGV[2])
 -- The open-sessions set is what the scale rule counts: crashed instances' members leave it here too.
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
+local over = {}
 for i = 0, (#KEYS - 1) / 2 - 1 do
-  local id = ARGV[2 + i * 4]
+  local id = ARGV[4 + i * 4]
+  local started = tonumber(ARGV[7 + i * 4])
   local user, hash = KEYS[2 + i * 2], KEYS[3 + i * 2]
-  redis.call('ZADD', KEYS[1], now, id)
-  redis.call('ZADD', user, now, id)
-  redis.call('PEXPIRE', user, ttl)
-  redis.call('HSET', hash, 'userId', ARGV[3 + i * 4], 'instanceId', ARGV[4 + i * 4], 'startedAt', ARGV[5 + i * 4])
-  redis.call('PEXPIRE', hash, ttl)
+  local admit = true
+  if not redis.call('ZSCORE', user, id) then
+    redis.call('ZREMRANGEBYSCORE', user, '-inf', now - ttl)
+    local members = redis.call('ZRANGE', user, 0, -1)
+    local count = #members
+    while count >= max do
+      local newest, newestAt = nil, -1
+      for _, m in ipairs(members) do
+        if m then
+          local at = tonumber(redis.call('HGET', ARGV[3] .. m, 'startedAt') or '0') or 0
+          if at > newestAt or (at == newestAt and m > newest) then newest, newestAt = m, at end
+        end
+      end
+      if newest == nil or newestAt < started or (newestAt == started and newest < id) then break end
+      redis.call('ZREM', user, newest)
+      redis.call('ZREM', KEYS[1], newest)
+      for k, m in ipairs(members) do if m == newest then members[k] = false end end
+      count = count - 1
+    end
+    admit = count < max
+  end
+  if admit then
+    redis.call('ZADD', KEYS[1], now, id)
+    redis.call('ZADD', user, now, id)
+    redis.call('PEXPIRE', user, ttl)
+    redis.call('HSET', hash, 'userId', ARGV[5 + i * 4], 'instanceId', ARGV[6 + i * 4], 'startedAt', ARGV[7 + i * 4])
+    redis.call('PEXPIRE', hash, ttl)
+  else
+    over[#over + 1] = id
+  end
 end
-return 1
+return over
 `;
 
 // KEYS: allSet. ARGV: ttlMs. Prunes, then counts.
@@ -100,10 +145,11 @@ return redis.call('ZCARD', KEYS[1])
 `;
 
 // KEYS: stateHash, items, userDetached. ARGV: userId, path, model, liveTtlMs, token.
-// Returns {status, generation, fields..., '--', items...}.
+// Returns {status, generation, itemCount, fields...}. The items are read in bounded pages (CLAIM_PAGE),
+// never in this reply: one user's state must not make a reply, or a script, long for everyone else.
 const CLAIM = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'not_found'} end
-local h = redis.call('HMGET', KEYS[1], 'userId', 'path', 'model')
+local h = redis.call('HMGET', KEYS[1], 'userId', 'path', 'model', 'state')
+if h[1] == false or h[4] == 'ended' then return {'not_found'} end
 if h[1] ~= ARGV[1] then return {'other_user'} end
 if h[2] ~= ARGV[2] or h[3] ~= ARGV[3] then return {'other_route'} end
 local gen = redis.call('HINCRBY', KEYS[1], 'generation', 1)
@@ -111,66 +157,113 @@ redis.call('HSET', KEYS[1], 'state', 'live')
 redis.call('ZREM', KEYS[3], ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
-local out = {'ok', gen}
+local out = {'ok', gen, redis.call('LLEN', KEYS[2])}
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all do out[#out + 1] = all[i] end
-out[#out + 1] = '--'
-local items = redis.call('LRANGE', KEYS[2], 0, -1)
-for i = 1, #items do out[#out + 1] = items[i] end
 return out
 `;
 
-// KEYS: userDetached. ARGV: resumeTtlMs, path, model, statePrefix. Prunes expired tokens, returns the live ones on the route.
+// KEYS: items. ARGV: start, maxCount, maxItemBytes, maxPageBytes. Returns {next, skipped, items...}: at
+// most maxCount items from start, stopping once the page holds maxPageBytes (one item at least, so it
+// always advances); items over maxItemBytes (written before the byte bounds) are skipped, not returned.
+const CLAIM_PAGE = `
+local start = tonumber(ARGV[1])
+local raw = redis.call('LRANGE', KEYS[1], start, start + tonumber(ARGV[2]) - 1)
+local maxItem, maxPage = tonumber(ARGV[3]), tonumber(ARGV[4])
+local out = {0, 0}
+local bytes, taken, skipped = 0, 0, 0
+for _, v in ipairs(raw) do
+  if taken > 0 and bytes + math.min(#v, maxItem) > maxPage then break end
+  taken = taken + 1
+  if #v > maxItem then skipped = skipped + 1 else out[#out + 1] = v; bytes = bytes + #v end
+end
+out[1] = start + taken
+out[2] = skipped
+return out
+`;
+
+// KEYS: userDetached. ARGV: resumeTtlMs, path, model, statePrefix. Prunes expired tokens, returns the live
+// ones on the route. The set is bounded by the user's detached limit (DETACH).
 const DETACHED = `${NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
 local out = {}
 for _, token in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   local h = redis.call('HMGET', ARGV[4] .. token, 'state', 'path', 'model')
-  if h[1] == 'detached' and h[2] == ARGV[2] and h[3] == ARGV[3] then out[#out + 1] = token
-  elseif h[1] == false then redis.call('ZREM', KEYS[1], token) end
+  if h[1] ~= 'detached' then redis.call('ZREM', KEYS[1], token)
+  elseif h[2] == ARGV[2] and h[3] == ARGV[3] then out[#out + 1] = token end
 end
 return out
 `;
 
-// KEYS: stateHash. ARGV: generation, config JSON.
-const SET_CONFIG = `
-if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return 0 end
+// Fencing shared by the writes: -1 the state is absent (not a takeover), 0 another connection holds it
+// (a higher generation) or it ended.
+const FENCE = `
+local fence = redis.call('HMGET', KEYS[1], 'generation', 'state')
+if fence[1] == false then return -1 end
+if fence[1] ~= ARGV[1] or fence[2] == 'ended' then return 0 end
+`;
+
+// KEYS: stateHash. ARGV: generation, config JSON, maxConfigBytes. -2: over the bound (the session checks first).
+const SET_CONFIG = `${FENCE}
+if #ARGV[2] > tonumber(ARGV[3]) then return -2 end
 redis.call('HSET', KEYS[1], 'config', ARGV[2])
 return 1
 `;
 
-// KEYS: stateHash, items. ARGV: generation, "<chars>:<json>", chars, maxItems, maxChars, liveTtlMs.
-// Appends, then drops the oldest items while over either bound, counting them.
-const APPEND = `
-if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return 0 end
+// KEYS: stateHash, items. ARGV: generation, item JSON, maxItems, maxBytes, liveTtlMs, maxItemBytes.
+// Appends, then drops the oldest items while over either bound, counting them. Sizes are the stored
+// strings' byte lengths (Lua's #), so what is counted is exactly what Redis holds.
+const APPEND = `${FENCE}
+local size = #ARGV[2]
+if size > tonumber(ARGV[6]) then return -2 end
 redis.call('RPUSH', KEYS[2], ARGV[2])
-local chars = redis.call('HINCRBY', KEYS[1], 'chars', tonumber(ARGV[3]))
+local bytes = redis.call('HINCRBY', KEYS[1], 'bytes', size)
 local count = redis.call('LLEN', KEYS[2])
-while count > 0 and (count > tonumber(ARGV[4]) or chars > tonumber(ARGV[5])) do
+while count > 0 and (count > tonumber(ARGV[3]) or bytes > tonumber(ARGV[4])) do
   local oldest = redis.call('LPOP', KEYS[2])
-  chars = redis.call('HINCRBY', KEYS[1], 'chars', -tonumber(string.match(oldest, '^(%d+):')))
+  bytes = redis.call('HINCRBY', KEYS[1], 'bytes', -#oldest)
   redis.call('HINCRBY', KEYS[1], 'dropped', 1)
   count = count - 1
 end
-redis.call('PEXPIRE', KEYS[2], ARGV[6])
+if bytes < 0 then redis.call('HSET', KEYS[1], 'bytes', 0) end
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return 1
 `;
 
-// KEYS: stateHash, items, userDetached. ARGV: generation, resumeTtlMs, token.
+// KEYS: stateHash, items, userDetached. ARGV: generation, resumeTtlMs, token, maxDetached, statePrefix.
+// Past the user's detached bound, the oldest detached sessions stop being resumable (deleted).
+// Returns how many were evicted, -1 when this connection no longer holds the session.
 const DETACH = `${NOW}
-if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return -1 end
 redis.call('HSET', KEYS[1], 'state', 'detached')
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[3], now, ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[2]))
+local excess = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[4])
+local evicted = 0
+if excess > 0 then
+  for _, token in ipairs(redis.call('ZRANGE', KEYS[3], 0, excess)) do
+    if evicted < excess and token ~= ARGV[3] then
+      redis.call('ZREM', KEYS[3], token)
+      local key = ARGV[5] .. token
+      if redis.call('HGET', key, 'state') == 'detached' then redis.call('DEL', key, key .. ':items') end
+      evicted = evicted + 1
+    end
+  end
+end
 redis.call('PEXPIRE', KEYS[3], ARGV[2])
-return 1
+return evicted
 `;
 
-// KEYS: stateHash, items, userDetached. ARGV: generation, token.
+// KEYS: stateHash, items, userDetached. ARGV: generation, token, markerTtlMs. The state is deleted; a
+// marker (generation, state=ended) stays for one registry TTL, so an older connection of the session
+// that writes or refreshes meanwhile learns it was taken over instead of writing the state back.
 const END = `
 if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[1], 'generation', ARGV[1], 'state', 'ended')
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('ZREM', KEYS[3], ARGV[2])
 return 1
 `;
@@ -179,9 +272,9 @@ return 1
 const REFRESH = `
 local out = {}
 for i = 1, #KEYS / 2 do
-  local gen = redis.call('HGET', KEYS[i * 2 - 1], 'generation')
-  if gen == false then out[i] = -1
-  elseif gen ~= ARGV[i + 1] then out[i] = 0
+  local h = redis.call('HMGET', KEYS[i * 2 - 1], 'generation', 'state')
+  if h[1] == false then out[i] = -1
+  elseif h[1] ~= ARGV[i + 1] or h[2] == 'ended' then out[i] = 0
   else
     redis.call('PEXPIRE', KEYS[i * 2 - 1], ARGV[1])
     redis.call('PEXPIRE', KEYS[i * 2], ARGV[1])
@@ -210,7 +303,7 @@ class Script {
 }
 
 const scripts = {
-  acquire: new Script(ACQUIRE), heartbeat: new Script(HEARTBEAT), count: new Script(COUNT), claim: new Script(CLAIM),
+  acquire: new Script(ACQUIRE), heartbeat: new Script(HEARTBEAT), count: new Script(COUNT), claim: new Script(CLAIM), claimPage: new Script(CLAIM_PAGE),
   detached: new Script(DETACHED), setConfig: new Script(SET_CONFIG), append: new Script(APPEND), detach: new Script(DETACH),
   end: new Script(END), refresh: new Script(REFRESH),
 };
@@ -222,24 +315,35 @@ export async function createRedisState(url: string, options: RedisStateOptions =
   const prefix = options.prefix ?? OPEN_SESSIONS_KEY.slice(0, -"sessions".length);
   const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
   const coolDownMs = options.coolDownMs ?? 2000;
-  const limits = options.conversation ?? DEFAULT_CONVERSATION_LIMITS;
+  const limits = options.limits ?? DEFAULT_STATE_LIMITS;
+  const pageItems = options.claimPageItems ?? DEFAULT_CLAIM_PAGE.items;
+  const pageBytes = options.claimPageBytes ?? DEFAULT_CLAIM_PAGE.bytes;
   const client: Client = createClient({
     url,
     socket: {
-      // Back off up to 5 s between reconnects, for ever: a proxy started before its Redis, or during an
-      // outage, keeps serving on local limits and joins as soon as Redis answers.
-      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5000),
+      // Back off up to 1 s between reconnects, for ever: a proxy started before its Redis, or during an
+      // outage, keeps serving on local limits and joins within a second of Redis answering again.
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000),
       connectTimeout: 5000,
     },
     // Commands fail at once while disconnected instead of queueing for ever.
     disableOfflineQueue: true,
   });
   client.on("error", (error: Error) => options.onError?.(error));
+  let unavailableUntil = 0;
+  // Each connection after the first is Redis coming back: whoever listens heartbeats at once.
+  const reconnectListeners: Array<() => void> = [];
+  let connections = 0;
+  client.on("ready", () => {
+    if (connections++ === 0) return;
+    // A fresh connection answered its handshake: the cool-down after the outage's failures is over.
+    unavailableUntil = 0;
+    for (const listener of reconnectListeners) listener();
+  });
   let closing = false;
   const firstConnect = client.connect().catch((error: Error) => options.onError?.(error));
   await Promise.race([firstConnect, new Promise((r) => setTimeout(r, options.connectWaitMs ?? 2000).unref())]);
 
-  let unavailableUntil = 0;
   let lastOk = client.isReady;
   /** Runs a command under the deadline; any failure opens the cool-down. */
   async function guarded<T>(run: () => Promise<T>): Promise<T> {
@@ -274,6 +378,7 @@ export async function createRedisState(url: string, options: RedisStateOptions =
   const keys = {
     all: `${prefix}sessions`,
     user: (userId: string) => `${prefix}user:${userId}:sessions`,
+    sessionPrefix: `${prefix}session:`,
     session: (sessionId: string) => `${prefix}session:${sessionId}`,
     statePrefix: `${prefix}resume:`,
     state: (token: string) => `${prefix}resume:${token}`,
@@ -303,18 +408,22 @@ export async function createRedisState(url: string, options: RedisStateOptions =
       if (!record) return;
       await guarded(() => client.multi().zRem(keys.user(record.userId), sessionId).zRem(keys.all, sessionId).del(keys.session(sessionId)).exec());
     },
-    async heartbeat() {
+    async heartbeat(maxPerUser) {
       if (held.size === 0) {
         // Still a round trip (pruning the open-sessions set), so health comes back when Redis does even on an idle instance.
         await guarded(() => scripts.count.run(client, [keys.all], [String(ttlMs)]));
-        return;
+        return { overLimit: [] };
       }
-      const records = [...held.values()];
-      await guarded(() => scripts.heartbeat.run(
+      // Oldest admission first: within one instance, the newest of a user's sessions gives way.
+      const records = [...held.values()].sort((a, b) => a.startedAt - b.startedAt);
+      const overLimit = (await guarded(() => scripts.heartbeat.run(
         client,
         [keys.all, ...records.flatMap((r) => [keys.user(r.userId), keys.session(r.sessionId)])],
-        [String(ttlMs), ...records.flatMap((r) => [r.sessionId, r.userId, r.instanceId, String(r.startedAt)])],
-      ));
+        [String(ttlMs), String(maxPerUser), keys.sessionPrefix, ...records.flatMap((r) => [r.sessionId, r.userId, r.instanceId, String(r.startedAt)])],
+      ))) as string[];
+      // Not heartbeated again: the caller closes them.
+      for (const id of overLimit) held.delete(id);
+      return { overLimit };
     },
     async activeCount() {
       return Number(await guarded(() => scripts.count.run(client, [keys.all], [String(ttlMs)])));
@@ -325,13 +434,24 @@ export async function createRedisState(url: string, options: RedisStateOptions =
     },
   };
 
-  const stateFields = (state: Omit<ResumeState, "items" | "dropped" | "config">, generation: number): string[] => [
+  const stateFields = (state: Omit<ResumeState, "items" | "dropped" | "config">, generation: number, bytes = 0, dropped = 0): string[] => [
     "sessionId", state.sessionId, "userId", state.userId, "path", state.path, "model", state.model,
-    "startedAt", String(state.startedAt), "generation", String(generation), "state", "live", "chars", "0", "dropped", "0",
+    "startedAt", String(state.startedAt), "generation", String(generation), "state", "live", "bytes", String(bytes), "dropped", String(dropped),
   ];
-  const encodeItem = (item: ConversationItem) => {
-    const chars = itemChars(item);
-    return { chars, value: `${chars}:${JSON.stringify(item)}` };
+  const writeResult = (reply: unknown): WriteResult => {
+    const n = Number(reply);
+    if (n === -2) throw new RegistryUnavailable("a resume-state write over its bound reached the store");
+    return n === 1 ? "ok" : n === -1 ? "missing" : "replaced";
+  };
+  /** An item as stored now (JSON), or as stored before the byte bounds ("<chars>:<json>"). */
+  const decodeItem = (raw: string): { item?: ConversationItem; legacy: boolean } => {
+    const legacy = !raw.startsWith("{");
+    try {
+      return { item: JSON.parse(legacy ? raw.slice(raw.indexOf(":") + 1) : raw) as ConversationItem, legacy };
+    } catch {
+      // A corrupt item is skipped, not fatal: the rest of the conversation still resumes.
+      return { legacy: true };
+    }
   };
 
   const resume: ResumeStore = {
@@ -346,19 +466,29 @@ export async function createRedisState(url: string, options: RedisStateOptions =
     async claim(token, userId, route): Promise<ClaimResult> {
       const reply = (await guarded(() => scripts.claim.run(
         client, [keys.state(token), keys.items(token), keys.detached(userId)], [userId, route.path, route.model, String(ttlMs), token],
-      ))) as string[];
+      ))) as Array<string | number>;
       if (reply[0] !== "ok") return { ok: false, reason: reply[0] as "not_found" | "other_user" | "other_route" };
       const generation = Number(reply[1]);
-      const split = reply.indexOf("--");
+      const count = Number(reply[2]);
       const fields: Record<string, string> = {};
-      for (let i = 2; i < split; i += 2) fields[reply[i]] = reply[i + 1];
+      for (let i = 3; i < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1]);
+      // State written before the byte bounds has no byte counter: it is written again in today's form.
+      let rewrite = fields.bytes === undefined;
       const items: ConversationItem[] = [];
-      for (const raw of reply.slice(split + 1)) {
-        try {
-          items.push(JSON.parse(raw.slice(raw.indexOf(":") + 1)) as ConversationItem);
-        } catch {
-          // A corrupt item is skipped, not fatal: the rest of the conversation still resumes.
+      for (let start = 0; start < count;) {
+        const page = (await guarded(() => scripts.claimPage.run(
+          client, [keys.items(token)], [String(start), String(pageItems), String(limits.itemMaxBytes), String(pageBytes)],
+        ))) as Array<string | number>;
+        const next = Number(page[0]);
+        if (Number(page[1]) > 0) rewrite = true;
+        for (const raw of page.slice(2)) {
+          const { item, legacy } = decodeItem(String(raw));
+          if (legacy) rewrite = true;
+          if (item) items.push(item);
         }
+        // The list shrank meanwhile (a concurrent writer trimmed it): what was read is what there is.
+        if (next <= start) break;
+        start = next;
       }
       let config: Record<string, unknown> | undefined;
       try {
@@ -366,9 +496,14 @@ export async function createRedisState(url: string, options: RedisStateOptions =
       } catch {
         config = undefined;
       }
+      if (fields.config !== undefined && Buffer.byteLength(fields.config) > limits.configMaxBytes) {
+        config = undefined;
+        rewrite = true;
+      }
       return {
         ok: true,
         lease: { token, generation },
+        rewrite,
         state: {
           sessionId: fields.sessionId, userId: fields.userId, path: fields.path, model: fields.model,
           startedAt: Number(fields.startedAt), config, items, dropped: Number(fields.dropped ?? 0),
@@ -379,24 +514,28 @@ export async function createRedisState(url: string, options: RedisStateOptions =
       return (await guarded(() => scripts.detached.run(client, [keys.detached(userId)], [String(resumeTtlMs), route.path, route.model, keys.statePrefix]))) as string[];
     },
     async setConfig(lease, config) {
-      return Number(await guarded(() => scripts.setConfig.run(client, [keys.state(lease.token)], [String(lease.generation), JSON.stringify(config)]))) === 1;
+      return writeResult(await guarded(() => scripts.setConfig.run(
+        client, [keys.state(lease.token)], [String(lease.generation), JSON.stringify(config), String(limits.configMaxBytes)],
+      )));
     },
     async append(lease, item) {
-      const { chars, value } = encodeItem(item);
-      return Number(await guarded(() => scripts.append.run(
+      return writeResult(await guarded(() => scripts.append.run(
         client, [keys.state(lease.token), keys.items(lease.token)],
-        [String(lease.generation), value, String(chars), String(limits.maxItems), String(limits.maxChars), String(ttlMs)],
-      ))) === 1;
+        [String(lease.generation), encodeItem(item), String(limits.maxItems), String(limits.conversationMaxBytes), String(ttlMs), String(limits.itemMaxBytes)],
+      )));
     },
     async detach(lease) {
       const userId = await guarded(() => client.hGet(keys.state(lease.token), "userId"));
       if (!userId) return;
-      await guarded(() => scripts.detach.run(client, [keys.state(lease.token), keys.items(lease.token), keys.detached(userId)], [String(lease.generation), String(resumeTtlMs), lease.token]));
+      await guarded(() => scripts.detach.run(
+        client, [keys.state(lease.token), keys.items(lease.token), keys.detached(userId)],
+        [String(lease.generation), String(resumeTtlMs), lease.token, String(limits.maxDetachedPerUser), keys.statePrefix],
+      ));
     },
     async end(lease) {
       const userId = await guarded(() => client.hGet(keys.state(lease.token), "userId"));
       if (!userId) return;
-      await guarded(() => scripts.end.run(client, [keys.state(lease.token), keys.items(lease.token), keys.detached(userId)], [String(lease.generation), lease.token]));
+      await guarded(() => scripts.end.run(client, [keys.state(lease.token), keys.items(lease.token), keys.detached(userId)], [String(lease.generation), lease.token, String(ttlMs)]));
     },
     async refresh(leases) {
       if (leases.length === 0) return { replaced: [], missing: [] };
@@ -410,12 +549,13 @@ export async function createRedisState(url: string, options: RedisStateOptions =
     },
     async restore(lease, state) {
       const { items, dropped, config, ...rest } = state;
+      // The live connection's conversation is already within the bounds (it counts the same bytes).
       const encoded = items.map(encodeItem);
-      const chars = encoded.reduce((a, e) => a + e.chars, 0);
-      const fields = stateFields(rest, lease.generation).map((v, i, all) => (all[i - 1] === "chars" ? String(chars) : all[i - 1] === "dropped" ? String(dropped) : v));
+      const bytes = encoded.reduce((a, e) => a + Buffer.byteLength(e), 0);
+      const fields = stateFields(rest, lease.generation, bytes, dropped);
       if (config) fields.push("config", JSON.stringify(config));
       const tx = client.multi().del([keys.state(lease.token), keys.items(lease.token)]).hSet(keys.state(lease.token), fields).pExpire(keys.state(lease.token), ttlMs);
-      if (encoded.length > 0) tx.rPush(keys.items(lease.token), encoded.map((e) => e.value)).pExpire(keys.items(lease.token), ttlMs);
+      if (encoded.length > 0) tx.rPush(keys.items(lease.token), encoded).pExpire(keys.items(lease.token), ttlMs);
       await guarded(() => tx.exec());
     },
   };
@@ -424,6 +564,7 @@ export async function createRedisState(url: string, options: RedisStateOptions =
     registry,
     resume,
     describe: () => `redis (${client.isReady ? (registry.healthy() ? "connected" : "not answering") : "not connected"})`,
+    onReconnect: (listener) => void reconnectListeners.push(listener),
     async close() {
       closing = true;
       held.clear();

@@ -37,15 +37,20 @@ export interface SessionRegistry {
   release(sessionId: string): Promise<void>;
   /**
    * Marks every session this instance holds alive, registering again any the store lost (a restarted,
-   * empty Redis). Sessions not refreshed within the TTL drop out of every count.
+   * empty Redis, or memberships expired while it was frozen). Re-registration keeps the per-user limit:
+   * a session that would take its user over `maxPerUser` is not registered and is returned in
+   * `overLimit` (the caller closes it); between sessions of one user the newest (by first admission)
+   * gives way. Sessions not refreshed within the TTL drop out of every count.
    */
-  heartbeat(): Promise<void>;
+  heartbeat(maxPerUser: number): Promise<{ overLimit: string[] }>;
   /** Live sessions across every instance sharing this registry. */
   activeCount(): Promise<number>;
   /** False while the shared store is unreachable (admission then runs on this instance's limits). */
   healthy(): boolean;
   close(): Promise<void>;
 }
+
+export type WriteResult = "ok" | "replaced" | "missing";
 
 /** A connection's hold on a resumable session; writes with a stale generation are refused (fencing). */
 export interface Lease {
@@ -66,7 +71,8 @@ export interface ResumeState {
 }
 
 export type ClaimResult =
-  | { ok: true; lease: Lease; state: ResumeState }
+  /** `rewrite`: the stored form was outdated or over the bounds (what is returned is within them): write it again whole. */
+  | { ok: true; lease: Lease; state: ResumeState; rewrite: boolean }
   | { ok: false; reason: "not_found" | "other_user" | "other_route" };
 
 export interface ResumeStore {
@@ -76,12 +82,19 @@ export interface ResumeStore {
   claim(token: string, userId: string, route: { path: string; model: string }): Promise<ClaimResult>;
   /** Tokens of the user's detached sessions (no connection holds them) on this path and model. */
   detached(userId: string, route: { path: string; model: string }): Promise<string[]>;
-  /** Each write returns false when another connection holds the session now. */
-  setConfig(lease: Lease, config: Record<string, unknown>): Promise<boolean>;
-  append(lease: Lease, item: ConversationItem): Promise<boolean>;
-  /** No connection holds the session: it stays resumable for the resume TTL. */
+  /**
+   * "replaced": another connection holds the session now (a higher generation). "missing": the store has
+   * no state for it (Redis restarted empty, or its keys expired while Redis was frozen): not a takeover,
+   * the live connection writes its whole state again (`restore`).
+   */
+  setConfig(lease: Lease, config: Record<string, unknown>): Promise<WriteResult>;
+  append(lease: Lease, item: ConversationItem): Promise<WriteResult>;
+  /**
+   * No connection holds the session: it stays resumable for the resume TTL. Past the user's detached
+   * bound the user's oldest detached session stops being resumable.
+   */
   detach(lease: Lease): Promise<void>;
-  /** The session ended: its state is deleted. */
+  /** The session ended: its state is deleted (a marker of its generation stays one registry TTL, so an older connection learns it was replaced). */
   end(lease: Lease): Promise<void>;
   /**
    * Keeps the given live sessions' state. `replaced`: tokens another connection has taken over;
@@ -97,5 +110,7 @@ export interface SharedState {
   resume: ResumeStore;
   /** "memory", or the Redis connection's state. */
   describe(): string;
+  /** Calls `listener` each time the store comes back after losing its connection (the caller heartbeats at once). */
+  onReconnect(listener: () => void): void;
   close(): Promise<void>;
 }

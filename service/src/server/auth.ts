@@ -43,12 +43,16 @@ export interface Authenticated {
 
 export type Verifier = (token: string | undefined) => Promise<Authenticated>;
 
-/** HS256 for local and simple setups; OIDC (asymmetric algorithms only, issuer and audience pinned). */
-export function createVerifier(auth: AuthConfig, jwks?: JWTVerifyGetKey): Verifier {
+/**
+ * HS256 for local and simple setups; OIDC (asymmetric algorithms only, issuer and audience pinned).
+ * Either way the token must expire (`exp` required), and not too far from now (`maxLifetimeMinutes`):
+ * a token without an end would admit its holder for ever.
+ */
+export function createVerifier(auth: AuthConfig, jwks?: JWTVerifyGetKey, now: () => number = Date.now): Verifier {
   const key: Uint8Array | JWTVerifyGetKey =
     auth.mode === "hs256" ? new TextEncoder().encode(auth.secret) : (jwks ?? createRemoteJWKSet(new URL(auth.jwksUrl)));
   const algorithms = auth.mode === "hs256" ? ["HS256"] : ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"];
-  const options = { algorithms, issuer: auth.issuer, audience: auth.audience, clockTolerance: 5 };
+  const options = { algorithms, issuer: auth.issuer, audience: auth.audience, clockTolerance: 5, requiredClaims: ["exp"] };
 
   return async (token) => {
     if (!token) throw new AuthError("token_missing", "no token: send it as Authorization: Bearer, api-key, or ?token=");
@@ -59,6 +63,10 @@ export function createVerifier(auth: AuthConfig, jwks?: JWTVerifyGetKey): Verifi
       throw toAuthError(error);
     }
     if (!payload.sub) throw new AuthError("token_no_subject", "the token has no subject (sub)");
+    const lifetimeS = (payload.exp ?? 0) - now() / 1000;
+    if (lifetimeS > auth.maxLifetimeMinutes * 60) {
+      throw new AuthError("token_lifetime_too_long", `the token is valid for ${Math.round(lifetimeS / 60)} more minutes; at most ${auth.maxLifetimeMinutes} are accepted`);
+    }
     return { userId: payload.sub, claims: payload };
   };
 }
@@ -69,6 +77,7 @@ function toAuthError(error: unknown): AuthError {
     if (error.claim === "nbf") return new AuthError("token_not_yet_valid", "the token is not valid yet");
     if (error.claim === "iss") return new AuthError("token_bad_issuer", "the token's issuer is not accepted");
     if (error.claim === "aud") return new AuthError("token_bad_audience", "the token's audience is not accepted");
+    if (error.claim === "exp" && error.reason === "missing") return new AuthError("token_no_expiry", "the token has no expiry (exp)");
     return new AuthError("token_malformed", `the token's ${error.claim} claim is invalid`);
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) return new AuthError("token_bad_signature", "the token's signature is invalid");

@@ -19,10 +19,11 @@ export const LOG_REDACT = ["req.headers.authorization", "req.headers[\"api-key\"
  * and joins when it answers; every connection error is logged, at most once every 10 s.
  */
 export async function createSharedState(config: ServiceConfig, logger: pino.Logger): Promise<SharedState> {
-  if (!config.redisUrl) return createMemoryState({ resumeTtlSeconds: config.resumeTtlSeconds });
+  if (!config.redisUrl) return createMemoryState({ resumeTtlSeconds: config.resumeTtlSeconds, limits: config.resumeState });
   let lastLog = 0;
   return createRedisState(config.redisUrl, {
     resumeTtlSeconds: config.resumeTtlSeconds,
+    limits: config.resumeState,
     onError: (error) => {
       if (Date.now() - lastLog < 10_000) return;
       lastLog = Date.now();

@@ -18,7 +18,7 @@ import type { JWTVerifyGetKey } from "jose";
 import pino, { type Logger } from "pino";
 import { WebSocketServer } from "ws";
 import {
-  CLIENT_PATHS, ConnectStage, dialectFor, servedModel as servedModelOf, HealthPath, MetricAttribute, Refusal, RESUME_HEADER, RESUME_QUERY, RESUME_TOKEN_PATTERN,
+  CLIENT_PATHS, ConnectStage, connectionsPerMinuteOf, dialectFor, servedModel as servedModelOf, MetricAttribute, Refusal, RESUME_HEADER, RESUME_QUERY, RESUME_TOKEN_PATTERN,
   type RefusalCode, type ResumeStatus,
 } from "../../../contracts";
 import {
@@ -26,16 +26,18 @@ import {
   type SessionMeterTotals,
 } from "../../../cost";
 import type { ServiceConfig } from "../config";
-import { RegistryUnavailable, type Lease, type ResumeState, type SharedState } from "../registry/types";
+import { RegistryUnavailable, type Lease, type ResumeState, type SharedState, type WriteResult } from "../registry/types";
 import { realClock, type Clock } from "../session/clock";
 import { DEFAULT_SESSION_LIMITS, NoUpstreamAvailable, Session, type SessionLimits, type SessionStore, type UpstreamLink } from "../session/core";
 import { wsLeg } from "../session/legs";
 import { answerHttp } from "./page";
 import { AuthError, createVerifier, extractToken } from "./auth";
+import { ConnectionQuota, createRedisWindow, LocalWindow, retryAfterSeconds } from "./connectionQuota";
+import { answerHealth, type HealthView } from "./healthEndpoints";
 import { refuseUpgrade, sendJson } from "./http";
 import { createTelemetry, type Telemetry } from "./telemetry";
-import { connectUpstream, parseRoute, UpstreamConnectError, UpstreamSelector, type ClientRoute } from "./upstream";
-import { UpstreamHealth, type HealthOptions } from "./upstreamHealth";
+import { apiVersionProblem, connectUpstream, parseRoute, UpstreamConnectError, UpstreamSelector, type ClientRoute } from "./upstream";
+import { connectFailureKind, UpstreamHealth, type HealthOptions } from "./upstreamHealth";
 
 /** Shared-state writes one session may have in flight (see startSession). */
 const MAX_WRITES_IN_FLIGHT = 16;
@@ -54,6 +56,11 @@ export interface ProxyLimits extends SessionLimits {
   maxPendingConnections: number;
   /** Headers of a request must arrive within this (slowloris). */
   headersTimeoutMs: number;
+  /**
+   * When the upstreams' quota of new connections is used up, an admission or a failover waits this long
+   * at most for room; past it the admission is refused (429 with Retry-After) and the failover fails.
+   */
+  quotaWaitMs: number;
 }
 
 export const DEFAULT_PROXY_LIMITS: Omit<ProxyLimits, keyof SessionLimits> = {
@@ -63,6 +70,7 @@ export const DEFAULT_PROXY_LIMITS: Omit<ProxyLimits, keyof SessionLimits> = {
   drainDelayMs: 10_000,
   maxPendingConnections: 256,
   headersTimeoutMs: 10_000,
+  quotaWaitMs: 1_000,
 };
 
 export interface ProxyDeps {
@@ -78,10 +86,14 @@ export interface ProxyDeps {
   jwks?: JWTVerifyGetKey;
   instanceId?: string;
   clock?: Clock;
+  /** Test hook: the quota of new connections (default: in Redis when REDIS_URL is set, else in-process). */
+  quota?: ConnectionQuota;
 }
 
 export interface Proxy {
   port: number;
+  /** The operators' listener (/metrics, detailed /readyz), when ADMIN_PORT is set. */
+  adminPort?: number;
   server: Server;
   telemetry: Telemetry;
   health: UpstreamHealth;
@@ -155,18 +167,21 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
   const telemetry = await createTelemetry({ connectionString: config.appInsightsConnectionString, activeSessions: () => held.size });
   const open = () => held.size + admitting;
 
-  const ready = () => !draining && health.anyUsable() && open() < config.maxSessionsPerInstance;
+  const quota = deps.quota ?? (await createQuota(config, clock, logger));
+  /** An upstream can take a new session: its breaker is not open and its quota of new connections has room. */
+  const canTake = (name: string) => health.state(name) !== "open" && quota.hasRoom(name);
+  const healthView: HealthView = {
+    notReady: () => (draining ? "draining" : !config.upstreams.some((u) => canTake(u.name)) ? "no_upstream" : open() >= config.maxSessionsPerInstance ? "full" : undefined),
+    details: () => ({
+      sessions: held.size, registry: deps.state.describe(),
+      upstreams: Object.fromEntries(Object.entries(health.snapshot()).map(([name, h]) => [name, { ...h, quotaRoom: quota.hasRoom(name) }])),
+    }),
+    metrics: (req, res) => telemetry.handleMetrics(req, res),
+  };
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     try {
       if (answerHttp(req, res, config)) return; // CORS for the health endpoints, the test page (page.ts)
-      const path = (req.url ?? "/").split("?")[0];
-      if (req.method === "GET" && path === HealthPath.live) return sendJson(res, 200, { status: "ok", sessions: held.size });
-      if (req.method === "GET" && path === HealthPath.ready) {
-        const ok = ready();
-        const status = ok ? "ready" : draining ? "draining" : !health.anyUsable() ? "no_upstream" : "full";
-        return sendJson(res, ok ? 200 : 503, { status, sessions: held.size, registry: deps.state.describe(), upstreams: health.snapshot() });
-      }
-      if (req.method === "GET" && path === HealthPath.metrics) return telemetry.handleMetrics(req, res);
+      if (answerHealth(req, res, healthView, false)) return;
       sendJson(res, parseRoute(req.url ?? "/") ? 426 : 404, { error: { code: "not_found", message: `WebSocket endpoints: ${[...CLIENT_PATHS].join(", ")}` } });
     } catch (error) {
       logger.error({ err: (error as Error).message }, "request failed");
@@ -204,9 +219,9 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     handleProtocols: (protocols) => (protocols.has("realtime") ? "realtime" : false),
   });
 
-  const refuse = (socket: Duplex, code: RefusalCode, message: string) => {
+  const refuse = (socket: Duplex, code: RefusalCode, message: string, retryAfterMs?: number) => {
     telemetry.connectFailure(code, { [MetricAttribute.stage]: ConnectStage.client });
-    refuseUpgrade(socket, Refusal[code].status, code, message);
+    refuseUpgrade(socket, Refusal[code].status, code, message, retryAfterMs === undefined ? {} : { "Retry-After": String(retryAfterSeconds(retryAfterMs)) });
   };
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -244,21 +259,40 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
       return refuse(socket, "model_not_allowed", `"${route.model}" is not available here; allowed: ${allowed.join(", ") || "none"}`);
     }
     if (allowed.length === 0) return refuse(socket, "model_not_allowed", `no upstream serves ${route.path}`);
+    const badParameter = apiVersionProblem(route, config.upstreams);
+    if (badParameter) return refuse(socket, "bad_parameter", badParameter);
     const model = route.model ?? allowed[0];
     // The slot is taken before the first await below: concurrent admissions cannot overshoot the limit.
     admitting++;
     try {
-      await admitSession(req, socket, head, { ...route, model }, userId);
+      // Quotas before anything else is touched (resume state, registry, upstream): the user's rate of
+      // new sessions and resumes, then a new connection on an upstream that has room for one.
+      const userRate = await quota.user(userId);
+      if (!userRate.ok) return refuse(socket, "user_rate_limited", `too many new sessions or resumes; at most ${config.userConnectsPerMinute} a minute`, userRate.retryAfterMs);
+      const reserved = await reserveUpstream({ ...route, model });
+      if (!reserved.ok) return refuse(socket, "upstream_busy", "every upstream has used its quota of new connections for now; try again", reserved.retryAfterMs);
+      await admitSession(req, socket, head, { ...route, model }, userId, reserved.name);
     } finally {
       admitting--;
     }
   }
 
+  /** A new connection's place on an upstream that can take it, waiting up to quotaWaitMs for room. */
+  async function reserveUpstream(route: ClientRoute): Promise<{ ok: true; name: string } | { ok: false; retryAfterMs: number }> {
+    const names = () => selector.candidates(route).map((u) => u.name);
+    let first = await quota.first(names());
+    if (!first.ok && first.retryAfterMs <= limits.quotaWaitMs) {
+      await new Promise<void>((r) => clock.after(first.ok ? 0 : first.retryAfterMs, r));
+      first = await quota.first(names());
+    }
+    return first;
+  }
+
   /** Resume or create the session's shared state, take the user's slot, upgrade. True when a session runs. */
-  async function admitSession(req: IncomingMessage, socket: Duplex, head: Buffer, route: ClientRoute & { model: string }, userId: string): Promise<boolean> {
+  async function admitSession(req: IncomingMessage, socket: Duplex, head: Buffer, route: ClientRoute & { model: string }, userId: string, reserved: string): Promise<boolean> {
     const routeKey = { path: route.path, model: route.model };
     let resumeStatus: ResumeStatus = "new";
-    let claimed: { lease: Lease; state: ResumeState } | undefined;
+    let claimed: { lease: Lease; state: ResumeState; rewrite?: boolean } | undefined;
     let storeUp = true;
     try {
       const token = resumeTokenOf(req);
@@ -288,7 +322,8 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     const startedAt = claimed?.state.startedAt ?? clock.now();
     const resumeToken = claimed?.lease.token ?? randomBytes(32).toString("base64url");
     let lease: Lease = claimed?.lease ?? { token: resumeToken, generation: 1 };
-    let dirty = !storeUp;
+    // A claimed state in an outdated form, or over today's bounds, is written again whole (bounded) at the next heartbeat.
+    let dirty = !storeUp || claimed?.rewrite === true;
     if (!claimed && storeUp) {
       try {
         lease = await resume.create(resumeToken, { sessionId, userId, path: route.path, model: route.model, startedAt });
@@ -333,7 +368,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
         socket.off("close", onClose);
         // The session's socket is not a pending connection any more.
         pendingSockets.delete(socket as Socket);
-        startSession(client, { sessionId, userId, route, lease, startedAt, resumeStatus, claimed: claimed?.state, dirty });
+        startSession(client, { sessionId, userId, route, lease, startedAt, resumeStatus, claimed: claimed?.state, dirty, reserved });
         resolve(true);
       });
     });
@@ -343,22 +378,28 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
 
   function startSession(
     client: import("ws").WebSocket,
-    s: { sessionId: string; userId: string; route: ClientRoute & { model: string }; lease: Lease; startedAt: number; resumeStatus: ResumeStatus; claimed?: ResumeState; dirty: boolean },
+    s: { sessionId: string; userId: string; route: ClientRoute & { model: string }; lease: Lease; startedAt: number; resumeStatus: ResumeStatus; claimed?: ResumeState; dirty: boolean; reserved: string },
   ): void {
+    // The admission already took this session's first connection from that upstream's quota.
+    let reserved: string | undefined = s.reserved;
     const sessionLogger = logger.child({ sessionId: s.sessionId, userId: s.userId });
     let totals = emptyTotals();
     const entry = {} as Held;
     // Writes in flight per session are bounded: a client flooding conversation items cannot flood Redis.
     // Past the bound the session is marked dirty and its whole state is written once at the next heartbeat.
     let inFlight = 0;
-    const guardWrite = async (write: () => Promise<boolean>): Promise<boolean> => {
+    const guardWrite = async (write: () => Promise<WriteResult>): Promise<boolean> => {
       if (inFlight >= MAX_WRITES_IN_FLIGHT) {
         entry.dirty = true;
         return true;
       }
       inFlight++;
       try {
-        return await write();
+        const result = await write();
+        // State the store lost (restarted empty, or expired while frozen) is not a takeover: the next
+        // heartbeat writes it again whole from this connection. Only a higher generation ends the session.
+        if (result === "missing") entry.dirty = true;
+        return result !== "replaced";
       } catch (error) {
         if (!(error instanceof RegistryUnavailable)) throw error;
         entry.dirty = true;
@@ -378,7 +419,12 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
       client: wsLeg(client),
       clock,
       limits,
-      connect: (exclude, signal) => connectForSession(s.route, exclude, signal),
+      conversationLimits: config.resumeState,
+      connect: (exclude, signal) => {
+        const first = reserved;
+        reserved = undefined;
+        return connectForSession(s.route, exclude, signal, first);
+      },
       upstreamOutcome: (name, outcome) => {
         if (outcome === "ok") health.success(name);
         else health.failure(name, outcome);
@@ -420,32 +466,60 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
     session.start();
   }
 
-  /** Opens an upstream for a session: best candidate first, failures recorded in the breakers; `exclude` only while others exist. */
-  async function connectForSession(route: ClientRoute, exclude: ReadonlySet<string>, signal: AbortSignal): Promise<UpstreamLink> {
-    let candidates = selector.candidates(route, exclude);
-    if (candidates.length === 0 && exclude.size > 0) candidates = selector.candidates(route);
+  /**
+   * Opens an upstream for a session: best candidate first (the one `reserved` at admission before all),
+   * each new connection taken from that upstream's quota (one without room is skipped; when none has
+   * room, waits up to quotaWaitMs once), failures the upstream caused recorded in its breaker; `exclude`
+   * only while others exist.
+   */
+  async function connectForSession(route: ClientRoute, exclude: ReadonlySet<string>, signal: AbortSignal, reserved?: string): Promise<UpstreamLink> {
+    const ordered = () => {
+      let candidates = selector.candidates(route, exclude);
+      if (candidates.length === 0 && exclude.size > 0) candidates = selector.candidates(route);
+      const first = candidates.find((u) => u.name === reserved);
+      return first ? [first, ...candidates.filter((u) => u !== first)] : candidates;
+    };
     let previous: string | undefined;
-    for (const upstream of candidates) {
-      if (signal.aborted) break;
-      const attrs = { [MetricAttribute.stage]: ConnectStage.upstream, [MetricAttribute.upstream]: upstream.name, [MetricAttribute.region]: upstream.region ?? upstream.name };
-      telemetry.connectAttempt(attrs);
-      if (previous) telemetry.failover(previous, upstream.name);
-      health.attempt(upstream.name);
-      try {
-        const opened = await connectUpstream(upstream, route, { timeoutMs: limits.upstreamConnectTimeoutMs, maxPayload: limits.upstreamMaxPayload, signal });
-        const leg = wsLeg(opened.ws, opened.early);
-        opened.release();
-        health.opened(upstream.name);
-        return { leg, name: upstream.name, region: upstream.region ?? upstream.name };
-      } catch (error) {
-        const e = error as UpstreamConnectError;
-        if (signal.aborted && !e.timedOut) break;
-        const status = e.status;
-        health.failure(upstream.name, status === 429 ? "rate_limited" : status !== undefined ? "server_error" : e.timedOut ? "stall" : "connect", e.retryAfterMs);
-        telemetry.connectFailure(status ? `http_${status}` : e.timedOut ? "timeout" : "network", attrs);
-        logger.warn({ upstream: upstream.name, status, err: e.message }, "upstream connect failed");
-        previous = upstream.name;
+    for (let round = 0; round < 2 && !signal.aborted; round++) {
+      let soonest = Infinity;
+      for (const upstream of ordered()) {
+        if (signal.aborted) break;
+        if (upstream.name !== reserved) {
+          const room = await quota.upstream(upstream.name);
+          if (!room.ok) {
+            soonest = Math.min(soonest, room.retryAfterMs);
+            continue;
+          }
+        }
+        reserved = undefined;
+        const attrs = { [MetricAttribute.stage]: ConnectStage.upstream, [MetricAttribute.upstream]: upstream.name, [MetricAttribute.region]: upstream.region ?? upstream.name };
+        telemetry.connectAttempt(attrs);
+        if (previous) telemetry.failover(previous, upstream.name);
+        health.attempt(upstream.name);
+        try {
+          const opened = await connectUpstream(upstream, route, { timeoutMs: limits.upstreamConnectTimeoutMs, maxPayload: limits.upstreamMaxPayload, signal });
+          const leg = wsLeg(opened.ws, opened.early);
+          opened.release();
+          health.opened(upstream.name);
+          return { leg, name: upstream.name, region: upstream.region ?? upstream.name };
+        } catch (error) {
+          const e = error as UpstreamConnectError;
+          if (signal.aborted && !e.timedOut) throw new NoUpstreamAvailable("the session ended while connecting");
+          const kind = connectFailureKind(e.status, e.timedOut);
+          telemetry.connectFailure(e.status ? `http_${e.status}` : e.timedOut ? "timeout" : "network", attrs);
+          logger.warn({ upstream: upstream.name, status: e.status, err: e.message }, "upstream connect failed");
+          // The request's own shape was refused: no breaker learns from it, and no other upstream would differ.
+          if (kind === "client") {
+            health.inconclusive(upstream.name);
+            throw new NoUpstreamAvailable(`upstream ${upstream.name} refused the request (HTTP ${e.status})`);
+          }
+          health.failure(upstream.name, kind, e.retryAfterMs);
+          previous = upstream.name;
+        }
       }
+      // Every candidate was out of quota (none failed): wait once for the soonest to have room, if that is soon.
+      if (previous !== undefined || soonest > limits.quotaWaitMs) break;
+      await new Promise<void>((r) => clock.after(soonest, r));
     }
     throw new NoUpstreamAvailable(`no upstream for ${route.path} (${servedModelList(route)})`);
   }
@@ -455,12 +529,17 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
 
   // The instance heartbeat: one round trip for every registry membership, one for every resume state.
   const heartbeat = clock.every(limits.heartbeatMs, () => void beat());
+  // Redis back after losing the connection (a restart): the registry is whole again at once, not a heartbeat later.
+  deps.state.onReconnect(() => void beat());
   let beating = false;
   async function beat(): Promise<void> {
     if (beating) return;
     beating = true;
     try {
-      await registry.heartbeat();
+      // Sessions re-registered over their user's limit (admitted on local limits while Redis was away, or
+      // after Redis lost the memberships) are closed, newest first; they stay resumable.
+      const { overLimit } = await registry.heartbeat(config.maxSessionsPerUser);
+      for (const id of overLimit) held.get(id)?.session.end({ kind: "user_limit", limit: config.maxSessionsPerUser });
       const live = [...held.values()];
       const { replaced, missing } = await resume.refresh(live.map((h) => h.lease));
       for (const token of replaced) live.find((h) => h.lease.token === token)?.session.replaced();
@@ -482,6 +561,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
+  const admin = config.adminPort === undefined ? undefined : await listenAdmin(config.adminPort, deps.host ?? config.host, healthView, logger);
   logger.info({ port, upstreams: config.upstreams.map((u) => u.name), instanceId, registry: deps.state.describe() }, "voice proxy listening");
 
   let drained: Promise<void> | undefined;
@@ -498,6 +578,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
 
   return {
     port,
+    adminPort: admin?.port,
     server,
     telemetry,
     health,
@@ -516,8 +597,48 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
         server.close(() => resolve());
         server.closeAllConnections?.();
       });
+      await admin?.close();
+      await quota.close();
       await telemetry.shutdown();
     },
+  };
+}
+
+/** The quota of new connections: shared through Redis when REDIS_URL is set, in-process otherwise. */
+async function createQuota(config: ServiceConfig, clock: Clock, logger: Logger): Promise<ConnectionQuota> {
+  const perMinute = new Map(config.upstreams.map((u) => [u.name, connectionsPerMinuteOf(u)]));
+  const options = { userPerMinute: config.userConnectsPerMinute, upstreamPerMinute: (name: string) => perMinute.get(name) ?? 1 };
+  if (!config.redisUrl) return new ConnectionQuota(new LocalWindow(clock), options, clock);
+  let lastLog = 0;
+  const window = await createRedisWindow(config.redisUrl, {
+    clock,
+    onError: (error) => {
+      if (clock.now() - lastLog < 10_000) return;
+      lastLog = clock.now();
+      logger.warn({ err: error.message }, "connection quota: redis not answering (each instance counts on its own meanwhile)");
+    },
+  });
+  return new ConnectionQuota(window, options, clock);
+}
+
+/** The operators' listener: detailed readiness and metrics, never reached through the public ingress. */
+async function listenAdmin(port: number, host: string, view: HealthView, logger: Logger): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createHttpServer((req, res) => {
+    if (!answerHealth(req, res, view, true)) sendJson(res, 404, { error: { code: "not_found", message: "admin endpoints: /healthz, /readyz, /metrics" } });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  const bound = typeof address === "object" && address ? address.port : port;
+  logger.info({ port: bound }, "admin endpoints listening");
+  return {
+    port: bound,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections?.();
+    }),
   };
 }
 

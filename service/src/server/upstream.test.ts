@@ -1,8 +1,8 @@
 /** Upstream choice, URLs, Entra token caching. */
 import { loadConfig } from "../config";
 import { FakeClock } from "../session/clock";
-import { COGNITIVE_SCOPE, connectUpstream, EntraTokens, parseRoute, UpstreamConnectError, UpstreamSelector, upstreamUrl } from "./upstream";
-import { retryAfterMs, UpstreamHealth } from "./upstreamHealth";
+import { apiVersionProblem, COGNITIVE_SCOPE, connectUpstream, EntraTokens, parseRoute, UpstreamConnectError, UpstreamSelector, upstreamUrl } from "./upstream";
+import { connectFailureKind, retryAfterMs, UpstreamHealth } from "./upstreamHealth";
 
 const upstream = (name: string, priority: number, extra: object = {}) =>
   ({ name, url: `https://${name}.services.ai.azure.com`, kind: "voice-live", priority, auth: "key", apiKeyEnv: `K_${name.toUpperCase()}`, model: "gpt-realtime", ...extra });
@@ -39,11 +39,11 @@ describe("upstream choice", () => {
     expect(health.state("au2")).toBe("open");
     clock.advance(1);
     expect(health.state("au2")).toBe("half_open");
-    // One probe at a time; its failure sets it aside again for longer.
+    // One probe at a time; its failure sets it aside again (the 429 before it grew no backoff: its quota, not its health).
     health.attempt("au2");
     expect(selector.candidates(route).map((u) => u.name)).toEqual(["au1", "us"]);
     health.failure("au2", "connect");
-    clock.advance(1999);
+    clock.advance(999);
     expect(health.usable("au2")).toBe(false);
     clock.advance(1);
     health.attempt("au2");
@@ -107,4 +107,43 @@ test("one deadline covers the credentials too: a token endpoint that never answe
   await expect(attempt).rejects.toBeInstanceOf(UpstreamConnectError);
   await expect(attempt).rejects.toMatchObject({ timedOut: true, message: expect.stringMatching(/no credentials within the deadline/) });
   expect(Date.now() - started).toBeLessThan(1000);
+});
+
+describe("what the breaker learns from", () => {
+  test("a 429 sets the upstream aside for exactly its Retry-After, however often it comes", () => {
+    const clock = new FakeClock();
+    const health = new UpstreamHealth(["a"], clock, { failureThreshold: 2, baseOpenMs: 1000, maxOpenMs: 60_000 });
+    for (let i = 0; i < 5; i++) {
+      health.failure("a", "rate_limited", 1500);
+      clock.advance(1499);
+      expect(health.state("a")).toBe("open");
+      clock.advance(1);
+      expect(health.state("a")).toBe("half_open");
+    }
+  });
+  test("statuses that answer the request's shape never count against the upstream", () => {
+    // 400, 404 and 422: the request (a parameter the client chose); 401/403: this proxy's credentials for the entry.
+    expect([400, 404, 422].map((s) => connectFailureKind(s, false))).toEqual(["client", "client", "client"]);
+    expect(connectFailureKind(429, false)).toBe("rate_limited");
+    expect([401, 403, 500, 503].map((s) => connectFailureKind(s, false))).toEqual(Array(4).fill("server_error"));
+    expect(connectFailureKind(undefined, true)).toBe("stall");
+    expect(connectFailureKind(undefined, false)).toBe("connect");
+  });
+  test("api-version: empty or unknown values are refused before any upstream sees them, naming the parameter", () => {
+    const upstreams = [{ kind: "voice-live" as const }, { kind: "azure-openai" as const, apiVersion: "2099-01-01-preview" }];
+    const problem = (url: string) => apiVersionProblem(parseRoute(url)!, upstreams);
+    expect(problem("/voice-live/realtime?model=m&api-version=")).toMatch(/"api-version" is empty/);
+    expect(problem("/voice-live/realtime?model=m&api-version=1")).toMatch(/"api-version" is "1"; supported on \/voice-live\/realtime: 2025-10-01/);
+    // Versions Microsoft documents (contracts/upstream.ts cites each; read 2026-12-03).
+    expect(problem("/voice-live/realtime?model=m&api-version=2025-10-01")).toBeUndefined();
+    expect(problem("/voice-live/realtime?model=m&api-version=2026-07-15")).toBeUndefined();
+    expect(problem("/openai/realtime?deployment=d&api-version=2025-04-01-preview")).toBeUndefined();
+    expect(problem("/openai/realtime?deployment=d&api-version=2024-10-01-preview")).toBeUndefined();
+    // A version an entry names itself is accepted for its kind only.
+    expect(problem("/openai/realtime?deployment=d&api-version=2099-01-01-preview")).toBeUndefined();
+    expect(problem("/voice-live/realtime?model=m&api-version=2099-01-01-preview")).toMatch(/api-version/);
+    // The v1 path forwards no api-version; none at all means the entry's or the default.
+    expect(problem("/openai/v1/realtime?model=d&api-version=whatever")).toBeUndefined();
+    expect(problem("/voice-live/realtime?model=m")).toBeUndefined();
+  });
 });

@@ -4,7 +4,7 @@
  * deadline for everything (token, TCP, TLS, upgrade).
  */
 import { WebSocket, type RawData } from "ws";
-import { CLIENT_PATHS, ClientPath, DEFAULT_API_VERSION, servedModel, type ClientPathName } from "../../../contracts";
+import { allowedApiVersions, CLIENT_PATHS, ClientPath, DEFAULT_API_VERSION, servedModel, type ClientPathName, type UpstreamKind } from "../../../contracts";
 import type { UpstreamConfig } from "../config";
 import { retryAfterMs, type UpstreamHealth } from "./upstreamHealth";
 
@@ -33,6 +33,24 @@ export function parseRoute(url: string): ClientRoute | undefined {
   return { path, model: model ?? undefined, apiVersion: parsed.searchParams.get("api-version") ?? undefined };
 }
 
+/** The upstream kind a client path is served by. */
+export function kindOf(path: ClientPathName): UpstreamKind {
+  return path === ClientPath.voiceLive ? "voice-live" : "azure-openai";
+}
+
+/**
+ * Why the client's api-version may not be forwarded, or undefined. Only paths that forward it are
+ * checked (`/openai/v1/realtime` sends none upstream); an empty value or one the kind does not support
+ * is refused here, before any upstream sees it.
+ */
+export function apiVersionProblem(route: ClientRoute, upstreams: ReadonlyArray<Pick<UpstreamConfig, "kind" | "apiVersion">>): string | undefined {
+  if (route.apiVersion === undefined || route.path === ClientPath.openaiV1) return undefined;
+  const allowed = allowedApiVersions(kindOf(route.path), upstreams);
+  if (allowed.includes(route.apiVersion)) return undefined;
+  const shown = route.apiVersion === "" ? "empty" : JSON.stringify(route.apiVersion.slice(0, 40));
+  return `query parameter "api-version" is ${shown}; supported on ${route.path}: ${allowed.join(", ")}`;
+}
+
 /**
  * Upstreams able to serve the route, best first: the client's path decides the kind, the model or
  * deployment must be one the configuration names (a client cannot pick another), lower priority numbers
@@ -59,7 +77,7 @@ export class UpstreamSelector {
   }
 
   private matching(path: ClientPathName): UpstreamConfig[] {
-    const kind = path === ClientPath.voiceLive ? "voice-live" : "azure-openai";
+    const kind = kindOf(path);
     return this.upstreams.filter((u) => u.kind === kind);
   }
 }

@@ -66,12 +66,23 @@ export class UpstreamHealth {
     b.probing = false;
   }
 
+  /** An attempt that says nothing of the upstream (the request's own shape was refused): a probe may run again. */
+  inconclusive(name: string): void {
+    this.get(name).probing = false;
+  }
+
   failure(name: string, kind: UpstreamFailure, retryAfterMs?: number): void {
     const b = this.get(name);
     b.probing = false;
+    if (kind === "rate_limited") {
+      // The upstream's quota, not its health: aside for exactly its Retry-After (or the base period), no
+      // growing backoff, no failure counted towards opening the breaker for longer.
+      b.openUntil = this.clock.now() + Math.min(this.options.maxOpenMs, retryAfterMs ?? this.options.baseOpenMs);
+      return;
+    }
     b.consecutiveFailures++;
     const wasProbe = b.openUntil !== 0;
-    if (kind === "rate_limited" || wasProbe || b.consecutiveFailures >= this.options.failureThreshold) {
+    if (wasProbe || b.consecutiveFailures >= this.options.failureThreshold) {
       const backoff = Math.min(this.options.maxOpenMs, this.options.baseOpenMs * 2 ** b.opens);
       b.opens++;
       b.openUntil = this.clock.now() + Math.max(backoff, Math.min(this.options.maxOpenMs, retryAfterMs ?? 0));
@@ -110,4 +121,17 @@ export function retryAfterMs(header: string | string[] | undefined, now: number)
   if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 3_600_000);
   const date = Date.parse(value);
   return Number.isFinite(date) ? Math.min(Math.max(0, date - now), 3_600_000) : undefined;
+}
+
+/**
+ * What a failed upgrade says about the upstream. 429 is its quota; 400, 404 and 422 answer the request's
+ * shape (a parameter the client chose): they say nothing of the upstream's health and never open its
+ * breaker ("client"). 401 and 403 answer this proxy's own credentials for that entry, 5xx and no answer
+ * its health: both set it aside so sessions go elsewhere.
+ */
+export function connectFailureKind(status: number | undefined, timedOut: boolean): UpstreamFailure | "client" {
+  if (status === 429) return "rate_limited";
+  if (status === 400 || status === 404 || status === 422) return "client";
+  if (status !== undefined) return "server_error";
+  return timedOut ? "stall" : "connect";
 }

@@ -5,23 +5,18 @@
  * by its transcript or text. Pure: capture from events, bounds, and the events that prime a new
  * upstream session.
  */
-import { DialectEvents, RealtimeEvent, type Dialect } from "../../../contracts";
+import { DialectEvents, RealtimeEvent, RESUME_STATE_DEFAULTS, type Dialect, type ResumeStateLimits } from "../../../contracts";
+import { configBytes, configRefusal, itemBytes, itemRefusal, type Refusal } from "./resumeBudget";
 
 export type ConversationItem =
   | { kind: "message"; role: "user" | "assistant" | "system"; text: string }
   | { kind: "function_call"; callId: string; name: string; arguments: string }
   | { kind: "function_call_output"; callId: string; output: string };
 
-export interface ConversationLimits {
-  /** Items kept; older ones are dropped first. */
-  maxItems: number;
-  /** Characters of text kept across items (about 4 characters a token: 80,000 is ~20,000 tokens, inside gpt-realtime's 28,672-token input window). */
-  maxChars: number;
-  /** Largest session configuration kept (JSON characters); a larger one is not kept and the resume goes without it. */
-  maxConfigChars: number;
-}
+/** The per-session resume-state bounds (bytes; contracts/resumeState.ts). */
+export type ConversationLimits = Pick<ResumeStateLimits, "itemMaxBytes" | "conversationMaxBytes" | "maxItems" | "configMaxBytes">;
 
-export const DEFAULT_CONVERSATION_LIMITS: ConversationLimits = { maxItems: 400, maxChars: 80_000, maxConfigChars: 64 * 1024 };
+export const DEFAULT_CONVERSATION_LIMITS: ConversationLimits = RESUME_STATE_DEFAULTS;
 
 /** Upstream event types whose content the conversation keeps. */
 export const CAPTURED_UPSTREAM_EVENTS: ReadonlySet<string> = new Set([
@@ -94,16 +89,15 @@ export function itemFromUpstream(type: string, event: Json): ConversationItem | 
   }
 }
 
-export function itemChars(item: ConversationItem): number {
-  return item.kind === "message" ? item.text.length : item.kind === "function_call" ? item.name.length + item.arguments.length : item.output.length;
-}
-
-/** The conversation of one session, bounded: the oldest items go first, and how many went is counted. */
+/**
+ * The conversation of one session, bounded in stored bytes: the oldest items go first, and how many went
+ * is counted (a new upstream is told that earlier items are missing).
+ */
 export class Conversation {
   config: Json | undefined;
   items: ConversationItem[] = [];
   dropped = 0;
-  private chars = 0;
+  private itemsBytes = 0;
 
   constructor(private readonly limits: ConversationLimits = DEFAULT_CONVERSATION_LIMITS, initial?: { config?: Json; items?: ConversationItem[]; dropped?: number }) {
     this.config = initial?.config;
@@ -111,24 +105,44 @@ export class Conversation {
     for (const item of initial?.items ?? []) this.add(item);
   }
 
-  /** Merges a session.update's `session` object; returns the merged config, or undefined when it is over the bound. */
-  update(session: unknown): Json | undefined {
-    if (!session || typeof session !== "object" || Array.isArray(session)) return undefined;
-    const merged = { ...(this.config ?? {}), ...(session as Json) };
-    if (JSON.stringify(merged).length > this.limits.maxConfigChars) return undefined;
-    this.config = merged;
-    return merged;
+  /** Bytes of the items kept (their stored JSON, UTF-8). */
+  get bytes(): number {
+    return this.itemsBytes;
   }
 
-  add(item: ConversationItem): void {
-    const size = itemChars(item);
-    if (size > this.limits.maxChars) return void this.dropped++;
+  /**
+   * Merges a session.update's `session` object. Over the configuration bound nothing changes and the
+   * refusal says why (the caller tells the client and does not forward the update, so the upstream and
+   * the stored configuration never differ).
+   */
+  update(session: unknown): { config: Json } | { refusal: Refusal } | undefined {
+    if (!session || typeof session !== "object" || Array.isArray(session)) return undefined;
+    const merged = { ...(this.config ?? {}), ...(session as Json) };
+    const refusal = configRefusal(configBytes(merged), this.limits);
+    if (refusal) return { refusal };
+    this.config = merged;
+    return { config: merged };
+  }
+
+  /** Why a client's item would be refused for its size (it is then neither kept nor forwarded). */
+  refusal(item: ConversationItem): Refusal | undefined {
+    return itemRefusal(itemBytes(item), this.limits);
+  }
+
+  /** Adds an item; one over the per-item bound is not kept (counted as dropped) and false is returned. */
+  add(item: ConversationItem): boolean {
+    const size = itemBytes(item);
+    if (size > this.limits.itemMaxBytes || size > this.limits.conversationMaxBytes) {
+      this.dropped++;
+      return false;
+    }
     this.items.push(item);
-    this.chars += size;
-    while (this.items.length > this.limits.maxItems || this.chars > this.limits.maxChars) {
-      this.chars -= itemChars(this.items.shift()!);
+    this.itemsBytes += size;
+    while (this.items.length > this.limits.maxItems || this.itemsBytes > this.limits.conversationMaxBytes) {
+      this.itemsBytes -= itemBytes(this.items.shift()!);
       this.dropped++;
     }
+    return true;
   }
 
   snapshot(): { config?: Json; items: ConversationItem[]; dropped: number } {

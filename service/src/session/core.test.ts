@@ -242,8 +242,12 @@ test("rotation that never finds a quiet point switches after rotateQuietMaxMs", 
   h.clock.advance(4999);
   expect(old.closed).toBeUndefined();
   h.clock.advance(1);
-  expect(old.closed?.code).toBe(1000);
   expect(h.session.stats().upstream).toBe("up1");
+  // The old upstream's response is billed: it is cancelled, and the link kept until its response.done (metered).
+  expect(old.types()).toContain("response.cancel");
+  expect(old.closed).toBeUndefined();
+  old.receive({ type: "response.done", response: { status: "cancelled", usage: { total_tokens: 1 } } });
+  expect(old.closed?.code).toBe(1000);
 });
 
 test("failover: the upstream drops, a new one is primed, uncommitted audio replayed, the client is told and stays", async () => {
@@ -409,6 +413,39 @@ test("the conversation kept is text only and bounded", async () => {
     { kind: "function_call", callId: "c2", name: "lookup", arguments: "{}" },
   ]);
   expect(JSON.stringify(h.stored)).not.toContain("UklGRg");
+});
+
+test("a session.update over the stored-configuration bound is refused with an error naming it, neither forwarded nor stored: a later resume primes what the upstream has", async () => {
+  const h = harness();
+  h.session.start();
+  await flush();
+  const [up] = h.upstreams;
+  up.receive({ type: "session.created" });
+  h.client.receive({ type: "session.update", session: { instructions: "short" } });
+  h.client.receive({ type: "session.update", session: { instructions: "x".repeat(70_000) } });
+  await flush();
+  const errors = h.client.events().filter((e) => e.type === "error");
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toMatchObject({ error: { code: "session_config_too_large" } });
+  expect(String((errors[0].error as { message: string }).message)).toContain("65536-byte limit (RESUME_CONFIG_MAX_BYTES)");
+  // The upstream got only the update the store holds.
+  expect(up.events().filter((e) => e.type === "session.update")).toEqual([{ type: "session.update", session: { instructions: "short" } }]);
+  expect(h.configs).toEqual([{ instructions: "short" }]);
+  expect(h.session.snapshot().config).toEqual({ instructions: "short" });
+  expect(h.client.closed).toBeUndefined();
+});
+
+test("a conversation item whose stored form is over the per-item bound (a 900,000-character call_id) is refused, not forwarded, not stored", async () => {
+  const h = harness();
+  h.session.start();
+  await flush();
+  const [up] = h.upstreams;
+  up.receive({ type: "session.created" });
+  h.client.receive({ type: "conversation.item.create", item: { type: "function_call_output", call_id: "c".repeat(900_000), output: "1" } });
+  await flush();
+  expect(h.client.events().find((e) => e.type === "error")).toMatchObject({ error: { code: "conversation_item_too_large" } });
+  expect(up.types()).not.toContain("conversation.item.create");
+  expect(h.stored).toEqual([]);
 });
 
 // ---- survival: what is in flight is never lost to a rotation, a stall, a failover or a drain -------------

@@ -7,7 +7,7 @@
  * Frames pass verbatim. Audio frames (most of the bytes) are recognised from their first bytes and never
  * parsed; control events are parsed to validate them and to keep the conversation as text.
  */
-import { AUDIO_DELTA_EVENTS, BASE64_CHARS_PER_SECOND, CloseCode, ProxyEvent, RealtimeEvent, type Dialect, type ResumeStatus } from "../../../contracts";
+import { AUDIO_DELTA_EVENTS, BASE64_CHARS_PER_SECOND, CloseCode, ProxyEvent, RealtimeEvent, ResumeLimitError, type Dialect, type ResumeStatus } from "../../../contracts";
 import type { Clock, Timer } from "./clock";
 import {
   CAPTURED_UPSTREAM_EVENTS, Conversation, itemFromClient, itemFromUpstream, primingEvents, PRIMING_ACKS,
@@ -15,6 +15,7 @@ import {
 } from "./conversation";
 import { clientCloseFor, outcomeOf, sniffType, type Ending, type Outcome } from "./frames";
 import type { Leg } from "./legs";
+import { settleResponse, type SettleOutcome } from "./settle";
 import { Turns, turnModeOf, type CutAnswer } from "./turns";
 
 export interface SessionLimits {
@@ -384,6 +385,8 @@ export class Session {
     };
     const timer = this.deps.clock.after(this.deps.limits.primeTimeoutMs, () => {
       this.deps.logger.warn({ upstream: link.up.name, unacknowledged: link.acksDue }, "priming not acknowledged in time; going on");
+      // Priming is over: acknowledgements still counted would swallow the client's own (and its errors).
+      link.acksDue = 0;
       finish();
     });
     link.timers.push(timer);
@@ -453,13 +456,24 @@ export class Session {
     if (this.active === link) for (const frame of this.turns.replay()) link.up.leg.send(frame);
   }
 
-  private retire(link: Link, how: "close" | "terminate"): void {
+  /** `responding`: the link owes a billed response (only the active one can: rotation waits for a quiet point or is forced). */
+  private retire(link: Link, how: "close" | "terminate", responding = link === this.active && this.turns.answerInFlight()): void {
     for (const t of link.timers) t.cancel();
     link.timers = [];
+    this.deps.upstreamReleased(link.up.name);
+    // A response still being generated (or asked for) is billed: cancel it and meter its response.done (settle.ts).
+    if (responding && how === "close") return settleResponse(link.up.leg, this.deps.clock, this.settleOutcome(link.up.name));
+    if (responding) this.deps.telemetry.error("response_unmetered"); // the link is gone: its usage with it
     link.up.leg.detach();
     if (how === "close") link.up.leg.close(CloseCode.normal, "session moved");
     else link.up.leg.terminate();
-    this.deps.upstreamReleased(link.up.name);
+  }
+
+  private settleOutcome(upstream: string): SettleOutcome {
+    return {
+      done: (frame) => this.deps.telemetry.responseDone(frame, upstream),
+      unmetered: () => this.deps.telemetry.error("response_unmetered"),
+    };
   }
 
   // ---- rotation ------------------------------------------------------------------------------
@@ -539,9 +553,10 @@ export class Session {
     link.acksDue += events.length;
     for (const event of events) link.up.leg.send(event);
     const old = this.active;
+    const owed = this.turns.answerInFlight(); // a forced switch (no quiet point in time) retires a responding upstream
     this.pending = undefined;
     this.active = link;
-    this.retire(old, "close");
+    this.retire(old, "close", owed);
     // At a quiet point only the utterance in progress (manual commit) is held: it continues on the new upstream.
     for (const frame of this.turns.replay(true)) link.up.leg.send(frame);
     this.rotations++;
@@ -576,31 +591,46 @@ export class Session {
         this.deps.telemetry.error("invalid_event");
         return this.sendError("invalid_event", "a realtime event is a JSON object with a string `type`");
       }
-      this.observeClientEvent(event.type, event);
       // Unknown types are forwarded: the protocol grows, and the upstream is the judge of its events.
+      if (!this.observeClientEvent(event.type, event)) return;
     }
     this.forward(data, audio);
   }
 
-  private observeClientEvent(type: string, event: Json): void {
+  /**
+   * Keeps what a resume needs from a client event. False: the event is refused (over a resume-state
+   * bound; the client gets an `error` naming it) and is not forwarded, so the upstream never holds
+   * what a resume could not give back.
+   */
+  private observeClientEvent(type: string, event: Json): boolean {
     switch (type) {
       case RealtimeEvent.responseCreate:
         this.turnStartedAt = this.deps.clock.now();
         break;
       case RealtimeEvent.sessionUpdate: {
-        const merged = this.conversation.update(event.session);
+        const result = this.conversation.update(event.session);
+        if (result && "refusal" in result) return this.refuse(result.refusal);
         const voice = (event.session as Json | undefined)?.voice;
         if (typeof voice === "string") this.voice = voice;
-        if (merged) this.write(this.deps.store.setConfig(merged));
+        if (result) this.write(this.deps.store.setConfig(result.config));
         this.turns.mode = turnModeOf(this.conversation.config);
         break;
       }
       case RealtimeEvent.itemCreate: {
         const item = itemFromClient(event);
+        const refusal = item && this.conversation.refusal(item);
+        if (refusal) return this.refuse(refusal);
         if (item) this.remember(item);
         break;
       }
     }
+    return true;
+  }
+
+  private refuse(refusal: { code: string; message: string }): false {
+    this.deps.telemetry.error(refusal.code);
+    this.sendError(refusal.code, refusal.message);
+    return false;
   }
 
   /** What the turn tracker learns from a client event as it goes upstream (the commit frame is kept for a replay). */
@@ -853,6 +883,7 @@ export class Session {
     this.drainWaiter?.();
     const { code, reason } = clientCloseFor(ending);
     if (ending.kind === "time_limit") this.sendError("session_time_limit", reason);
+    if (ending.kind === "user_limit") this.sendError(ResumeLimitError.userSessionLimit, reason);
     if (ending.kind === "client_timeout") this.deps.client.terminate();
     else this.deps.client.close(code, reason);
     for (const link of [this.active, this.pending]) if (link) this.retire(link, ending.kind === "upstream_unavailable" ? "terminate" : "close");

@@ -51,6 +51,8 @@ export type Ending =
   | { kind: "draining" }
   /** Another connection resumed this session. */
   | { kind: "replaced" }
+  /** The user holds more sessions than allowed (learnt when the shared registry answers again): the newest go. */
+  | { kind: "user_limit"; limit: number }
   | { kind: "internal" };
 
 /** What becomes of the session's shared state: deleted, kept for a resume, or left to its new owner. */
@@ -79,6 +81,8 @@ export function clientCloseFor(ending: Ending): { code: number; reason: string }
       return { code: CloseCode.restart, reason: "server restarting: reconnect" };
     case "replaced":
       return { code: CloseCode.replaced, reason: "resumed on another connection" };
+    case "user_limit":
+      return { code: CloseCode.policy, reason: `too many open sessions for this user (limit ${ending.limit})` };
     case "internal":
       return { code: CloseCode.internal, reason: "internal error" };
   }
@@ -92,6 +96,7 @@ export function outcomeOf(ending: Ending): Outcome {
     case "replaced":
       return "replaced";
     case "upstream_unavailable":
+    case "user_limit":
     case "client_timeout":
     case "idle":
     case "draining":

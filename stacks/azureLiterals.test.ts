@@ -1,0 +1,46 @@
+/**
+ * Each Azure-defined value, typed here as its public source gives it (the source and the date it was read
+ * are beside each value in azureLiterals.ts). A value compared with the code's own constant proves
+ * nothing; these compare with the source.
+ */
+import {
+  APP_SERVICE_VCPUS, AZURE_CACHE_FOR_REDIS, AZURE_OPENAI_MODEL_REGIONS, BUILT_IN_ROLES, CONTAINER_APPS_PROBE, LOG_ANALYTICS, MANAGED_REDIS, VOICE_LIVE_MODEL_REGIONS,
+} from "./azureLiterals";
+import { BuiltInRole } from "./roles";
+
+test("built-in role ids, as the role definitions Azure returns give them", () => {
+  const ids = Object.fromEntries(Object.values(BUILT_IN_ROLES).map((r) => [r.name, r.id]));
+  expect(ids).toEqual({
+    AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+    "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
+    "Cognitive Services User": "a97b65f3-24c7-4388-baec-2e87135dc908",
+    Owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+    "Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+  });
+  // What the program assigns is exactly these (the AcrPull id it used before does not exist).
+  expect(BuiltInRole.acrPull).toBe("7f951dda-4ed3-4680-a7ca-43fe172d538d");
+  expect(BuiltInRole.keyVaultSecretsUser).toBe("4633458b-17de-408a-b874-0445c86b69e6");
+  for (const r of Object.values(BUILT_IN_ROLES)) expect([r.name, r.source, r.read]).toEqual([r.name, expect.stringMatching(/^https?:\/\//), "2026-12-03"]);
+});
+
+test("Redis: the values the REST spec and Microsoft's pages give", () => {
+  expect(MANAGED_REDIS).toMatchObject({ clusteringPolicy: "NoCluster", evictionPolicy: "NoEviction", port: 10000, accessKeysAuthentication: "Enabled" });
+  expect([...MANAGED_REDIS.crossSlotPolicies].sort()).toEqual(["EnterpriseCluster", "OSSCluster"]);
+  expect(AZURE_CACHE_FOR_REDIS).toMatchObject({ maxmemoryPolicy: "noeviction", defaultMaxmemoryPolicy: "volatile-lru", creationCutoff: "2026-04-01", retirement: "2028-09-30" });
+});
+
+test("probe, log cap and plan sizes", () => {
+  expect(CONTAINER_APPS_PROBE).toMatchObject({ defaultTimeoutSeconds: 1, maxPeriodSeconds: 240, maxFailureThreshold: 10 });
+  expect(LOG_ANALYTICS.unlimitedDailyQuotaGb).toBe(-1);
+  expect([APP_SERVICE_VCPUS.P1v3, APP_SERVICE_VCPUS.P2v3, APP_SERVICE_VCPUS.P3v3]).toEqual([2, 4, 8]);
+});
+
+test("realtime model regions: Voice Live's table and Azure OpenAI's global standard regions", () => {
+  const regions = (table: typeof VOICE_LIVE_MODEL_REGIONS, model: string) => table.models[model].map((o) => o.region).sort();
+  // Voice live tab of the Speech regions page: gpt-realtime is "-" in australiaeast.
+  expect(regions(VOICE_LIVE_MODEL_REGIONS, "gpt-realtime")).toEqual(["centralindia", "eastus2", "swedencentral", "westus2"]);
+  expect(regions(VOICE_LIVE_MODEL_REGIONS, "gpt-realtime")).not.toContain("australiaeast");
+  expect(VOICE_LIVE_MODEL_REGIONS.models["gpt-realtime"].find((o) => o.region === "westus2")?.deployment).toBe("Cross-region");
+  expect(regions(AZURE_OPENAI_MODEL_REGIONS, "gpt-realtime")).toEqual(["eastus2", "swedencentral"]);
+});

@@ -1,0 +1,191 @@
+/**
+ * Values Azure defines that the program sets or checks against, in one table, each with the public
+ * source it was read from and the date it was read. Nothing here is derived: a derived number belongs in
+ * sizing.ts. The tests (stacks/azureLiterals.test.ts) type each value as its source gives it, so a typo
+ * here (the AcrPull id once was `7f951dca-d5c3-...`, which does not exist) fails a test, not a deployment.
+ *
+ * Enum strings of resource properties (e.g. `transport: "http"`) are checked separately against each
+ * API version's allowed values in tests/infra/armValues.ts.
+ */
+
+export interface SourcedValue {
+  /** Where the value was read (a public URL; for a docs repository, the page it renders to). */
+  source: string;
+  /** When it was read (YYYY-MM-DD). */
+  read: string;
+}
+
+const READ = "2026-12-03";
+
+/** An Azure built-in role: its id is the same in every tenant. */
+export interface BuiltInRoleDefinition extends SourcedValue {
+  id: string;
+  name: string;
+}
+
+/**
+ * Built-in roles the program assigns (to the app's identity) or that a deployer needs. Ids as the role
+ * catalogs show the role definition JSON Azure returns (`az role definition list`), read 2026-12-03.
+ */
+export const BUILT_IN_ROLES = {
+  acrPull: {
+    id: "7f951dda-4ed3-4680-a7ca-43fe172d538d", name: "AcrPull",
+    source: "https://azure-rbac-catalog.org/roles/7f951dda-4ed3-4680-a7ca-43fe172d538d/acrpull (role JSON: actions Microsoft.ContainerRegistry/registries/pull/read); also azadvertizer.net/azrolesadvertizer/7f951dda-4ed3-4680-a7ca-43fe172d538d.html",
+    read: READ,
+  },
+  keyVaultSecretsUser: {
+    id: "4633458b-17de-408a-b874-0445c86b69e6", name: "Key Vault Secrets User",
+    source: "https://learn.microsoft.com/azure/key-vault/general/rbac-guide (built-in roles table; MicrosoftDocs/azure-docs articles/key-vault/general/rbac-guide.md)",
+    read: READ,
+  },
+  cognitiveServicesUser: {
+    id: "a97b65f3-24c7-4388-baec-2e87135dc908", name: "Cognitive Services User",
+    source: "https://azure-rbac-catalog.org/roles/a97b65f3-24c7-4388-baec-2e87135dc908/cognitive-services-user; azadvertizer.net/azrolesadvertizer/a97b65f3-24c7-4388-baec-2e87135dc908.html",
+    read: READ,
+  },
+  owner: {
+    id: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", name: "Owner",
+    source: "https://azure-rbac-catalog.org/roles/8e3af657-a8ff-443c-a75c-2fe8c4bcb635/owner (actions: *)",
+    read: READ,
+  },
+  userAccessAdministrator: {
+    id: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", name: "User Access Administrator",
+    source: "https://www.azadvertizer.net/azrolesadvertizer/18d7d88d-d35e-4fb5-a5c3-7773c20a72d9.html (actions: */read, Microsoft.Authorization/*, Microsoft.Support/*)",
+    read: READ,
+  },
+  roleBasedAccessControlAdministrator: {
+    id: "f58310d9-a9f6-439a-9e8d-f62e7b41a168", name: "Role Based Access Control Administrator",
+    source: "https://www.azadvertizer.net/azrolesadvertizer/f58310d9-a9f6-439a-9e8d-f62e7b41a168.html (actions: Microsoft.Authorization/roleAssignments/write and /delete, */read)",
+    read: READ,
+  },
+} as const satisfies Record<string, BuiltInRoleDefinition>;
+
+/**
+ * Contributor's id was not confirmed by a search here, so the program never uses it; only its name is
+ * printed. What it lacks is documented: its NotActions remove "Microsoft.Authorization/*\/Write" (role
+ * assignments), which is why a Contributor deployer also needs User Access Administrator or Role Based
+ * Access Control Administrator ("assigning roles requires Owner or Role Based Access Control Administrator
+ * on the registry", Azure Container Registry roles page, docs.azure.cn/container-registry/container-registry-roles,
+ * read 2026-12-03; Contributor role definition described in MicrosoftDocs/azure-docs commit 698377d).
+ */
+export const CONTRIBUTOR_ROLE_NAME = "Contributor";
+
+/** Azure Managed Redis (Microsoft.Cache/redisEnterprise/databases, API 2025-07-01, azure-native 3.28). */
+export const MANAGED_REDIS = {
+  /**
+   * Non-clustered: one shard, every key in one keyspace, so multi-key Lua scripts and MULTI run as on a
+   * single redis-server. Under `EnterpriseCluster` only DEL, MSET, MGET, EXISTS, UNLINK and TOUCH may
+   * cross slots (CROSSSLOT otherwise); `OSSCluster` needs a cluster-aware client and same-slot keys.
+   * The policy cannot be changed after creation unless it is NoCluster (the API's own description).
+   */
+  clusteringPolicy: "NoCluster",
+  /** Clustering policies under which the registry's multi-key scripts fail. */
+  crossSlotPolicies: ["EnterpriseCluster", "OSSCluster"],
+  /** A registry must never be evicted. */
+  evictionPolicy: "NoEviction",
+  /** TLS port of a Managed Redis database. */
+  port: 10000,
+  /** API 2025-07-01 turned the default to Disabled; the service and KEDA's redis scaler log in with the key. */
+  accessKeysAuthentication: "Enabled",
+  source: "Azure REST spec Microsoft.Cache/redisEnterprise 2025-07-01 as generated into @pulumi/azure-native 3.28 (types/enums/redisenterprise: ClusteringPolicy EnterpriseCluster | OSSCluster | NoCluster, \"NoCluster policy is used for non-clustered Redis instances\", EvictionPolicy ... NoEviction; github.com/pulumi/pulumi-azure-native); learn.microsoft.com/azure/redis/architecture (\"Multi-key commands\"); port 10000: learn.microsoft.com/azure/redis TLS configuration",
+  read: READ,
+} as const;
+
+/** Azure Cache for Redis (Microsoft.Cache/redis): Basic, Standard, Premium. */
+export const AZURE_CACHE_FOR_REDIS = {
+  /** `redisConfiguration.maxmemoryPolicy`: the open-source Redis value. */
+  maxmemoryPolicy: "noeviction",
+  /** What Azure sets when the property is absent: keys with a TTL are evicted under memory pressure. */
+  defaultMaxmemoryPolicy: "volatile-lru",
+  /** Only tenants that had an Azure Cache for Redis before this date can create Basic/Standard/Premium caches. */
+  creationCutoff: "2026-04-01",
+  /** Basic/Standard/Premium retire on this date. */
+  retirement: "2028-09-30",
+  source: "default volatile-lru: learn.microsoft.com/azure/azure-cache-for-redis/cache-best-practices-memory-management (\"The default policy for Azure Cache for Redis is volatile-lru\"); retirement 2028-09-30: praveenkumarsreeram.com 2026-06-12 (Basic, Standard, Premium retire September 30, 2028). The 2026-04-01 creation cutoff was NOT confirmed by a search here: it is the review's reading of the retirement FAQ (shared Azure notes, 2026-12-03)",
+  read: READ,
+} as const;
+
+/** Container Apps probe limits (Microsoft.App containerApps probe schema). */
+export const CONTAINER_APPS_PROBE = {
+  /** When `timeoutSeconds` is absent. */
+  defaultTimeoutSeconds: 1,
+  maxPeriodSeconds: 240,
+  maxFailureThreshold: 10,
+  source: "learn.microsoft.com/javascript/api/@azure/arm-appcontainers/containerappprobe (periodSeconds 1-240, failureThreshold 1-10, default 3); timeoutSeconds defaults to 1 s (same reference; the search excerpt cut before that field, so the 1 s default rests on the review's reading of it and of the KEDA/Kubernetes probe default)",
+  read: READ,
+} as const;
+
+/** Autoscale (Microsoft.Insights/autoscalesettings) metric sources used for App Service. */
+export const AUTOSCALE_METRICS = {
+  planCpu: { metricName: "CpuPercentage", metricNamespace: "microsoft.web/serverfarms" },
+  /** Custom metrics of a workspace-based Application Insights component. */
+  appInsightsCustomNamespace: "azure.applicationinsights",
+  source: "learn.microsoft.com/azure/azure-monitor/autoscale/autoscale-common-metrics (CpuPercentage on microsoft.web/serverfarms) and autoscale-custom-metric (\"Autoscale with custom metrics\": an Application Insights component as metricResourceUri, namespace azure.applicationinsights), 2024-11-01 pages as cited by the program before this review",
+  read: READ,
+} as const;
+
+/** App Service Premium v3 Linux plans: vCPUs per instance. */
+export const APP_SERVICE_VCPUS = {
+  P1v3: 2,
+  P2v3: 4,
+  P3v3: 8,
+  source: "App Service pricing (azure.microsoft.com/pricing/details/app-service/linux): P1v3 2 vCPU / 8 GB, P2v3 4 vCPU / 16 GB, P3v3 8 vCPU / 32 GB; not re-read by a search on 2026-12-03 (the page could not be retrieved here)",
+  read: READ,
+} as const;
+
+/** Log Analytics workspace ingestion cap (Microsoft.OperationalInsights/workspaces `workspaceCapping.dailyQuotaGb`). */
+export const LOG_ANALYTICS = {
+  /** -1 (or absent) = no cap. */
+  unlimitedDailyQuotaGb: -1,
+  source: "WorkspaceCapping.DailyQuotaGb, learn.microsoft.com/dotnet/api/microsoft.azure.management.operationalinsights.models.workspacecapping (\"the workspace daily quota for ingestion\"); -1 = unlimited: terraform-provider-azurerm log_analytics_workspace daily_quota_gb",
+  read: READ,
+} as const;
+
+/** A realtime model offered in a region, and the deployment type that offers it there. */
+export interface RegionOffer {
+  region: string;
+  deployment: "Global standard" | "Data zone standard" | "Cross-region" | "Regional";
+}
+
+/**
+ * Voice Live: where each realtime model can be used from a resource in that region ("Voice live" tab of
+ * the Speech service regions page). Only the models this product prices (cost/catalogs) are listed.
+ * `Cross-region`: the resource must be in that region, and the generative model runs in another
+ * (centralindia -> swedencentral, westus2 -> eastus2).
+ */
+export const VOICE_LIVE_MODEL_REGIONS: { models: Record<string, RegionOffer[]> } & SourcedValue = {
+  models: {
+    "gpt-realtime": [
+      { region: "centralindia", deployment: "Cross-region" },
+      { region: "eastus2", deployment: "Global standard" },
+      { region: "swedencentral", deployment: "Global standard" },
+      { region: "westus2", deployment: "Cross-region" },
+    ],
+    "gpt-realtime-mini": [
+      { region: "centralindia", deployment: "Cross-region" },
+      { region: "eastus2", deployment: "Global standard" },
+      { region: "swedencentral", deployment: "Global standard" },
+      { region: "westus2", deployment: "Cross-region" },
+    ],
+  },
+  source: "https://learn.microsoft.com/azure/ai-services/speech-service/regions?tabs=voice-live (MicrosoftDocs/azure-ai-docs articles/ai-services/speech-service/regions.md, commit 0886d5a: australiaeast offers gpt-4o, gpt-4.1, gpt-5 family, not gpt-realtime)",
+  read: READ,
+};
+
+/**
+ * Azure OpenAI realtime models: the regions whose resources can deploy them (global standard).
+ */
+export const AZURE_OPENAI_MODEL_REGIONS: { models: Record<string, RegionOffer[]> } & SourcedValue = {
+  models: {
+    "gpt-realtime": [
+      { region: "eastus2", deployment: "Global standard" },
+      { region: "swedencentral", deployment: "Global standard" },
+    ],
+    "gpt-4o-realtime-preview": [
+      { region: "eastus2", deployment: "Global standard" },
+      { region: "swedencentral", deployment: "Global standard" },
+    ],
+  },
+  source: "https://learn.microsoft.com/azure/ai-foundry/openai/how-to/realtime-audio-webrtc (\"available for global deployments in East US 2 and Sweden Central\"; MicrosoftDocs/azure-ai-docs commits 9615d22 and 41aa75c list gpt-4o-realtime-preview 2024-12-17 and gpt-realtime 2025-08-28 there)",
+  read: READ,
+};
