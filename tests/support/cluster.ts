@@ -72,7 +72,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
   async function inlineInstance(port: number): Promise<Instance> {
     const config = loadConfig({ ...env, PORT: String(port) } as Record<string, string>);
-    const state = await createRedisState(redis.url, { resumeTtlSeconds: config.resumeTtlSeconds });
+    // Several proxies share this process's event loop on a loaded machine: a Redis answer can wait behind
+    // them longer than the production deadline (1 s), which would take Redis for down.
+    const state = await createRedisState(redis.url, { resumeTtlSeconds: config.resumeTtlSeconds, commandTimeoutMs: 5_000 });
     const proxy = await startProxy(config, { state, logger: pino({ level: "silent" }), host: "127.0.0.1" });
     const timings = drainTimings(config.terminationGraceSeconds, config.drainDelaySeconds);
     let exit: (code: number | null) => void = () => undefined;
