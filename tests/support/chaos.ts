@@ -299,10 +299,11 @@ const EMULATOR = { firstAudioDelayMs: 20, responseAudioMs: 600, chunkMs: 50, ser
 const ROTATE_EVERY_3_S = { UPSTREAM_ROTATE_MINUTES: "0.05" };
 
 /**
- * One cluster for every experiment of the test file (starting proxy processes is what takes time): two
- * upstreams (the second takes over from a faulty first), rotation every 3 s throughout.
+ * One cluster for every experiment of the test file, its proxies in the test's process (starting proxy
+ * processes is what takes time on a shared machine; `npm run chaos` uses processes): two upstreams (the
+ * second takes over from a faulty first), rotation every 3 s throughout.
  */
-export const CHAOS_CLUSTER: ClusterOptions = { instances: 3, emulators: [EMULATOR, EMULATOR], env: ROTATE_EVERY_3_S };
+export const CHAOS_CLUSTER: ClusterOptions = { instances: 3, inline: true, emulators: [EMULATOR, EMULATOR], env: ROTATE_EVERY_3_S };
 
 /** The experiments (sizes are the caller's). */
 export const EXPERIMENTS = {
@@ -350,10 +351,9 @@ export const EXPERIMENTS = {
     async disrupt(cluster) {
       await sleep(1_500); // the first answers are streaming
       const open = await cluster.sessions();
-      const victim = cluster.instances[open.indexOf(Math.max(...open))];
-      victim.child.kill("SIGTERM");
-      const code = await victim.exited;
-      if (code !== 0) throw new Error(`the instance drained with exit ${code}: ${victim.log()}`);
+      const victim = open.indexOf(Math.max(...open));
+      const code = await cluster.stopInstance(victim);
+      if (code !== 0) throw new Error(`the instance drained with exit ${code}: ${cluster.instances[victim].log()}`);
     },
   }),
 };

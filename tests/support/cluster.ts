@@ -1,11 +1,18 @@
 /**
  * A small production-like cluster for the survival experiments: a real redis-server, emulated upstreams,
- * N proxy processes (service/src/server/main.ts, as the image runs it) and a real nginx with the shipped
- * site template in front. Instances can be stopped (SIGTERM: the drain), killed (SIGKILL) and started
- * again on the same port.
+ * N proxy instances and a real nginx with the shipped site template in front. An instance is a process
+ * (service/src/server/main.ts, as the image runs it; stopped with SIGTERM) or, where starting processes
+ * is too slow (the test suite on a shared machine), a proxy in this process with its own Redis
+ * connection, stopped by the same drain (`proxy.close` with the drain timings main.ts uses). Instances
+ * can be stopped and started again on the same port.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
+import pino from "pino";
+import { loadConfig } from "../../service/src/config";
+import { createRedisState } from "../../service/src/registry/redis";
+import { startProxy } from "../../service/src/server/proxy";
+import { drainTimings } from "../../service/src/session/drain";
 import { LOCAL_KEY_ENV, localUpstreams } from "../../service/src/dev/localStack";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../service/src/emulator";
 import { startNginx, type Nginx } from "./nginx";
@@ -18,14 +25,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface Instance {
   port: number;
-  child: ChildProcess;
+  /** Resolves with the exit code (an in-process instance: 0 once its drain finished). */
   exited: Promise<number | null>;
+  /** SIGTERM: the drain. */
+  terminate(): void;
+  /** SIGKILL (an in-process instance: its sockets are cut). */
+  kill(): void;
   /** The last lines the process wrote to stderr (for a failure message). */
   log(): string;
 }
 
 export interface ClusterOptions {
   instances: number;
+  /** Proxy processes (default), or proxies in this process. */
+  inline?: boolean;
   emulators: EmulatorOptions[];
   /** Extra environment of every proxy process. */
   env?: Record<string, string>;
@@ -40,6 +53,8 @@ export interface Cluster {
   wsUrl(path: string): string;
   /** SIGTERM, wait for the exit (the drain), start it again on its port; resolves with the exit code once it is ready. */
   restart(index: number): Promise<number | null>;
+  /** SIGTERM for good (a scale-in); resolves with the exit code. */
+  stopInstance(index: number): Promise<number | null>;
   /** Sessions open on each instance (its /healthz). */
   sessions(): Promise<number[]>;
   stop(): Promise<void>;
@@ -55,38 +70,78 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ...options.env,
   };
 
+  async function inlineInstance(port: number): Promise<Instance> {
+    const config = loadConfig({ ...env, PORT: String(port) } as Record<string, string>);
+    // Several proxies share this process's event loop on a loaded machine: a Redis answer can wait behind
+    // them longer than the production deadline (1 s), which would take Redis for down.
+    const state = await createRedisState(redis.url, { resumeTtlSeconds: config.resumeTtlSeconds, commandTimeoutMs: 5_000 });
+    const proxy = await startProxy(config, { state, logger: pino({ level: "silent" }), host: "127.0.0.1" });
+    const timings = drainTimings(config.terminationGraceSeconds, config.drainDelaySeconds);
+    let exit: (code: number | null) => void = () => undefined;
+    const exited = new Promise<number | null>((resolve) => (exit = resolve));
+    let stopping = false;
+    const stop = async (drain: boolean) => {
+      if (stopping) return;
+      stopping = true;
+      await proxy.close(drain ? timings.closeMs : 0);
+      await state.close().catch(() => undefined);
+      exit(0);
+    };
+    return { port, exited, terminate: () => void stop(true), kill: () => void stop(false), log: () => "" };
+  }
+
   async function spawnInstance(port: number): Promise<Instance> {
+    if (options.inline) return inlineInstance(port);
     const child = spawn(process.execPath, ["--import", "tsx", join(root, "service/src/server/main.ts")], {
       cwd: root, env: { ...env, PORT: String(port) }, stdio: ["ignore", "ignore", "pipe"],
     });
     let tail = "";
     child.stderr?.on("data", (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000)));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    const deadline = Date.now() + 30_000;
+    // Generous: several processes compile TypeScript at once on a shared machine.
+    const deadline = Date.now() + 120_000;
     for (;;) {
       try {
         if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) break;
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`instance on ${port} did not start: ${tail}`);
+      if (Date.now() > deadline || child.exitCode !== null) {
+        child.kill("SIGKILL");
+        throw new Error(`instance on ${port} did not start: ${tail}`);
+      }
       await sleep(50);
     }
-    return { port, child, exited, log: () => tail };
+    return { port, exited, terminate: () => child.kill("SIGTERM"), kill: () => child.kill("SIGKILL"), log: () => tail };
   }
 
   const ports = await Promise.all(Array.from({ length: options.instances }, () => freePort()));
-  const instances = await Promise.all(ports.map(spawnInstance));
-  const nginx = await startNginx(ports.map((p) => `127.0.0.1:${p}`));
+  const started = await Promise.allSettled(ports.map(spawnInstance));
+  const instances = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  let nginx: Nginx;
+  try {
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+    nginx = await startNginx(ports.map((p) => `127.0.0.1:${p}`));
+  } catch (error) {
+    for (const i of instances) i.kill();
+    await Promise.all(emulators.map((e) => e.close()));
+    await redis.stop();
+    throw error;
+  }
   return {
     redis, emulators, nginx, instances,
     wsUrl: (path) => `ws://127.0.0.1:${nginx.port}${path}`,
     async restart(index) {
       const old = instances[index];
-      old.child.kill("SIGTERM");
+      old.terminate();
       const code = await old.exited;
       instances[index] = await spawnInstance(old.port);
       return code;
+    },
+    async stopInstance(index) {
+      instances[index].terminate();
+      return instances[index].exited;
     },
     async sessions() {
       return Promise.all(instances.map(async (i) => {
@@ -99,7 +154,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     },
     async stop() {
       await nginx.stop();
-      for (const i of instances) i.child.kill("SIGKILL");
+      for (const i of instances) i.kill();
       await Promise.all(instances.map((i) => i.exited));
       await Promise.all(emulators.map((e) => e.close()));
       await redis.stop();
