@@ -60,3 +60,16 @@ test("Redis: a Managed Redis clustering policy that breaks the registry's script
   expect(redisPolicies([cache()])).toEqual(["redis-never-evicts"]); // Azure's default: volatile-lru
   expect(redisPolicies([cache({ maxmemoryPolicy: "volatile-lru" })])).toEqual(["redis-never-evicts"]);
 });
+
+test("production: a custom domain the WAF's security policy does not list is refused", () => {
+  const limit = { ruleType: "RateLimitRule", action: "Block", groupBy: [{ variableName: "SocketAddr" }], matchConditions: [{ matchVariable: "RequestHeader", selector: "Upgrade" }] };
+  const stack = (domains: number) => [
+    resource("azure-native:cdn:Profile", { sku: { name: "Premium_AzureFrontDoor" } }),
+    resource("azure-native:cdn:AFDCustomDomain", { hostName: "interviews.example.com" }),
+    resource("azure-native:frontdoor:Policy", { policySettings: { enabledState: "Enabled" }, customRules: { rules: [limit] } }),
+    resource("azure-native:cdn:SecurityPolicy", { parameters: { associations: [{ domains: Array.from({ length: domains }, (_, i) => ({ id: `d${i}` })) }] } }),
+  ];
+  const edge = (domains: number) => runPolicies("prod", stack(domains)).filter((p) => p.policy === "edge-firewall-in-production");
+  expect(edge(1).map((p) => [p.level, p.message])).toEqual([["mandatory", "the WAF's security policy covers 1 of the profile's 2 domains (endpoint and custom domains)"]]);
+  expect(edge(2)).toEqual([]);
+});

@@ -271,7 +271,11 @@ export const STACK_POLICIES: StackPolicy[] = [
       const out: string[] = [];
       if (!resources.some((r) => r.type === "azure-native:frontdoor:Policy" && edgeRateLimitFindings(r).length === 0)) out.push("no WAF policy with the WebSocket upgrade rate limit");
       const association = resources.find((r) => r.type === "azure-native:cdn:SecurityPolicy");
-      if (!((association?.inputs as Loose)?.parameters?.associations?.[0]?.domains?.length > 0)) out.push("no security policy attaching a WAF policy to the Front Door endpoint");
+      const covered: number = (association?.inputs as Loose)?.parameters?.associations?.[0]?.domains?.length ?? 0;
+      if (!(covered > 0)) out.push("no security policy attaching a WAF policy to the Front Door endpoint");
+      // The endpoint and every custom domain: a domain left out is served without the WAF.
+      const domains = 1 + resources.filter((r) => r.type === "azure-native:cdn:AFDCustomDomain").length;
+      if (covered > 0 && covered < domains) out.push(`the WAF's security policy covers ${covered} of the profile's ${domains} domains (endpoint and custom domains)`);
       return out;
     },
   },

@@ -194,7 +194,8 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
   if (frontDoor && route && config.waf.enabled) {
     new EdgeFirewall("waf", {
       resourceGroupName, profileName: frontDoor.profile.name, policyName: `waf${PROJECT}${stack}`, sku: sizing.network.frontDoorSku,
-      settings: config.waf, domainIds: [route.endpoint.id],
+      // The custom domain too: a domain the security policy does not list is served without the WAF.
+      settings: config.waf, domainIds: [route.endpoint.id, ...(route.customDomain ? [route.customDomain.domain.id] : [])],
     });
   }
 
