@@ -85,13 +85,16 @@ describe("npm run cost", () => {
     const header = ["BilledCost", "BillingCurrency", "ChargeCategory", "ChargePeriodEnd", "ChargePeriodStart", "ResourceId", "ServiceName", "x_ResourceGroupName", "x_SkuMeterName"];
     const rows: string[][] = [];
     const metered: string[] = ["timestamp,session_id,usd"];
+    // The priority-1 upstream's resource group, as the prod stack names it (its usage is billed there).
+    const prod = loadStackConfigFile("prod", root);
+    const upstreamGroup = prod.upstreamResourceGroups[prod.upstreams[0].name];
     for (let d = 1; d <= 14; d++) {
       const day = `2026-11-${String(d).padStart(2, "0")}`;
       const next = `2026-11-${String(d + 1).padStart(2, "0")}`;
-      rows.push(["1000.00", "USD", "Usage", `${next}T00:00:00Z`, `${day}T00:00:00Z`, "/subscriptions/x/resourceGroups/rg-voice-prod-au/providers/Microsoft.CognitiveServices/accounts/voice-prod-au", "Foundry Tools", "rg-voice-prod-au", "Voice Live API Pro - LLM Audio Input Tokens"]);
+      rows.push(["1000.00", "USD", "Usage", `${next}T00:00:00Z`, `${day}T00:00:00Z`, `/subscriptions/x/resourceGroups/${upstreamGroup}/providers/Microsoft.CognitiveServices/accounts/voice`, "Foundry Tools", upstreamGroup, "Voice Live API Pro - LLM Audio Input Tokens"]);
       rows.push(["20.00", "USD", "Usage", `${next}T00:00:00Z`, `${day}T00:00:00Z`, "/subscriptions/x/resourceGroups/RG-VOICE-PLATFORM-PROD/providers/Microsoft.App/containerApps/ca", "Azure Container Apps", "RG-VOICE-PLATFORM-PROD", "Standard vCPU Active Usage"]);
       rows.push(["5.00", "USD", "Usage", `${next}T00:00:00Z`, `${day}T00:00:00Z`, "/subscriptions/x/resourceGroups/other/providers/x", "Storage", "other", "\"LRS, \"\"hot\"\"\""]); // another group: left out
-      rows.push(["-1000.00", "USD", "Credit", `${next}T00:00:00Z`, `${day}T00:00:00Z`, "", "", "rg-voice-prod-au", ""]); // not usage: left out
+      rows.push(["-1000.00", "USD", "Credit", `${next}T00:00:00Z`, `${day}T00:00:00Z`, "", "", upstreamGroup, ""]); // not usage: left out
       // Week 1 meters 1% above the invoice, week 2 5% above (over two records a day).
       const usd = d <= 7 ? 1010 : 1050;
       metered.push(`${day}T10:00:00Z,s${d}a,${usd / 2}`, `${day}T15:30:00Z,s${d}b,${usd / 2}`);

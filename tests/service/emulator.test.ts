@@ -6,7 +6,7 @@ import { connect, refusal } from "../support/stack";
 
 let emu: Emulator;
 beforeAll(async () => {
-  emu = await startEmulator({ apiKey: "k", firstAudioDelayMs: 20, responseAudioMs: 1000, chunkMs: 50 });
+  emu = await startEmulator({ apiKey: "k", firstAudioDelayMs: 20, responseAudioMs: 1000, chunkMs: 50, documentedVoiceLiveUsage: true });
 });
 afterAll(() => emu.close());
 const ws = (path: string) => emu.url.replace("http", "ws") + path;

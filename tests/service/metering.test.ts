@@ -38,7 +38,7 @@ function byHand(u: Usage): number {
 const metricSum = (metrics: string, name: string, filter = "") => metrics.split("\n").filter((l) => l.startsWith(`${name}{`) && l.includes(filter)).reduce((s, l) => s + Number(l.split(" ").at(-1)), 0);
 
 test("the metered cost of a three-turn session equals its usage priced by hand; tokens by kind; Voice Live's usage is not malformed; the session's total in its last log line", async () => {
-  stack = await startStack();
+  stack = await startStack({ emulators: [{ documentedVoiceLiveUsage: true }] });
   const result = await runTurns({ url: stack.wsUrl(), token: await mintToken({ sub: "metered" }), repeat: 3 });
   const usages = result.turns.map((t) => t.usage as Usage);
   expect(usages[0].input_token_details.cached_tokens_details).toBeUndefined(); // Voice Live's shape
@@ -68,7 +68,7 @@ test("a scripted 30-minute interview with rotation meters within 2% of the model
   const ROTATE_MS = 9 * 60_000;
   const rotations: Array<() => void> = [];
   const clock: Clock = { ...realClock, after: (ms, fn) => (ms === ROTATE_MS ? (rotations.push(fn), { cancel: () => rotations.splice(rotations.indexOf(fn) >>> 0, 1) }) : realClock.after(ms, fn)) };
-  stack = await startStack({ emulators: [{ firstAudioDelayMs: 5, responseAudioMs: 12_000, chunkMs: 12_000 }], deps: { clock, limits: { rotateMs: ROTATE_MS } } });
+  stack = await startStack({ emulators: [{ documentedVoiceLiveUsage: true, firstAudioDelayMs: 5, responseAudioMs: 12_000, chunkMs: 12_000 }], deps: { clock, limits: { rotateMs: ROTATE_MS } } });
   const { connect } = await import("../support/stack");
   const client = await connect(stack.wsUrl(), await mintToken({ sub: "interviewee" }));
   await client.waitFor("session.created");

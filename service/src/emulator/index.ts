@@ -52,6 +52,13 @@ export interface EmulatorOptions {
    * commits it, then the answer follows. Off: only the client's commits end a turn.
    */
   serverVad?: boolean;
+  /**
+   * Usage on the Voice Live path as Voice Live's API reference documents it (no
+   * `input_token_details.cached_tokens_details`). Off by default: @azure/ai-voicelive 1.1.0 parses usage
+   * strictly and stalls without that field (measured), so a service its official SDK works with sends it.
+   * The meter takes both shapes.
+   */
+  documentedVoiceLiveUsage?: boolean;
   faults?: Partial<EmulatorFaults>;
   /**
    * Like an Azure resource's quota of new connections (Voice Live S0: 30 a minute): past it an upgrade
@@ -98,6 +105,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     responseAudioMs: options.responseAudioMs ?? 2000,
     chunkMs: options.chunkMs ?? 100,
     serverVad: options.serverVad ?? false,
+    documentedVoiceLiveUsage: options.documentedVoiceLiveUsage ?? false,
   };
   let faults: EmulatorFaults = { refuse: false, rateLimit: false, stall: false, ...options.faults };
   const stats: EmulatorStats = { connections: 0, open: 0, received: {}, items: [], quotaRefusals: 0, turns: [], responses: { completed: 0, cut: 0 } };
@@ -173,7 +181,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           if (stats.turns.length > 5000) stats.turns.shift();
         },
         responseEnded: (completed) => void (completed ? stats.responses.completed++ : stats.responses.cut++),
-      }, url.pathname === ClientPath.voiceLive);
+      }, url.pathname === ClientPath.voiceLive && settings.documentedVoiceLiveUsage);
     });
   });
 
