@@ -10,4 +10,7 @@ module.exports = {
   // ESM-only packages (jose, ...) are transformed to CommonJS for jest.
   transformIgnorePatterns: ["/node_modules/(?!(jose)/)"],
   testTimeout: 30000,
+  // Most integration suites wait on real-time audio and timers, not on the CPU: jest's default of
+  // cores - 1 (one worker on a 2-core machine) runs them one after another.
+  maxWorkers: 3,
 };
