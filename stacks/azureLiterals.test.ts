@@ -11,16 +11,16 @@ import { BuiltInRole } from "./roles";
 test("built-in role ids, as the role definitions Azure returns give them", () => {
   const ids = Object.fromEntries(Object.values(BUILT_IN_ROLES).map((r) => [r.name, r.id]));
   expect(ids).toEqual({
-    AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
-    "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
-    "Cognitive Services User": "a97b65f3-24c7-4388-baec-2e87135dc908",
-    Owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
-    "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
-    "Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+    AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d", // azure-rbac-catalog.org/roles/7f951dda-…/acrpull, azadvertizer.net (read 2026-12-03)
+    "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6", // learn.microsoft.com/azure/key-vault/general/rbac-guide (read 2026-12-03)
+    "Cognitive Services User": "a97b65f3-24c7-4388-baec-2e87135dc908", // azure-rbac-catalog.org/roles/a97b65f3-… (read 2026-12-03)
+    Owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // azure-rbac-catalog.org/roles/8e3af657-…/owner (read 2026-12-03)
+    "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", // azadvertizer.net/azrolesadvertizer/18d7d88d-….html (read 2026-12-03)
+    "Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168", // azadvertizer.net/azrolesadvertizer/f58310d9-….html (read 2026-12-03)
   });
   // What the program assigns is exactly these (the AcrPull id it used before does not exist).
-  expect(BuiltInRole.acrPull).toBe("7f951dda-4ed3-4680-a7ca-43fe172d538d");
-  expect(BuiltInRole.keyVaultSecretsUser).toBe("4633458b-17de-408a-b874-0445c86b69e6");
+  expect(BuiltInRole.acrPull).toBe("7f951dda-4ed3-4680-a7ca-43fe172d538d"); // AcrPull, source above
+  expect(BuiltInRole.keyVaultSecretsUser).toBe("4633458b-17de-408a-b874-0445c86b69e6"); // Key Vault Secrets User, source above
   for (const r of Object.values(BUILT_IN_ROLES)) expect([r.name, r.source, r.read]).toEqual([r.name, expect.stringMatching(/^https?:\/\//), "2026-12-03"]);
 });
 
