@@ -83,9 +83,13 @@ test("escapes inside the bound of characters ('\\u0001' is 6 bytes stored): the 
     client.send({ type: "conversation.item.create", item: { type: "message", role: "user", content: [{ type: "input_text", text: `${i}`.padEnd(5000, "\u0001") }] } });
   }
   await client.waitFor("conversation.item.created", 10_000, 29);
-  await sleep(500); // writes past the in-flight bound are written whole by a heartbeat
+  // Writes past the in-flight bound are written whole by a heartbeat: wait (bounded) until the newest item landed.
+  let items = await raw.lRange(`a2:resume:${token}:items`, 0, -1);
+  for (const deadline = Date.now() + 10_000; !items.at(-1)?.includes('"text":"29') && Date.now() < deadline; ) {
+    await sleep(100);
+    items = await raw.lRange(`a2:resume:${token}:items`, 0, -1);
+  }
   expect(client.events.filter((e) => e.type === "error")).toEqual([]);
-  const items = await raw.lRange(`a2:resume:${token}:items`, 0, -1);
   const bytes = items.reduce((a, i) => a + Buffer.byteLength(i), 0);
   expect(bytes).toBeLessThanOrEqual(RESUME_STATE_DEFAULTS.conversationMaxBytes);
   expect(items.at(-1)).toContain('"text":"29');
