@@ -29,32 +29,32 @@ export interface BuiltInRoleDefinition extends SourcedValue {
  */
 export const BUILT_IN_ROLES = {
   acrPull: {
-    id: "7f951dda-4ed3-4680-a7ca-43fe172d538d", name: "AcrPull",
+    id: "7f951dda-4ed3-4680-a7ca-43fe172d538d", name: "AcrPull", // Microsoft: learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers; copies below (read 2026-12-03)
     source: "https://azure-rbac-catalog.org/roles/7f951dda-4ed3-4680-a7ca-43fe172d538d/acrpull (role JSON: actions Microsoft.ContainerRegistry/registries/pull/read); also azadvertizer.net/azrolesadvertizer/7f951dda-4ed3-4680-a7ca-43fe172d538d.html",
     read: READ,
   },
   keyVaultSecretsUser: {
-    id: "4633458b-17de-408a-b874-0445c86b69e6", name: "Key Vault Secrets User",
+    id: "4633458b-17de-408a-b874-0445c86b69e6", name: "Key Vault Secrets User", // Microsoft: learn.microsoft.com/azure/key-vault/general/rbac-guide (read 2026-12-03)
     source: "https://learn.microsoft.com/azure/key-vault/general/rbac-guide (built-in roles table; MicrosoftDocs/azure-docs articles/key-vault/general/rbac-guide.md)",
     read: READ,
   },
   cognitiveServicesUser: {
-    id: "a97b65f3-24c7-4388-baec-2e87135dc908", name: "Cognitive Services User",
+    id: "a97b65f3-24c7-4388-baec-2e87135dc908", name: "Cognitive Services User", // azure-rbac-catalog.org and azadvertizer.net, below (read 2026-12-03)
     source: "https://azure-rbac-catalog.org/roles/a97b65f3-24c7-4388-baec-2e87135dc908/cognitive-services-user; azadvertizer.net/azrolesadvertizer/a97b65f3-24c7-4388-baec-2e87135dc908.html",
     read: READ,
   },
   owner: {
-    id: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", name: "Owner",
+    id: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", name: "Owner", // azure-rbac-catalog.org, below (read 2026-12-03)
     source: "https://azure-rbac-catalog.org/roles/8e3af657-a8ff-443c-a75c-2fe8c4bcb635/owner (actions: *)",
     read: READ,
   },
   userAccessAdministrator: {
-    id: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", name: "User Access Administrator",
+    id: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", name: "User Access Administrator", // azadvertizer.net, below (read 2026-12-03)
     source: "https://www.azadvertizer.net/azrolesadvertizer/18d7d88d-d35e-4fb5-a5c3-7773c20a72d9.html (actions: */read, Microsoft.Authorization/*, Microsoft.Support/*)",
     read: READ,
   },
   roleBasedAccessControlAdministrator: {
-    id: "f58310d9-a9f6-439a-9e8d-f62e7b41a168", name: "Role Based Access Control Administrator",
+    id: "f58310d9-a9f6-439a-9e8d-f62e7b41a168", name: "Role Based Access Control Administrator", // azadvertizer.net, below (read 2026-12-03)
     source: "https://www.azadvertizer.net/azrolesadvertizer/f58310d9-a9f6-439a-9e8d-f62e7b41a168.html (actions: Microsoft.Authorization/roleAssignments/write and /delete, */read)",
     read: READ,
   },
