@@ -13,9 +13,12 @@ import {
   CAPTURED_UPSTREAM_EVENTS, Conversation, itemFromClient, itemFromUpstream, primingEvents, PRIMING_ACKS,
   type ConversationItem, type ConversationLimits, DEFAULT_CONVERSATION_LIMITS,
 } from "./conversation";
+import { DrainWait } from "./drain";
 import { clientCloseFor, outcomeOf, sniffType, type Ending, type Outcome } from "./frames";
 import type { Leg } from "./legs";
+import { Rotation } from "./rotation";
 import { settleResponse, type SettleOutcome } from "./settle";
+import { LinkWatch, watchSilence } from "./stall";
 import { Turns, turnModeOf, type CutAnswer } from "./turns";
 
 export interface SessionLimits {
@@ -150,15 +153,13 @@ interface Link {
   acksDue: number;
   /** Still being primed: the client's events wait. */
   priming: boolean;
-  gotEvent: boolean;
-  alive: boolean;
+  /** Its first event and its pings (stall.ts). */
+  watch: LinkWatch;
   /** The client sees this upstream's session.created (the first upstream of a connection only). */
   forwardSessionCreated: boolean;
   timers: Timer[];
   /** Called once every priming event is acknowledged. */
   onPrimed?: () => void;
-  /** A rotation target: items of the conversation already sent to it when it was primed. */
-  sentItems?: number;
 }
 
 export interface SessionStats {
@@ -179,7 +180,6 @@ type Json = Record<string, unknown>;
 export class Session {
   private phase: "connecting" | "live" | "ended" = "connecting";
   private active?: Link;
-  private pending?: Link;
   private queue: Array<{ frame: Buffer; audio: boolean }> = [];
   private queuedBytes = 0;
   private readonly turns: Turns;
@@ -196,14 +196,13 @@ export class Session {
   private clientPaused = false;
   private stuckSince?: number;
   private flowTimer?: Timer;
-  private rotationTimer?: Timer;
-  private quietTimer?: Timer;
+  private readonly rotation: Rotation<Link>;
   private readonly failoverTimes: number[] = [];
   private rotations = 0;
   private failovers = 0;
   private audioBytes = { in: 0, out: 0 };
   private connecting?: AbortController;
-  private drainWaiter?: () => void;
+  private drainWait?: DrainWait;
   /** A failover cut this answer: the client is told in proxy.resumed, and asks again. */
   private cutAnswer?: CutAnswer;
   private readonly connectedAt: number;
@@ -217,6 +216,18 @@ export class Session {
     this.lastClientEventAt = this.connectedAt;
     this.turns = new Turns({ heldAudioMaxBytes: deps.limits.uncommittedAudioMaxBytes, prerollBytes: PREROLL_BYTES, silenceMs: deps.limits.upstreamSilenceMs }, this.connectedAt);
     this.turns.mode = turnModeOf(this.conversation.config);
+    this.rotation = new Rotation(deps.clock, { rotateMs: deps.limits.rotateMs, quietMaxMs: deps.limits.rotateQuietMaxMs }, {
+      live: () => this.phase === "live" && this.active !== undefined,
+      ended: () => this.phase === "ended",
+      open: () => this.openRotationTarget(),
+      attach: (link) => this.attach(link),
+      prime: (link, done) => this.prime(link, this.conversation.snapshot(), done),
+      itemsAdded: () => this.itemsAdded,
+      quiet: () => this.turns.quietForSwitch() && this.queue.length === 0,
+      switchTo: (link, sentItems) => this.switchTo(link, sentItems),
+      discard: (link) => this.retire(link, "close"),
+      logger: deps.logger,
+    });
   }
 
   get sessionId(): string {
@@ -268,7 +279,11 @@ export class Session {
     }
     this.timers.push(clock.after(remaining, () => this.end({ kind: "time_limit" })));
     this.timers.push(clock.every(limits.pingIntervalMs, () => this.ping()));
-    this.timers.push(clock.every(Math.max(100, Math.floor(limits.upstreamSilenceMs / 5)), () => this.checkStall()));
+    // An upstream that owes an event and stays silent is failed over like a dead one (not only at the next ping).
+    this.timers.push(watchSilence(clock, limits.upstreamSilenceMs, (now) => (this.phase === "live" && this.active && !this.active.priming && this.turns.stalled(now) ? this.active : undefined), (link) => {
+      this.deps.logger.warn({ upstream: link.up.name, silentMs: limits.upstreamSilenceMs }, "upstream silent while an event is due");
+      this.linkLost(link, 1006, "stall");
+    }));
     if (limits.idleMs > 0) this.timers.push(clock.every(Math.max(50, Math.min(5_000, limits.idleNoticeMs / 2, limits.idleMs / 4)), () => this.checkIdle()));
     void this.openFirst();
   }
@@ -282,25 +297,10 @@ export class Session {
    */
   async drain(flush: () => Promise<void>): Promise<void> {
     if (this.phase === "ended") return;
-    this.cancelRotation();
-    const deadline = this.deps.clock.now() + this.deps.limits.drainQuietMaxMs;
-    for (;;) {
-      const left = deadline - this.deps.clock.now();
-      if (!this.drainQuiet() && left > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = this.deps.clock.after(left, resolve);
-          this.drainWaiter = () => {
-            timer.cancel();
-            resolve();
-          };
-        });
-        this.drainWaiter = undefined;
-      }
-      if (this.isEnded()) return;
-      await this.flushWrites();
-      if (this.isEnded()) return;
-      if (this.drainQuiet() || this.deps.clock.now() >= deadline) break;
-    }
+    this.rotation.cancel();
+    this.drainWait = new DrainWait(this.deps.clock, this.deps.limits.drainQuietMaxMs);
+    const handOver = await this.drainWait.until({ quiet: () => this.drainQuiet(), ended: () => this.isEnded(), settle: () => this.flushWrites() });
+    if (!handOver) return;
     await flush();
     if (this.isEnded()) return;
     this.sendClient({ type: ProxyEvent.reconnect, session_id: this.deps.sessionId, resume_token: this.deps.resumeToken, reason: "server restarting" });
@@ -334,7 +334,7 @@ export class Session {
         this.deps.upstreamReleased(up.name);
         return undefined;
       }
-      return { up, acksDue: 0, priming: false, gotEvent: false, alive: true, forwardSessionCreated, timers: [] };
+      return this.newLink(up, forwardSessionCreated);
     } catch (error) {
       if (this.phase !== "ended") {
         this.deps.logger.warn({ err: (error as Error).message }, "no upstream available");
@@ -348,17 +348,21 @@ export class Session {
     }
   }
 
+  /** A link for an open upstream: one that sends nothing within firstEventMs counts as stalled (stall.ts). */
+  private newLink(up: UpstreamLink, forwardSessionCreated: boolean): Link {
+    const link = { up, acksDue: 0, priming: false, forwardSessionCreated, timers: [] } as Omit<Link, "watch"> as Link;
+    link.watch = new LinkWatch(this.deps.clock, this.deps.limits.firstEventMs, () => this.linkLost(link, 1006, "stall"));
+    return link;
+  }
+
   /** Starts delivering a link's events (after it became the active or pending link: early frames arrive at once). */
   private attach(link: Link): void {
     link.up.leg.attach({
       message: (data, isBinary) => this.fromUpstream(link, data, isBinary),
       close: (code) => this.linkLost(link, code),
-      pong: () => (link.alive = true),
+      pong: () => link.watch.pong(),
       error: () => this.linkLost(link, 1006),
     });
-    link.timers.push(this.deps.clock.after(this.deps.limits.firstEventMs, () => {
-      if (!link.gotEvent) this.linkLost(link, 1006, "stall");
-    }));
   }
 
   /** Makes `link` the session's upstream, priming it first when there is a conversation to carry over. */
@@ -368,7 +372,7 @@ export class Session {
     if (this.active !== link) return; // lost while its early frames were delivered
     if (prime) this.prime(link, this.conversation.snapshot(), () => this.ready(notice));
     else this.ready(notice);
-    this.scheduleRotation();
+    this.rotation.schedule();
   }
 
   private prime(link: Link, state: { config?: Json; items: ConversationItem[]; dropped: number }, done: () => void): void {
@@ -417,14 +421,12 @@ export class Session {
   }
 
   private linkLost(link: Link, code: number, reason: "stall" | "lost" = "lost"): void {
-    if (link !== this.active && link !== this.pending) return;
+    if (link !== this.active && link !== this.rotation.pending) return;
     this.retire(link, "terminate");
     if (this.phase === "ended") return;
     this.deps.upstreamOutcome(link.up.name, reason);
-    if (link === this.pending) {
-      this.pending = undefined;
+    if (this.rotation.lost(link)) {
       this.deps.logger.warn({ upstream: link.up.name, reason }, "rotation target lost; staying on the current upstream");
-      this.scheduleRotation();
       return;
     }
     this.active = undefined;
@@ -442,7 +444,7 @@ export class Session {
       this.sendError("upstream_lost", "the upstream connection was lost repeatedly; try again");
       return this.end({ kind: "upstream_unavailable" });
     }
-    this.cancelRotation();
+    this.rotation.cancel();
     const cut = this.turns.cut(this.deps.clock.now());
     if (cut) this.cutAnswer = cut;
     this.deps.logger.warn({ upstream: lost.up.name, reason, answerCut: cut !== undefined }, "upstream lost: failing over");
@@ -460,6 +462,7 @@ export class Session {
   private retire(link: Link, how: "close" | "terminate", responding = link === this.active && this.turns.answerInFlight()): void {
     for (const t of link.timers) t.cancel();
     link.timers = [];
+    link.watch.stop();
     this.deps.upstreamReleased(link.up.name);
     // A response still being generated (or asked for) is billed: cancel it and meter its response.done (settle.ts).
     if (responding && how === "close") return settleResponse(link.up.leg, this.deps.clock, this.settleOutcome(link.up.name));
@@ -476,92 +479,51 @@ export class Session {
     };
   }
 
-  // ---- rotation ------------------------------------------------------------------------------
+  // ---- rotation (when: rotation.ts; the links and the switch's sends: here) --------------------
 
-  private scheduleRotation(): void {
-    this.rotationTimer?.cancel();
-    if (this.deps.limits.rotateMs <= 0 || this.phase === "ended") return;
-    this.rotationTimer = this.deps.clock.after(this.deps.limits.rotateMs, () => void this.rotate());
-  }
-
-  private cancelRotation(): void {
-    this.rotationTimer?.cancel();
-    this.quietTimer?.cancel();
-    this.quietTimer = undefined;
-    if (this.pending) {
-      this.retire(this.pending, "close");
-      this.pending = undefined;
-    }
-  }
-
-  /** Opens and primes a new upstream while the current one carries on; switches at the next quiet point. */
-  private async rotate(): Promise<void> {
-    if (this.phase !== "live" || !this.active || this.pending) return;
+  /** A rotation target: undefined when the session moved on while it was opened (the link is released). */
+  private async openRotationTarget(): Promise<Link | undefined> {
     const connecting = new AbortController();
     this.connecting = connecting;
     let up: UpstreamLink;
     try {
       up = await this.deps.connect(new Set(), connecting.signal);
-    } catch (error) {
-      this.deps.logger.warn({ err: (error as Error).message }, "rotation: no upstream; staying on the current one");
-      this.scheduleRotation();
-      return;
     } finally {
       if (this.connecting === connecting) this.connecting = undefined;
     }
     if (this.phase !== "live" || !this.active) {
       up.leg.terminate();
       this.deps.upstreamReleased(up.name);
-      return;
+      return undefined;
     }
-    const link: Link = { up, acksDue: 0, priming: false, gotEvent: false, alive: true, forwardSessionCreated: false, timers: [] };
-    this.pending = link;
-    this.attach(link);
-    if (this.pending !== link) return;
-    const sentItems = this.itemsAdded;
-    this.prime(link, this.conversation.snapshot(), () => {
-      if (this.pending !== link) return;
-      this.quietTimer = this.deps.clock.after(this.deps.limits.rotateQuietMaxMs, () => this.switchTo(link, sentItems));
-      link.sentItems = sentItems;
-      this.maybeSwitch();
-    });
-  }
-
-  /** Nothing the current upstream still owes the client (turns.ts), and nothing waiting to be sent. */
-  private quiet(): boolean {
-    return this.turns.quietForSwitch() && this.queue.length === 0;
+    return this.newLink(up, false);
   }
 
   private drainQuiet(): boolean {
     return this.turns.quietForDrain() && this.queue.length === 0;
   }
 
-  private maybeSwitch(): void {
-    const link = this.pending;
-    if (link && !link.priming && link.sentItems !== undefined && this.quiet()) this.switchTo(link, link.sentItems);
-    if (this.drainWaiter && this.drainQuiet()) this.drainWaiter();
+  /** After an event that may end what is in progress: a pending rotation or drain looks for its quiet point. */
+  private quietPoint(): void {
+    this.rotation.quietPoint();
+    this.drainWait?.quietPoint();
   }
 
   /** The switch: items added since priming, the input audio not yet committed, then the client's events go to the new upstream. */
   private switchTo(link: Link, sentItems: number): void {
-    if (this.pending !== link || !this.active || this.phase !== "live") return;
-    this.quietTimer?.cancel();
-    this.quietTimer = undefined;
+    const old = this.active!;
     const newer = this.itemsAdded - sentItems;
     const delta = newer > 0 ? this.conversation.items.slice(-Math.min(newer, this.conversation.items.length)) : [];
     const events = primingEvents({ items: delta, dropped: 0 }, this.deps.dialect);
     link.acksDue += events.length;
     for (const event of events) link.up.leg.send(event);
-    const old = this.active;
     const owed = this.turns.answerInFlight(); // a forced switch (no quiet point in time) retires a responding upstream
-    this.pending = undefined;
     this.active = link;
     this.retire(old, "close", owed);
     // At a quiet point only the utterance in progress (manual commit) is held: it continues on the new upstream.
     for (const frame of this.turns.replay(true)) link.up.leg.send(frame);
     this.rotations++;
     this.deps.logger.info({ from: old.up.name, to: link.up.name }, "upstream rotated");
-    this.scheduleRotation();
   }
 
   // ---- client -> upstream --------------------------------------------------------------------
@@ -665,11 +627,8 @@ export class Session {
   // ---- upstream -> client --------------------------------------------------------------------
 
   private fromUpstream(link: Link, data: Buffer, isBinary: boolean): void {
-    if (this.phase === "ended" || (link !== this.active && link !== this.pending)) return;
-    if (!link.gotEvent) {
-      link.gotEvent = true;
-      this.deps.upstreamOutcome(link.up.name, "ok");
-    }
+    if (this.phase === "ended" || (link !== this.active && link !== this.rotation.pending)) return;
+    if (link.watch.event()) this.deps.upstreamOutcome(link.up.name, "ok");
     const type = isBinary ? undefined : sniffType(data);
     if (link === this.active) this.turns.heard(this.deps.clock.now());
     if (type !== undefined && AUDIO_DELTA_EVENTS.has(type)) {
@@ -715,7 +674,7 @@ export class Session {
     if (type !== undefined && CAPTURED_UPSTREAM_EVENTS.has(type)) this.captureUpstream(type, data);
     if (type === TRANSCRIPTION_COMPLETED) this.deps.telemetry.transcription(data, link.up.name);
     this.toClient(data, isBinary);
-    if (type !== undefined && QUIET_POINT_EVENTS.has(type)) this.maybeSwitch();
+    if (type !== undefined && QUIET_POINT_EVENTS.has(type)) this.quietPoint();
   }
 
   /** Acknowledgements of priming (and their trailing item.done) are the proxy's, not the client's. */
@@ -825,28 +784,12 @@ export class Session {
     }
   }
 
-  /** An upstream that owes an event and stays silent is failed over like a dead one (not only at the next ping). */
-  private checkStall(): void {
-    const link = this.active;
-    if (!link || link.priming || this.phase !== "live") return;
-    if (this.turns.stalled(this.deps.clock.now())) {
-      this.deps.logger.warn({ upstream: link.up.name, silentMs: this.deps.limits.upstreamSilenceMs }, "upstream silent while an event is due");
-      this.linkLost(link, 1006, "stall");
-    }
-  }
-
   private ping(): void {
     if (!this.clientAlive) return this.end({ kind: "client_timeout" });
     this.clientAlive = false;
     this.deps.client.ping();
-    for (const link of [this.active, this.pending]) {
-      if (!link) continue;
-      if (!link.alive) {
-        this.linkLost(link, 1006, "stall");
-        continue;
-      }
-      link.alive = false;
-      link.up.leg.ping();
+    for (const link of [this.active, this.rotation.pending]) {
+      if (link && !link.watch.ping(() => link.up.leg.ping())) this.linkLost(link, 1006, "stall");
     }
     this.flushAudioSeconds();
   }
@@ -878,17 +821,16 @@ export class Session {
     this.connecting?.abort();
     for (const t of this.timers) t.cancel();
     this.flowTimer?.cancel();
-    this.rotationTimer?.cancel();
-    this.quietTimer?.cancel();
-    this.drainWaiter?.();
+    const pending = this.rotation.pending;
+    this.rotation.stop();
+    this.drainWait?.stop();
     const { code, reason } = clientCloseFor(ending);
     if (ending.kind === "time_limit") this.sendError("session_time_limit", reason);
     if (ending.kind === "user_limit") this.sendError(ResumeLimitError.userSessionLimit, reason);
     if (ending.kind === "client_timeout") this.deps.client.terminate();
     else this.deps.client.close(code, reason);
-    for (const link of [this.active, this.pending]) if (link) this.retire(link, ending.kind === "upstream_unavailable" ? "terminate" : "close");
+    for (const link of [this.active, pending]) if (link) this.retire(link, ending.kind === "upstream_unavailable" ? "terminate" : "close");
     this.active = undefined;
-    this.pending = undefined;
     this.queue = [];
     this.queuedBytes = 0;
     this.flushAudioSeconds();
