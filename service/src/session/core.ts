@@ -1,8 +1,11 @@
 /**
  * One client session: the client leg, the upstream leg(s) it is relayed to, and everything that keeps it
- * going when an upstream does not: resume priming, transparent rotation, failover, drain. It owns no
- * sockets and no timers of its own (legs and clock are injected), so every path is unit-tested with
- * fakes; the proxy wires it to `ws` sockets, the shared store and telemetry.
+ * going when an upstream does not: resume priming, failover, and the links' lifecycle. The decisions it
+ * asks of its parts: what is in flight in the turns (turns.ts), when to rotate (rotation.ts), when a
+ * drain may hand over (DrainWait in drain.ts), when an upstream stalled (stall.ts), when to stop reading
+ * a leg (flow.ts), how to retire a responding link (settle.ts). It owns no sockets and no timers of its
+ * own (legs and clock are injected), so every path is unit-tested with fakes; the proxy wires it to `ws`
+ * sockets, the shared store and telemetry (server/sessions.ts).
  *
  * Frames pass verbatim. Audio frames (most of the bytes) are recognised from their first bytes and never
  * parsed; control events are parsed to validate them and to keep the conversation as text.
@@ -14,6 +17,7 @@ import {
   type ConversationItem, type ConversationLimits, DEFAULT_CONVERSATION_LIMITS,
 } from "./conversation";
 import { DrainWait } from "./drain";
+import { Flow } from "./flow";
 import { clientCloseFor, outcomeOf, sniffType, type Ending, type Outcome } from "./frames";
 import type { Leg } from "./legs";
 import { Rotation } from "./rotation";
@@ -192,10 +196,7 @@ export class Session {
   private idleNoticeSent = false;
   private turnStartedAt?: number;
   private voice = "default";
-  private upstreamPaused = false;
-  private clientPaused = false;
-  private stuckSince?: number;
-  private flowTimer?: Timer;
+  private readonly flow: Flow;
   private readonly rotation: Rotation<Link>;
   private readonly failoverTimes: number[] = [];
   private rotations = 0;
@@ -216,6 +217,11 @@ export class Session {
     this.lastClientEventAt = this.connectedAt;
     this.turns = new Turns({ heldAudioMaxBytes: deps.limits.uncommittedAudioMaxBytes, prerollBytes: PREROLL_BYTES, silenceMs: deps.limits.upstreamSilenceMs }, this.connectedAt);
     this.turns.mode = turnModeOf(this.conversation.config);
+    this.flow = new Flow(deps.clock, deps.limits, deps.client, () => this.active?.up.leg, (side) => {
+      if (side === "client") return this.end({ kind: "client_timeout" });
+      // The upstream stopped reading our sends: treat it as lost.
+      if (this.active) this.linkLost(this.active, 1006, "stall");
+    });
     this.rotation = new Rotation(deps.clock, { rotateMs: deps.limits.rotateMs, quietMaxMs: deps.limits.rotateQuietMaxMs }, {
       live: () => this.phase === "live" && this.active !== undefined,
       ended: () => this.phase === "ended",
@@ -241,8 +247,8 @@ export class Session {
       queuedBytes: this.queuedBytes,
       clientBuffered: this.deps.client.bufferedAmount(),
       upstreamBuffered: this.active?.up.leg.bufferedAmount() ?? 0,
-      upstreamPaused: this.upstreamPaused,
-      clientPaused: this.clientPaused,
+      upstreamPaused: this.flow.upstreamPaused,
+      clientPaused: this.flow.clientPaused,
       items: this.conversation.items.length,
       rotations: this.rotations,
       failovers: this.failovers,
@@ -417,7 +423,7 @@ export class Session {
     this.queue = [];
     this.queuedBytes = 0;
     for (const { frame, audio } of queued) this.sendUpstream(this.active, frame, audio);
-    this.applyBackpressure();
+    this.flow.apply();
   }
 
   private linkLost(link: Link, code: number, reason: "stall" | "lost" = "lost"): void {
@@ -621,7 +627,7 @@ export class Session {
       return;
     }
     this.sendUpstream(link, frame, audio);
-    this.applyBackpressure();
+    this.flow.apply();
   }
 
   // ---- upstream -> client --------------------------------------------------------------------
@@ -728,7 +734,7 @@ export class Session {
     // Realtime upstreams send text frames only; anything binary is not the protocol and is dropped.
     if (!client.isOpen() || isBinary) return;
     client.send(data);
-    this.applyBackpressure();
+    this.flow.apply();
   }
 
   private flushAudioSeconds(): void {
@@ -738,51 +744,7 @@ export class Session {
     this.audioBytes = { in: 0, out: 0 };
   }
 
-  // ---- liveness, flow control, idle ------------------------------------------------------------
-
-  /**
-   * A leg whose outgoing buffer passes the high-water mark stops the other leg from being read, so the
-   * proxy never holds more than about one high-water mark per direction. A leg that stays stuck (a
-   * client that stopped reading) ends the session.
-   */
-  private applyBackpressure(): void {
-    const { highWaterBytes } = this.deps.limits;
-    const upstream = this.active?.up.leg;
-    if (this.deps.client.bufferedAmount() > highWaterBytes && !this.upstreamPaused && upstream) {
-      upstream.pause();
-      this.upstreamPaused = true;
-    }
-    if ((upstream?.bufferedAmount() ?? 0) > highWaterBytes && !this.clientPaused) {
-      this.deps.client.pause();
-      this.clientPaused = true;
-    }
-    if ((this.upstreamPaused || this.clientPaused) && !this.flowTimer) {
-      this.stuckSince ??= this.deps.clock.now();
-      this.flowTimer = this.deps.clock.every(50, () => this.checkFlow());
-    }
-  }
-
-  private checkFlow(): void {
-    const { lowWaterBytes, stuckMs } = this.deps.limits;
-    const upstream = this.active?.up.leg;
-    if (this.upstreamPaused && this.deps.client.bufferedAmount() < lowWaterBytes) {
-      upstream?.resume();
-      this.upstreamPaused = false;
-    }
-    if (this.clientPaused && (upstream?.bufferedAmount() ?? 0) < lowWaterBytes) {
-      this.deps.client.resume();
-      this.clientPaused = false;
-    }
-    if (!this.upstreamPaused && !this.clientPaused) {
-      this.flowTimer?.cancel();
-      this.flowTimer = undefined;
-      this.stuckSince = undefined;
-    } else if (this.stuckSince !== undefined && this.deps.clock.now() - this.stuckSince > stuckMs) {
-      if (this.upstreamPaused) return this.end({ kind: "client_timeout" });
-      // The upstream stopped reading our sends: treat it as lost.
-      if (this.active) this.linkLost(this.active, 1006, "stall");
-    }
-  }
+  // ---- liveness, idle (flow control: flow.ts) ---------------------------------------------------
 
   private ping(): void {
     if (!this.clientAlive) return this.end({ kind: "client_timeout" });
@@ -820,7 +782,7 @@ export class Session {
     this.phase = "ended";
     this.connecting?.abort();
     for (const t of this.timers) t.cancel();
-    this.flowTimer?.cancel();
+    this.flow.stop();
     const pending = this.rotation.pending;
     this.rotation.stop();
     this.drainWait?.stop();
