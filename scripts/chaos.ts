@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   const all: Experiment[] = [
     EXPERIMENTS.rollingRestart(3), EXPERIMENTS.stalledUpstream(), EXPERIMENTS.killedUpstream(),
     EXPERIMENTS.rotation("server_vad"), EXPERIMENTS.rotation("manual"), EXPERIMENTS.scaleIn(),
+    EXPERIMENTS.redisRestart(), EXPERIMENTS.redisFreeze(), EXPERIMENTS.killInstance(3),
   ];
   const only = option("only", "").split(",").filter(Boolean);
   const unknown = only.filter((name) => !all.some((e) => e.name === name));

@@ -214,6 +214,8 @@ export interface Experiment {
   cluster: ClusterOptions;
   /** Answer length (ms) of every emulator for this experiment. */
   answerMs: number;
+  /** Answer length once the disruption is over (default: answerMs): the last turn only shows the session still works. */
+  answerMsAfter?: number;
   detection: TurnDetection;
   speechFrames?: number;
   answerTimeoutMs?: number;
@@ -235,11 +237,14 @@ export async function runExperiment(experiment: Experiment, size: ExperimentSize
     users.push(...(await Promise.all(names("oai", size.openaiUsers).map((n) => openaiUser(cluster, n)))));
     for (const u of users) u.send({ type: "session.update", session: { input_audio_transcription: { model: "whisper-1" }, ...(experiment.detection === "manual" ? { turn_detection: null } : {}) } });
     let disrupted = false;
+    // Over when the disruption is, failed or not: the users stop taking turns (a failure is thrown below).
     const disruption = (async () => {
       await sleep(500);
       await experiment.disrupt(cluster);
+    })().finally(() => {
       disrupted = true;
-    })();
+      if (experiment.answerMsAfter !== undefined) for (const e of cluster.emulators) e.configure({ responseAudioMs: experiment.answerMsAfter });
+    });
     const records = (await Promise.all(users.map(async (user, u) => {
       const mine: TurnRecord[] = [];
       await sleep(u * 37);
@@ -344,9 +349,36 @@ export const EXPERIMENTS = {
       await sleep(10_000);
     },
   }),
+  /** kill -9 of the instance holding most sessions: no drain, its sessions resume on the others with their token. */
+  killInstance: (instances = 3): Experiment => ({
+    name: "kill-instance", detection: "manual", answerMs: 600, cluster: { instances, emulators: [EMULATOR] },
+    async disrupt(cluster) {
+      const open = await cluster.sessions();
+      await cluster.killInstance(open.indexOf(Math.max(...open)));
+      await sleep(3_000);
+    },
+  }),
+  /** redis-server stopped while the users talk and started again empty on the same port 2 s later. */
+  redisRestart: (): Experiment => ({
+    name: "redis-restart", detection: "manual", answerMs: 600, cluster: { instances: 2, emulators: [EMULATOR] },
+    async disrupt(cluster) {
+      await cluster.restartRedis(2_000);
+      await sleep(6_000); // the heartbeats write back what Redis lost; the users keep talking meanwhile
+    },
+  }),
+  /** redis-server frozen (SIGSTOP: its sockets stay open, nothing answers) for 20 s while the users talk. */
+  redisFreeze: (seconds = 20): Experiment => ({
+    name: "redis-freeze", detection: "manual", answerMs: 600, cluster: { instances: 2, emulators: [EMULATOR] },
+    async disrupt(cluster) {
+      cluster.redis.freeze();
+      await sleep(seconds * 1000);
+      cluster.redis.thaw();
+      await sleep(6_000);
+    },
+  }),
   /** Answers of 15 s; the instance holding the sessions is stopped for good while they stream. */
   scaleIn: (): Experiment => ({
-    name: "scale-in", detection: "manual", answerTimeoutMs: 45_000, answerMs: 15_000,
+    name: "scale-in", detection: "manual", answerTimeoutMs: 45_000, answerMs: 15_000, answerMsAfter: 600,
     cluster: { instances: 2, emulators: [EMULATOR] },
     async disrupt(cluster) {
       await sleep(1_500); // the first answers are streaming

@@ -25,6 +25,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface Instance {
   port: number;
+  /** The operators' listener (ADMIN_PORT): its /healthz counts the sessions (the public one says only ok). */
+  adminPort: number;
   /** Resolves with the exit code (an in-process instance: 0 once its drain finished). */
   exited: Promise<number | null>;
   /** SIGTERM: the drain. */
@@ -53,9 +55,13 @@ export interface Cluster {
   wsUrl(path: string): string;
   /** SIGTERM, wait for the exit (the drain), start it again on its port; resolves with the exit code once it is ready. */
   restart(index: number): Promise<number | null>;
+  /** SIGKILL (kill -9): no drain; resolves once it is gone. */
+  killInstance(index: number): Promise<number | null>;
   /** SIGTERM for good (a scale-in); resolves with the exit code. */
   stopInstance(index: number): Promise<number | null>;
-  /** Sessions open on each instance (its /healthz). */
+  /** Stops redis-server and starts an empty one on the same port after `downMs` (a Redis restarted without its data). */
+  restartRedis(downMs: number): Promise<void>;
+  /** Sessions open on each instance (its operators' /healthz; 0 for an instance that is gone). */
   sessions(): Promise<number[]>;
   stop(): Promise<void>;
 }
@@ -70,8 +76,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ...options.env,
   };
 
-  async function inlineInstance(port: number): Promise<Instance> {
-    const config = loadConfig({ ...env, PORT: String(port) } as Record<string, string>);
+  async function inlineInstance(port: number, adminPort: number): Promise<Instance> {
+    const config = loadConfig({ ...env, PORT: String(port), ADMIN_PORT: String(adminPort) } as Record<string, string>);
     // Several proxies share this process's event loop on a loaded machine: a Redis answer can wait behind
     // them longer than the production deadline (1 s), which would take Redis for down.
     const state = await createRedisState(redis.url, { resumeTtlSeconds: config.resumeTtlSeconds, commandTimeoutMs: 5_000 });
@@ -87,13 +93,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await state.close().catch(() => undefined);
       exit(0);
     };
-    return { port, exited, terminate: () => void stop(true), kill: () => void stop(false), log: () => "" };
+    return { port, adminPort, exited, terminate: () => void stop(true), kill: () => void stop(false), log: () => "" };
   }
 
-  async function spawnInstance(port: number): Promise<Instance> {
-    if (options.inline) return inlineInstance(port);
+  async function spawnInstance(port: number, adminPort: number): Promise<Instance> {
+    if (options.inline) return inlineInstance(port, adminPort);
     const child = spawn(process.execPath, ["--import", "tsx", join(root, "service/src/server/main.ts")], {
-      cwd: root, env: { ...env, PORT: String(port) }, stdio: ["ignore", "ignore", "pipe"],
+      cwd: root, env: { ...env, PORT: String(port), ADMIN_PORT: String(adminPort) }, stdio: ["ignore", "ignore", "pipe"],
     });
     let tail = "";
     child.stderr?.on("data", (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000)));
@@ -112,11 +118,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       }
       await sleep(50);
     }
-    return { port, exited, terminate: () => child.kill("SIGTERM"), kill: () => child.kill("SIGKILL"), log: () => tail };
+    return { port, adminPort, exited, terminate: () => child.kill("SIGTERM"), kill: () => child.kill("SIGKILL"), log: () => tail };
   }
 
   const ports = await Promise.all(Array.from({ length: options.instances }, () => freePort()));
-  const started = await Promise.allSettled(ports.map(spawnInstance));
+  const adminPorts = await Promise.all(Array.from({ length: options.instances }, () => freePort()));
+  const started = await Promise.allSettled(ports.map((port, i) => spawnInstance(port, adminPorts[i])));
   const instances = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   let nginx: Nginx;
   try {
@@ -136,8 +143,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const old = instances[index];
       old.terminate();
       const code = await old.exited;
-      instances[index] = await spawnInstance(old.port);
+      instances[index] = await spawnInstance(old.port, old.adminPort);
       return code;
+    },
+    async restartRedis(downMs) {
+      await this.redis.stop();
+      await sleep(downMs);
+      this.redis = await startRedisServer(this.redis.port);
+    },
+    async killInstance(index) {
+      instances[index].kill();
+      return instances[index].exited;
     },
     async stopInstance(index) {
       instances[index].terminate();
@@ -145,11 +161,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     },
     async sessions() {
       return Promise.all(instances.map(async (i) => {
+        let body: { sessions?: unknown };
         try {
-          return Number(((await (await fetch(`http://127.0.0.1:${i.port}/healthz`)).json()) as { sessions: number }).sessions);
+          body = (await (await fetch(`http://127.0.0.1:${i.adminPort}/healthz`)).json()) as { sessions?: unknown };
         } catch {
-          return 0;
+          return 0; // not listening: stopped, or between a stop and its start
         }
+        if (typeof body.sessions !== "number") throw new Error(`the operators' /healthz on ${i.adminPort} has no session count: ${JSON.stringify(body)}`);
+        return body.sessions;
       }));
     },
     async stop() {
@@ -157,7 +176,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       for (const i of instances) i.kill();
       await Promise.all(instances.map((i) => i.exited));
       await Promise.all(emulators.map((e) => e.close()));
-      await redis.stop();
+      await this.redis.stop();
     },
   };
 }
