@@ -136,7 +136,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await redis.stop();
     throw error;
   }
-  return {
+  const cluster: Cluster = {
     redis, emulators, nginx, instances,
     wsUrl: (path) => `ws://127.0.0.1:${nginx.port}${path}`,
     async restart(index) {
@@ -147,9 +147,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       return code;
     },
     async restartRedis(downMs) {
-      await this.redis.stop();
+      await cluster.redis.stop();
       await sleep(downMs);
-      this.redis = await startRedisServer(this.redis.port);
+      cluster.redis = await startRedisServer(cluster.redis.port);
     },
     async killInstance(index) {
       instances[index].kill();
@@ -176,7 +176,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       for (const i of instances) i.kill();
       await Promise.all(instances.map((i) => i.exited));
       await Promise.all(emulators.map((e) => e.close()));
-      await this.redis.stop();
+      await cluster.redis.stop();
     },
   };
+  return cluster;
 }

@@ -5,7 +5,7 @@ describe("LinkWatch", () => {
   test("an upstream that sends nothing within firstEventMs is a stall; one that did is not", () => {
     const clock = new FakeClock();
     const stalls: string[] = [];
-    const silent = new LinkWatch(clock, 5_000, () => stalls.push("silent"));
+    new LinkWatch(clock, 5_000, () => stalls.push("silent"));
     const talking = new LinkWatch(clock, 5_000, () => stalls.push("talking"));
     clock.advance(4_000);
     expect(talking.event()).toBe(true); // the first event: the upstream answered
