@@ -213,10 +213,11 @@ test("rotation: a new upstream is primed while the old one streams, the switch w
   old.receive({ type: "response.audio_transcript.done", transcript: "question 2" });
   expect(next.types().filter((t) => t === "input_audio_buffer.append")).toEqual([]);
   old.receive({ type: "response.done", response: {} });
-  // Switched: the item added meanwhile goes to the new upstream, then new events. (Audio sent while the
-  // user was not speaking is silence to server VAD: not replayed.)
+  // Switched: the item added meanwhile goes to the new upstream, then the pre-roll (audio the old
+  // upstream's VAD may not have reported as speech yet: the start of an utterance), then new events.
   expect(old.closed?.code).toBe(1000);
-  expect(next.types().slice(3)).toEqual(["conversation.item.create"]);
+  expect(next.types().slice(3)).toEqual(["conversation.item.create", "input_audio_buffer.append"]);
+  expect(next.events()[4]).toEqual(audio(3));
   h.client.receive(audio(4));
   expect(next.events().at(-1)).toEqual(audio(4));
   next.receive({ type: "conversation.item.created" }); // the delta item's acknowledgement: not the client's

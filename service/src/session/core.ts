@@ -526,8 +526,9 @@ export class Session {
     const owed = this.turns.answerInFlight(); // a forced switch (no quiet point in time) retires a responding upstream
     this.active = link;
     this.retire(old, "close", owed);
-    // At a quiet point only the utterance in progress (manual commit) is held: it continues on the new upstream.
-    for (const frame of this.turns.replay(true)) link.up.leg.send(frame);
+    // At a quiet point only the utterance in progress (manual commit) or the pre-roll (server VAD) is held:
+    // it continues on the new upstream.
+    for (const frame of this.turns.replay()) link.up.leg.send(frame);
     this.rotations++;
     this.deps.logger.info({ from: old.up.name, to: link.up.name }, "upstream rotated");
   }

@@ -196,20 +196,21 @@ export class Turns {
   // ---- moving to a new upstream ----------------------------------------------------------------
 
   /**
-   * The frames a new upstream needs: every utterance not yet confirmed and transcribed, each followed by
-   * its commit, then the utterance in progress (manual mode; the pre-roll with server VAD, not on a
-   * rotation, whose old upstream heard it and is still there). The state
-   * is reset as if those were just sent: the commits await their confirmation again.
+   * The frames a new upstream needs (a failover, or a rotation's switch): every utterance not yet
+   * confirmed and transcribed, each followed by its commit, then the utterance in progress (manual
+   * mode), or the pre-roll (server VAD). The pre-roll goes at a rotation too: the user may have started
+   * speaking into the old upstream before its speech_started reached the proxy (the switch then looked
+   * quiet), and without it the new upstream would hear the utterance without its start. The state is
+   * reset as if those were just sent: the commits await their confirmation again.
    */
-  replay(rotation = false): Buffer[] {
+  replay(): Buffer[] {
     const frames: Buffer[] = [];
     for (const segment of this.sealed) {
       frames.push(...segment.frames, segment.commit === true || segment.commit === undefined ? SYNTHETIC_COMMIT : segment.commit);
       segment.confirmed = false;
       if (segment.commit === true) segment.commit = SYNTHETIC_COMMIT;
     }
-    // A rotation's old upstream heard the pre-roll (silence to server VAD): not sent twice.
-    if (this.mode.manual || !rotation) frames.push(...this.open.frames);
+    frames.push(...this.open.frames);
     return frames;
   }
 
