@@ -210,7 +210,8 @@ export class SessionTable {
 
   /**
    * Every session told to reconnect at its quiet point (session/core.ts); the state is detached before
-   * the client hears "reconnect", so its next connection, anywhere, finds it.
+   * the connection closes with 1012 (the client library reconnects at the close), so its next
+   * connection, anywhere, finds it.
    */
   async drain(): Promise<void> {
     const { resume } = this.deps.state;

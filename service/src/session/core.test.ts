@@ -303,13 +303,19 @@ test("drain waits for the response in flight (bounded), then proxy.reconnect wit
   up.receive({ type: "session.created" });
   up.receive({ type: "response.created" });
   let flushed = false;
-  const drained = h.session.drain(async () => void (flushed = true));
+  let toldBeforeFlush = false;
+  const drained = h.session.drain(async () => {
+    // The client hears proxy.reconnect before the hand-over: it stops sending to this instance.
+    toldBeforeFlush = h.client.types().at(-1) === "proxy.reconnect";
+    flushed = true;
+  });
   await flush();
   expect(h.client.closed).toBeUndefined();
   up.receive(delta(1));
   up.receive({ type: "response.done", response: {} });
   await drained;
   expect(flushed).toBe(true);
+  expect(toldBeforeFlush).toBe(true);
   expect(h.client.types().slice(-1)).toEqual(["proxy.reconnect"]);
   expect(h.client.events().at(-1)).toMatchObject({ resume_token: "tok" });
   expect(h.client.closed?.code).toBe(1012);

@@ -296,10 +296,10 @@ export class Session {
 
   /**
    * The instance is going away: at a quiet point (no utterance, commit, transcript or answer in progress;
-   * waited for at most `drainQuietMaxMs`) the client is told to reconnect with its token, then closed with
-   * 1012. The state is written through as events pass; its writes in flight are awaited, and the quiet
-   * point is checked again after them (an answer may have been asked for meanwhile). `flush` hands the
-   * state over (the session's last step before the reconnect).
+   * waited for at most `drainQuietMaxMs`) the client is told to reconnect with its token, the state is
+   * handed over (`flush`), then the connection is closed with 1012. The state is written through as events
+   * pass; its writes in flight are awaited, and the quiet point is checked again after them (an answer
+   * may have been asked for meanwhile).
    */
   async drain(flush: () => Promise<void>): Promise<void> {
     if (this.phase === "ended") return;
@@ -307,9 +307,12 @@ export class Session {
     this.drainWait = new DrainWait(this.deps.clock, this.deps.limits.drainQuietMaxMs);
     const handOver = await this.drainWait.until({ quiet: () => this.drainQuiet(), ended: () => this.isEnded(), settle: () => this.flushWrites() });
     if (!handOver) return;
+    // Told at once, before the state's last writes: the client library stops sending at proxy.reconnect
+    // and reconnects at the close, so audio it records meanwhile waits for the next connection instead
+    // of going to an upstream that is about to close.
+    this.sendClient({ type: ProxyEvent.reconnect, session_id: this.deps.sessionId, resume_token: this.deps.resumeToken, reason: "server restarting" });
     await flush();
     if (this.isEnded()) return;
-    this.sendClient({ type: ProxyEvent.reconnect, session_id: this.deps.sessionId, resume_token: this.deps.resumeToken, reason: "server restarting" });
     this.end({ kind: "draining" });
   }
 
