@@ -8,6 +8,7 @@
  * Exit code 1 when any experiment lost a session, a user turn, an input frame or an answer.
  */
 import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { EXPERIMENTS, formatReport, runExperiment, type Experiment, type Report } from "../tests/support/chaos";
 
 function option(name: string, fallback: string): string {
@@ -38,12 +39,16 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const reports: Report[] = [];
+  // The figures depend on the machine: its cores and how busy it was (1-minute load average) go with them.
+  const load = (): number => Number(loadavg()[0].toFixed(2));
+  const machine = { cpus: cpus().length, loadAtStart: load() };
+  console.log(`${machine.cpus} cores, load average ${machine.loadAtStart}`);
   for (const experiment of all.filter((e) => only.length === 0 || only.includes(e.name))) {
     const report = await runExperiment(experiment, experiment.name === "scale-in" ? { ...size, minTurns: 1 } : size);
-    console.log(formatReport(report));
+    console.log(`${formatReport(report)} (load average ${load()})`);
     reports.push(report);
   }
-  writeFileSync(option("out", "chaos.json"), `${JSON.stringify({ date: new Date().toISOString(), size, reports }, null, 2)}\n`);
+  writeFileSync(option("out", "chaos.json"), `${JSON.stringify({ date: new Date().toISOString(), size, machine: { ...machine, loadAtEnd: load() }, reports }, null, 2)}\n`);
   const failed = reports.filter((r) => r.sessionsLost + r.userTurnsLost + r.inputFramesLost + r.answersCut > 0);
   process.exit(failed.length > 0 ? 1 : 0);
 }

@@ -174,6 +174,28 @@ test("a write to a state Redis lost is 'missing' (not a takeover); a newer conne
   expect(await store.claim("tok-a", "ivy", route)).toEqual({ ok: false, reason: "not_found" });
 });
 
+test("restore never writes over another connection's session, nor over one this connection handed over", async () => {
+  const store = await resumeStore("t7r:");
+  const item = (text: string) => ({ kind: "message" as const, role: "user" as const, text });
+  const whole = (items: ReturnType<typeof item>[]) => ({ sessionId: "s-r", userId: "ivy", ...route, startedAt: 1, items, dropped: 0 });
+  const old = await store.create("tok-r", { sessionId: "s-r", userId: "ivy", ...route, startedAt: 1 });
+  expect(await store.restore(old, whole([item("one")]))).toBe("ok");
+  // A drain hands the session over; a late heartbeat of the old connection does not make it live again.
+  await store.detach(old);
+  expect(await store.restore(old, whole([item("one")]))).toBe("detached");
+  expect(await store.detached("ivy", route)).toEqual(["tok-r"]);
+  // The client resumed elsewhere: the old connection's restore (a heartbeat that was slow) is refused,
+  // the new connection's state and its writes stand.
+  const claim = await store.claim("tok-r", "ivy", route);
+  if (!claim.ok) throw new Error("claim failed");
+  expect(await store.append(claim.lease, item("two"))).toBe("ok");
+  expect(await store.restore(old, whole([item("stale")]))).toBe("replaced");
+  expect(await store.append(claim.lease, item("three"))).toBe("ok");
+  const again = await store.claim("tok-r", "ivy", route);
+  if (!again.ok) throw new Error("claim failed");
+  expect(again.state.items.map((i) => (i as { text: string }).text)).toEqual(["one", "two", "three"]);
+});
+
 test("a user's detached sessions are bounded: past maxDetachedPerUser the oldest stop being resumable and leave Redis", async () => {
   const store = await resumeStore("t8:");
   const raw = await rawClient();

@@ -275,7 +275,8 @@ export async function runExperiment(experiment: Experiment, size: ExperimentSize
       }
     }
     const lost = users.filter((u) => u.ended !== undefined || u.sessionIds.size !== 1);
-    for (const u of lost) details.push(`${u.name}: session lost (${u.ended ?? `${u.sessionIds.size} sessions`})`);
+    // Lost sessions first: the details are cut to 20 lines.
+    details.unshift(...lost.map((u) => `${u.name}: session lost (${u.ended ?? `${u.sessionIds.size} sessions`})`));
     const times = users.flatMap((u) => u.resumeTimes);
     return {
       experiment: experiment.name,

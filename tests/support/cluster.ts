@@ -78,9 +78,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
   async function inlineInstance(port: number, adminPort: number): Promise<Instance> {
     const config = loadConfig({ ...env, PORT: String(port), ADMIN_PORT: String(adminPort) } as Record<string, string>);
-    // Several proxies share this process's event loop on a loaded machine: a Redis answer can wait behind
-    // them longer than the production deadline (1 s), which would take Redis for down.
-    const state = await createRedisState(redis.url, { resumeTtlSeconds: config.resumeTtlSeconds, commandTimeoutMs: 5_000 });
+    // The production Redis deadline (1 s). A deadline missed because this process's event loop is busy
+    // marks the session's state for a whole rewrite at the next heartbeat; that rewrite is fenced by
+    // generation, so it never overwrites the session resumed elsewhere meanwhile (unfenced, it could, and
+    // the resumed session would end with 4001 at its next write).
+    const state = await createRedisState(redis.url, { resumeTtlSeconds: config.resumeTtlSeconds, limits: config.resumeState });
     const proxy = await startProxy(config, { state, logger: pino({ level: "silent" }), host: "127.0.0.1" });
     const timings = drainTimings(config.terminationGraceSeconds, config.drainDelaySeconds);
     let exit: (code: number | null) => void = () => undefined;

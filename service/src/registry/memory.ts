@@ -139,8 +139,12 @@ export function createMemoryResumeStore(options: MemoryOptions = {}): ResumeStor
       return { replaced: leases.filter((l) => held.has(l.token) && !owned(l)).map((l) => l.token), missing: leases.filter((l) => !held.has(l.token)).map((l) => l.token) };
     },
     async restore(lease, state) {
+      const current = held.get(lease.token);
+      if (current && current.generation !== lease.generation) return "replaced";
+      if (current?.detachedAt !== undefined) return "detached";
       const { items, dropped, config, ...rest } = state;
       held.set(lease.token, { state: rest, conversation: new Conversation(limits, { items, dropped, config }), generation: lease.generation });
+      return "ok";
     },
   };
 }

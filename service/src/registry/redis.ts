@@ -284,6 +284,25 @@ end
 return out
 `;
 
+// KEYS: stateHash, items. ARGV: generation, liveTtlMs, fieldCount, fields..., items... The whole state of
+// a live connection, written again (Redis lost it, or writes missed it) only while no other connection
+// took the session (a higher generation, or ended: 0) and this one has not handed it over (detached: 2).
+const RESTORE = `
+local h = redis.call('HMGET', KEYS[1], 'generation', 'state')
+if h[1] ~= false and (h[1] ~= ARGV[1] or h[2] == 'ended') then return 0 end
+if h[2] == 'detached' then return 2 end
+redis.call('DEL', KEYS[1], KEYS[2])
+local nf = tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], unpack(ARGV, 4, 3 + nf))
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local first = 4 + nf
+if #ARGV >= first then
+  for i = first, #ARGV, 500 do redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 499, #ARGV))) end
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
+return 1
+`;
+
 type Client = ReturnType<typeof createClient>;
 
 /** EVALSHA with a fallback to EVAL when the server has not seen the script (restart, failover). */
@@ -305,7 +324,7 @@ class Script {
 const scripts = {
   acquire: new Script(ACQUIRE), heartbeat: new Script(HEARTBEAT), count: new Script(COUNT), claim: new Script(CLAIM), claimPage: new Script(CLAIM_PAGE),
   detached: new Script(DETACHED), setConfig: new Script(SET_CONFIG), append: new Script(APPEND), detach: new Script(DETACH),
-  end: new Script(END), refresh: new Script(REFRESH),
+  end: new Script(END), refresh: new Script(REFRESH), restore: new Script(RESTORE),
 };
 
 export async function createRedisState(url: string, options: RedisStateOptions = {}): Promise<SharedState> {
@@ -554,9 +573,9 @@ export async function createRedisState(url: string, options: RedisStateOptions =
       const bytes = encoded.reduce((a, e) => a + Buffer.byteLength(e), 0);
       const fields = stateFields(rest, lease.generation, bytes, dropped);
       if (config) fields.push("config", JSON.stringify(config));
-      const tx = client.multi().del([keys.state(lease.token), keys.items(lease.token)]).hSet(keys.state(lease.token), fields).pExpire(keys.state(lease.token), ttlMs);
-      if (encoded.length > 0) tx.rPush(keys.items(lease.token), encoded).pExpire(keys.items(lease.token), ttlMs);
-      await guarded(() => tx.exec());
+      const reply = await guarded(() => scripts.restore.run(client, [keys.state(lease.token), keys.items(lease.token)], [String(lease.generation), String(ttlMs), String(fields.length), ...fields, ...encoded]));
+      const n = Number(reply);
+      return n === 1 ? "ok" : n === 2 ? "detached" : "replaced";
     },
   };
 

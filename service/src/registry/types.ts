@@ -51,6 +51,7 @@ export interface SessionRegistry {
 }
 
 export type WriteResult = "ok" | "replaced" | "missing";
+export type RestoreResult = "ok" | "replaced" | "detached";
 
 /** A connection's hold on a resumable session; writes with a stale generation are refused (fencing). */
 export interface Lease {
@@ -101,8 +102,12 @@ export interface ResumeStore {
    * `missing`: tokens whose state the store lost (an emptied Redis), to be written again with `restore`.
    */
   refresh(leases: Lease[]): Promise<{ replaced: string[]; missing: string[] }>;
-  /** Writes a live session's whole state again, under its current lease. */
-  restore(lease: Lease, state: ResumeState): Promise<void>;
+  /**
+   * Writes a live session's whole state again, under its current lease, unless another connection took
+   * the session meanwhile ("replaced": nothing written) or this one handed it over ("detached": nothing
+   * written; the hand-over writes what it needs first).
+   */
+  restore(lease: Lease, state: ResumeState): Promise<RestoreResult>;
 }
 
 export interface SharedState {

@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import { dialectFor, type ResumeStatus } from "../../../contracts";
 import { emptyTotals } from "../../../cost";
 import type { ServiceConfig } from "../config";
-import { RegistryUnavailable, type Lease, type ResumeState, type SharedState, type WriteResult } from "../registry/types";
+import { RegistryUnavailable, type Lease, type RestoreResult, type ResumeState, type SharedState, type WriteResult } from "../registry/types";
 import type { Clock } from "../session/clock";
 import { Session, type SessionStore } from "../session/core";
 import { DRAIN_FLUSH_MS } from "../session/drain";
@@ -197,15 +197,23 @@ export class SessionTable {
       const live = [...this.held.values()];
       const { replaced, missing } = await resume.refresh(live.map((h) => h.lease));
       for (const token of replaced) live.find((h) => h.lease.token === token)?.session.replaced();
-      for (const h of live.filter((x) => !x.session.isEnded() && (x.dirty || missing.includes(x.lease.token)))) {
-        await resume.restore(h.lease, { sessionId: h.session.sessionId, userId: h.userId, path: h.route.path, model: h.route.model!, startedAt: h.startedAt, ...h.session.snapshot() });
-        h.dirty = false;
+      for (const h of live.filter((x) => x.dirty || missing.includes(x.lease.token))) {
+        // Asked again at each step: the restores before it took time, in which the session may have ended.
+        if (h.session.isEnded()) continue;
+        if ((await this.restore(h)) === "replaced") h.session.replaced();
       }
     } catch (error) {
       if (!(error instanceof RegistryUnavailable)) logger.error({ err: (error as Error).message }, "heartbeat failed");
     } finally {
       this.beating = false;
     }
+  }
+
+  /** The session's whole state written again (fenced: never over another connection's, nor once handed over). */
+  private async restore(h: Held): Promise<RestoreResult> {
+    const result = await this.deps.state.resume.restore(h.lease, { sessionId: h.session.sessionId, userId: h.userId, path: h.route.path, model: h.route.model!, startedAt: h.startedAt, ...h.session.snapshot() });
+    h.dirty = false;
+    return result;
   }
 
   /**
@@ -215,7 +223,13 @@ export class SessionTable {
    */
   async drain(): Promise<void> {
     const { resume } = this.deps.state;
-    await Promise.all([...this.held.values()].map((h) => h.session.drain(() => withDeadline(h.session.flushWrites().then(() => resume.detach(h.lease)), DRAIN_FLUSH_MS))));
+    // A session whose writes missed (dirty) writes its whole state before it detaches: the next connection gets all of it.
+    const handOver = async (h: Held) => {
+      await h.session.flushWrites();
+      if (h.dirty && (await this.restore(h)) !== "ok") return;
+      await resume.detach(h.lease);
+    };
+    await Promise.all([...this.held.values()].map((h) => h.session.drain(() => withDeadline(handOver(h), DRAIN_FLUSH_MS))));
   }
 
   /** What a drain left (past its bound) is cut: each session closes with 1012 through its close path. */
