@@ -223,6 +223,8 @@ export interface Experiment {
   pauseMs?: number;
   /** The disruption, run while the users talk. */
   disrupt(cluster: Cluster): Promise<void>;
+  /** Why this experiment may lose something (a crash: what was in flight dies with the process); it is measured, not held to zero. */
+  lossExpected?: string;
 }
 
 /** Runs one experiment on `shared` (left running), or on a cluster of its own (stopped at the end). */
@@ -353,6 +355,7 @@ export const EXPERIMENTS = {
   /** kill -9 of the instance holding most sessions: no drain, its sessions resume on the others with their token. */
   killInstance: (instances = 3): Experiment => ({
     name: "kill-instance", detection: "manual", answerMs: 600, cluster: { instances, emulators: [EMULATOR] },
+    lossExpected: "a crash: the audio in flight dies with the process, and openai 7 (no token) finds no detached session to resume",
     async disrupt(cluster) {
       const open = await cluster.sessions();
       await cluster.killInstance(open.indexOf(Math.max(...open)));
