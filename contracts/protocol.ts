@@ -77,6 +77,7 @@ export const ProxyEvent = {
   session: "proxy.session",
   expiring: "proxy.session.expiring",
   reconnect: "proxy.reconnect",
+  unforwarded: "proxy.unforwarded",
   resumed: "proxy.resumed",
 } as const;
 
@@ -119,6 +120,18 @@ export interface ProxyReconnectEvent {
   session_id: string;
   resume_token: string;
   reason: string;
+}
+
+/**
+ * Just before the close that follows `proxy.reconnect`: how many of the client's events arrived after
+ * `proxy.reconnect` was sent (sent before the client read it). They were not forwarded to the upstream
+ * this instance is closing: the client sends its last `count` events again on its next connection
+ * (the client library does), so an utterance begun at that moment is not cut.
+ */
+export interface ProxyUnforwardedEvent {
+  type: typeof ProxyEvent.unforwarded;
+  session_id: string;
+  count: number;
 }
 
 /** The new upstream session holds the configuration and conversation; the client's events flow again. */

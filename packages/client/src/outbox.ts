@@ -66,6 +66,12 @@ export class Outbox {
     return this.dropped.audioChunks + this.dropped.events > before;
   }
 
+  /** Puts events back in front, oldest first (events a server did not forward: they go before anything held since). */
+  unshiftAll(texts: Array<{ text: string; audioChars: number }>): void {
+    this.entries.unshift(...texts);
+    for (const entry of texts) this.account(entry, 1);
+  }
+
   peek(): string | undefined {
     return this.entries[0]?.text;
   }

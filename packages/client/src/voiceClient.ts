@@ -164,6 +164,7 @@ export class VoiceClient {
   private failures = 0;
   private attempts = 0;
   private reconnects = 0;
+  private readonly recent: string[] = [];
   private resumes = 0;
   private everReady = false;
   private resumeToken?: string;
@@ -359,6 +360,13 @@ export class VoiceClient {
         // On a resumed session the conversation is there only once `proxy.resumed` says so.
         if (!conn.ready && conn.resumeStatus !== "resumed") this.markReady(conn, false);
         break;
+      case ProxyEvent.unforwarded: {
+        // The server did not forward our last `count` events (sent as it asked us to reconnect): they go
+        // first on the next connection, so an utterance begun at that moment is not cut.
+        const count = typeof event.count === "number" && event.count > 0 ? Math.floor(event.count) : 0;
+        this.outbox.unshiftAll(this.recent.slice(-count).map((text) => ({ text, audioChars: audioCharsOf(JSON.parse(text) as { type?: unknown; audio?: unknown }) })));
+        break;
+      }
       case ProxyEvent.reconnect:
         if (typeof event.resume_token === "string" && event.resume_token) this.resumeToken = event.resume_token;
         // Nothing more goes to this instance: it is flushing the session for the next one.
@@ -446,6 +454,9 @@ export class VoiceClient {
 
   private write(text: string): void {
     this.current?.socket?.send(text);
+    // The last events sent, for a server that says it did not forward some (proxy.unforwarded).
+    this.recent.push(text);
+    if (this.recent.length > RECENT_SENT) this.recent.shift();
     if (text === this.lastSessionUpdate) this.sessionUpdateDelivered = true;
     else if (RESPONSE_CREATE.test(text.slice(0, 64))) this.answers.sent(RealtimeEvent.responseCreate, text);
   }
@@ -525,6 +536,11 @@ export function connectRequest(url: string, token: string | undefined, tokenIn: 
 
 /** A response.create, told from its first bytes (audio frames, most of what is sent, are never parsed). */
 const RESPONSE_CREATE = /^\{\s*"type"\s*:\s*"response\.create"/;
+/**
+ * Events kept after sending, for proxy.unforwarded: what the server did not forward is what was sent
+ * in the moment between its proxy.reconnect and our reading it (a few frames); 64 is 3.2 s of 50 ms audio.
+ */
+const RECENT_SENT = 64;
 
 const RESUME_STATUSES: ReadonlySet<string> = new Set<ResumeStatus>(["new", "resumed", "ambiguous", "not_resumable"]);
 function isResumeStatus(value: unknown): value is ResumeStatus {

@@ -331,6 +331,28 @@ test("drain waits for the response in flight (bounded), then proxy.reconnect wit
   expect(stuck.client.closed?.code).toBe(1012);
 });
 
+test("events that arrive after proxy.reconnect (sent before the client read it) are not forwarded; proxy.unforwarded counts them before the close", async () => {
+  const h = harness({ limits: { drainQuietMaxMs: 10_000 } });
+  h.session.start();
+  await flush();
+  const [up] = h.upstreams;
+  up.receive({ type: "session.created" });
+  h.client.receive({ type: "session.update", session: { turn_detection: null } });
+  up.receive({ type: "session.updated" });
+  let release: () => void = () => undefined;
+  const drained = h.session.drain(() => new Promise<void>((r) => (release = r)));
+  await flush();
+  expect(h.client.types().at(-1)).toBe("proxy.reconnect");
+  const sentBefore = up.sent.length;
+  h.client.receive(audio(1)); // the user started speaking as proxy.reconnect went out
+  h.client.receive(audio(2));
+  expect(up.sent.length).toBe(sentBefore);
+  release();
+  await drained;
+  expect(h.client.events().slice(-1)).toEqual([{ type: "proxy.unforwarded", session_id: expect.any(String), count: 2 }]);
+  expect(h.client.closed?.code).toBe(1012);
+});
+
 test("a silent client is warned, then closed; it stays resumable", async () => {
   const h = harness({ limits: { idleMs: 60_000, idleNoticeMs: 10_000, pingIntervalMs: 1e9 } });
   h.session.start();

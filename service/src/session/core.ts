@@ -209,6 +209,9 @@ export class Session {
   private readonly connectedAt: number;
   /** This connection resumed a session: the first ready upstream is announced with proxy.resumed. */
   private announceResume: boolean;
+  /** proxy.reconnect was sent: the client's events from then on are counted, not forwarded (proxy.unforwarded). */
+  private handingOver = false;
+  private unforwarded = 0;
 
   constructor(private readonly deps: SessionDeps) {
     this.conversation = new Conversation(deps.conversationLimits ?? DEFAULT_CONVERSATION_LIMITS, deps.resumed);
@@ -311,6 +314,7 @@ export class Session {
     // and reconnects at the close, so audio it records meanwhile waits for the next connection instead
     // of going to an upstream that is about to close.
     this.sendClient({ type: ProxyEvent.reconnect, session_id: this.deps.sessionId, resume_token: this.deps.resumeToken, reason: "server restarting" });
+    this.handingOver = true;
     await flush();
     if (this.isEnded()) return;
     this.end({ kind: "draining" });
@@ -540,6 +544,12 @@ export class Session {
 
   private fromClient(data: Buffer, isBinary: boolean): void {
     if (this.phase === "ended") return;
+    // Sent before the client read proxy.reconnect: not for an upstream about to close. The client sends
+    // them again on its next connection (proxy.unforwarded at the close says how many).
+    if (this.handingOver) {
+      this.unforwarded++;
+      return;
+    }
     this.lastClientEventAt = this.deps.clock.now();
     this.idleNoticeSent = false;
     if (isBinary) {
@@ -791,6 +801,7 @@ export class Session {
     this.rotation.stop();
     this.drainWait?.stop();
     const { code, reason } = clientCloseFor(ending);
+    if (this.unforwarded > 0) this.sendClient({ type: ProxyEvent.unforwarded, session_id: this.deps.sessionId, count: this.unforwarded });
     if (ending.kind === "time_limit") this.sendError("session_time_limit", reason);
     if (ending.kind === "user_limit") this.sendError(ResumeLimitError.userSessionLimit, reason);
     if (ending.kind === "client_timeout") this.deps.client.terminate();
