@@ -4,6 +4,8 @@
  *     "a later issue", paths of the machine it was written on);
  *   - the figures a stack file's header comment or a doc states (replica ranges, sessions per replica,
  *     the simulated day `npm run plan` prints) equal what the program derives from the stack files;
+ *   - the survival figures docs/architecture.md quotes are those of the `npm run chaos` runs committed
+ *     beside it (docs/survival/chaos-N.json);
  *   - the cost CSV carries no binary float noise.
  */
 import { execFile } from "node:child_process";
@@ -12,6 +14,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { loadStackConfigFile } from "../../stacks/config";
 import { sizeStack } from "../../stacks/sizing";
+import { survivalFigures, survivalRun, type FigureReport } from "../support/chaosFigures";
 
 const root = join(__dirname, "..", "..");
 const stacks = readdirSync(root).map((f) => /^Pulumi\.(\w+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
@@ -102,6 +105,25 @@ test("a simulated day quoted from `npm run plan -- --stack S` is what the plan d
   }
   expect(wrong).toEqual([]);
   expect(checked).toBeGreaterThan(0); // the quote is there to check
+});
+
+test("the survival figures in docs/architecture.md are those of the committed npm run chaos runs", () => {
+  const runs = readdirSync(join(root, "docs", "survival")).filter((f) => /^chaos-\d+\.json$/.test(f)).sort();
+  expect(runs.length).toBeGreaterThan(0);
+  const doc = read("docs/architecture.md");
+  const lines = doc.split("\n");
+  const wrong: string[] = [];
+  for (const file of runs) {
+    const n = Number(/\d+/.exec(file)![0]);
+    const run = JSON.parse(read(`docs/survival/${file}`)) as { date: string; size: { libraryUsers: number; openaiUsers: number }; machine: { cpus: number; loadAtStart: number; loadAtEnd: number }; reports: FigureReport[] };
+    if (!doc.includes(survivalRun(n, run))) wrong.push(`${file}: the doc does not say "${survivalRun(n, run)}"`);
+    for (const r of run.reports) {
+      const row = lines.find((l) => l.startsWith("|") && l.includes(`(\`${r.experiment}\`)`));
+      const quoted = `run ${n}: ${survivalFigures(r)}`;
+      if (!row?.includes(quoted)) wrong.push(`${file}, ${r.experiment}: the row should say "${quoted}"`);
+    }
+  }
+  expect(wrong).toEqual([]);
 });
 
 test("npm run cost -- --format csv: numbers without float noise", async () => {

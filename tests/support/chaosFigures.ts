@@ -20,3 +20,9 @@ export function survivalFigures(r: FigureReport): string {
   return `${r.turns} turns: ${r.sessionsLost} sessions, ${r.userTurnsLost} user turns, ${r.inputFramesLost} input frames lost, ` +
     `${r.answersCut} answers cut (${r.answersRetried} asked again); ${resume}`;
 }
+
+/** A run's header as the docs quote it: which run file, when, at what size, on how loaded a machine. */
+export function survivalRun(n: number, run: { date: string; size: { libraryUsers: number; openaiUsers: number }; machine: { cpus: number; loadAtStart: number; loadAtEnd: number } }): string {
+  return `run ${n} (\`docs/survival/chaos-${n}.json\`, ${run.date.slice(0, 16).replace("T", " ")} UTC): ${run.size.libraryUsers} library and ${run.size.openaiUsers} openai 7 users, ` +
+    `${run.machine.cpus} cores, load average ${run.machine.loadAtStart} at the start and ${run.machine.loadAtEnd} at the end`;
+}
