@@ -80,7 +80,7 @@ test("app settings: the service's environment, secrets as Key Vault references, 
   const env = Object.fromEntries(settings.map((s) => [s.name, s.value.startsWith("@Microsoft.KeyVault(") ? (s.name === "REDIS_URL" ? "rediss://:a%2Fb@x.redis.azure.net:10000" : "key-value") : s.value]));
   const service = loadConfig(env);
   expect(service.maxSessionsPerInstance).toBe(75);
-  expect(service.frontDoorId).toBe(run.outputs.frontDoorId);
+  expect(service.frontDoorIds).toEqual([run.outputs.frontDoorId]);
   // No scale-rule secret here: App Service's autoscaler cannot use it.
   expect(all("azure-native:keyvault:Secret").map((s) => s.inputs.secretName).sort()).toEqual(["redis-url", "upstream-au-api-key"]);
 });
