@@ -7,7 +7,7 @@
 import { createClient } from "redis";
 import { createRedisState } from "../../service/src/registry/redis";
 import { createReplication, withReplication, type Replication } from "../../service/src/registry/replication";
-import type { ResumeStore, SharedState } from "../../service/src/registry/types";
+import type { Lease, ResumeStore, SharedState } from "../../service/src/registry/types";
 import { startRedisServer, type RedisServer } from "../support/redisServer";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -158,7 +158,7 @@ test("a peer down, then back empty: every session written meanwhile is copied ag
   const east = await region("east", a, [peer], p, { liveTtlMs: 2000 });
   await eventually(async () => east.replication!.stats().peers[0].up, (up) => up);
   // Five sessions copied before the outage, unchanged after it: the restarted peer must get them back too.
-  const early = [];
+  const early: Lease[] = [];
   for (let s = 0; s < 5; s++) {
     const lease = await east.resume.create(`pre${s}`, { sessionId: `ps${s}`, userId: `pu${s}`, ...route, startedAt: 1 });
     await east.resume.append(lease, text(`pre${s}`));
@@ -168,7 +168,7 @@ test("a peer down, then back empty: every session written meanwhile is copied ag
   expect(await eventually(() => before.exists(early.map((l) => `${p}resume:${l.token}:items`)), (n) => n === 5)).toBe(5);
   process.kill(peer.pid, "SIGKILL");
   await eventually(async () => east.replication!.stats().peers[0].up, (up) => !up);
-  const leases = [];
+  const leases: Lease[] = [];
   for (let s = 0; s < 20; s++) {
     const lease = await east.resume.create(`o${s}`, { sessionId: `os${s}`, userId: `ou${s}`, ...route, startedAt: 1 });
     for (let i = 0; i < 10; i++) await east.resume.append(lease, text(`o${s}-${i}`));

@@ -395,9 +395,14 @@ export async function createReplication(options: ReplicationOptions): Promise<Re
     async close() {
       closed = true;
       clearInterval(timer);
-      for (const client of [local, ...peers.map((p) => p.client)]) {
-        if (client.isOpen) await client.disconnect().catch(() => undefined);
-      }
+      // Also stops a client's reconnect loop to a peer that is away.
+      await Promise.all([local, ...peers.map((p) => p.client)].map(async (client) => {
+        try {
+          await client.disconnect();
+        } catch {
+          // not connected
+        }
+      }));
     },
   };
 }
