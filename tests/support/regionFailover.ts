@@ -54,6 +54,10 @@ export interface FailoverReport {
   lagP50Ms?: number;
   lagP95Ms?: number;
   answersPrimedInB: number;
+  /** What the clients' reconnect attempts after the kill met (a close code, or the HTTP status of a refused upgrade), and how often. */
+  reconnectCauses: Record<string, number>;
+  /** Resumes before the kill (the machine's load alone); 0 expected. */
+  resumesBeforeKill: number;
   durationMs: number;
   details: string[];
 }
@@ -68,8 +72,11 @@ interface UserRun {
   sessionIds: Set<string>;
   notes: Map<number, Note>;
   turnsDone: number;
-  reconnectingAt?: number;
-  resumeMs?: number;
+  /** The connection lost and not yet back: since when. */
+  lostAt?: number;
+  resumes: Array<{ lostAt: number; resumedAt: number }>;
+  /** Why each attempt after a loss failed (close code / HTTP status), for the report. */
+  retryCauses: string[];
   resumedAfterKill: boolean;
   newConversation: boolean;
   ended?: string;
@@ -83,10 +90,10 @@ const itemText = (event: ServerEvent): string | undefined => {
   return text || undefined;
 };
 
-async function startUser(regions: Regions, name: string): Promise<UserRun> {
+async function startUser(regions: Regions, name: string, kill: { at?: number }): Promise<UserRun> {
   const token = await mintToken({ sub: name });
   const client = createVoiceClient({ url: regions.wsUrl(PATH), token, reconnect: { maxAttempts: 30, maxDelayMs: 2_000 } }, { sockets: wsSocketFactory() });
-  const user: UserRun = { name, sessionIds: new Set(), notes: new Map(), turnsDone: 0, resumedAfterKill: false, newConversation: false, client, events: [] };
+  const user: UserRun = { name, sessionIds: new Set(), notes: new Map(), turnsDone: 0, resumes: [], retryCauses: [], resumedAfterKill: false, newConversation: false, client, events: [] };
   client.on("event", (event) => {
     user.events.push(event);
     if (user.events.length > 400) user.events.splice(0, 200);
@@ -99,12 +106,17 @@ async function startUser(regions: Regions, name: string): Promise<UserRun> {
     }
   });
   client.on("session", (s) => user.sessionIds.add(s.sessionId));
-  client.on("reconnecting", () => (user.reconnectingAt ??= Date.now()));
+  client.on("reconnecting", (r) => {
+    user.lostAt ??= Date.now();
+    if (kill.at !== undefined) user.retryCauses.push(r.httpStatus ? `http ${r.httpStatus}` : `close ${r.code}`);
+  });
   client.on("resumed", () => {
-    if (user.reconnectingAt !== undefined) user.resumeMs = Date.now() - user.reconnectingAt;
-    user.resumedAfterKill = true;
+    const now = Date.now();
+    if (user.lostAt !== undefined) user.resumes.push({ lostAt: user.lostAt, resumedAt: now });
+    if (kill.at !== undefined && now > kill.at) user.resumedAfterKill = true;
   });
   client.on("ready", (r) => {
+    user.lostAt = undefined;
     if (r.reconnected && !r.resumed) user.newConversation = true;
   });
   client.on("closed", (c) => {
@@ -186,7 +198,8 @@ export async function runRegionFailover(size: FailoverSize, options: RegionsOpti
   const users: UserRun[] = [];
   try {
     const names = Array.from({ length: size.sessions }, (_, i) => `u${i}-${started}`);
-    for (let i = 0; i < names.length; i += 20) users.push(...(await Promise.all(names.slice(i, i + 20).map((n) => startUser(regions, n)))));
+    const kill: { at?: number } = {};
+    for (let i = 0; i < names.length; i += 20) users.push(...(await Promise.all(names.slice(i, i + 20).map((n) => startUser(regions, n, kill)))));
     let killAt = 0;
     let killed = false;
     const answerTimeoutMs = 30_000;
@@ -212,6 +225,7 @@ export async function runRegionFailover(size: FailoverSize, options: RegionsOpti
     const beforeKill = await regions.a.sessions();
     log(`killing region A (sessions on its proxies: ${beforeKill.join(" + ")})`);
     killAt = Date.now();
+    kill.at = killAt;
     killed = true;
     await regions.a.kill();
     await Promise.all(runs);
@@ -251,7 +265,11 @@ export async function runRegionFailover(size: FailoverSize, options: RegionsOpti
     for (const u of lost.slice(0, 10).reverse()) {
       details.unshift(`${u.name}: session lost (${u.ended ?? (u.newConversation ? "a new conversation after the reconnect" : u.resumedAfterKill ? `${u.sessionIds.size} sessions` : "never resumed")})`);
     }
-    const times = users.flatMap((u) => (u.resumeMs === undefined ? [] : [u.resumeMs]));
+    // The resume after the kill: from the connection lost (at the kill) to `proxy.resumed`.
+    const times = users.flatMap((u) => u.resumes.filter((r) => r.lostAt >= killAt - 1000 && r.resumedAt > killAt).slice(0, 1).map((r) => r.resumedAt - r.lostAt));
+    const causes = new Map<string, number>();
+    for (const u of users) for (const c of u.retryCauses) causes.set(c, (causes.get(c) ?? 0) + 1);
+    const earlyResumes = users.reduce((n, u) => n + u.resumes.filter((r) => r.resumedAt <= killAt).length, 0);
     return {
       sessions: size.sessions,
       replication: options.replication !== false,
@@ -269,6 +287,8 @@ export async function runRegionFailover(size: FailoverSize, options: RegionsOpti
       lagP50Ms: lags.length ? percentile(lags, 50) : undefined,
       lagP95Ms: lags.length ? percentile(lags, 95) : undefined,
       answersPrimedInB: primed.filter((i) => i.role === "assistant").length,
+      reconnectCauses: Object.fromEntries(causes),
+      resumesBeforeKill: earlyResumes,
       durationMs: Date.now() - started,
       details,
     };
@@ -290,6 +310,7 @@ export function formatFailoverReport(r: FailoverReport): string {
     `  RPO observed:         ${r.rpoObservedMs} ms (age at the kill of the oldest acknowledged turn missing in region B)`,
     `  replication lag:      p50 ${ms(r.lagP50Ms)}, p95 ${ms(r.lagP95Ms)} (${r.lagSamples} notes, client send to present in region B's Redis)`,
     `  answers primed in B:  ${r.answersPrimedInB}`,
+    `  reconnect attempts:   ${Object.entries(r.reconnectCauses).map(([c, n]) => `${c} x${n}`).join(", ") || "-"}; resumes before the kill: ${r.resumesBeforeKill}`,
     ...r.details.map((d) => `  ${d}`),
   ].join("\n");
 }

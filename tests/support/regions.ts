@@ -88,9 +88,16 @@ map $http_upgrade $front_connection_upgrade {
     ''      close;
 }
 map $remote_port $front_source {
-    ~[0-3]$ 127.0.0.2;
-    ~[4-6]$ 127.0.0.3;
-    default 127.0.0.4;
+    ~0$ 127.0.0.10;
+    ~1$ 127.0.0.11;
+    ~2$ 127.0.0.12;
+    ~3$ 127.0.0.13;
+    ~4$ 127.0.0.14;
+    ~5$ 127.0.0.15;
+    ~6$ 127.0.0.16;
+    ~7$ 127.0.0.17;
+    ~8$ 127.0.0.18;
+    default 127.0.0.19;
 }
 upstream voice_regions {
     server ${primary} max_fails=0;
