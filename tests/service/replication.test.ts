@@ -133,6 +133,22 @@ test("a resume in the other region brings in the peer's newer copy before claimi
   expect(await west.resume.claim("t4", "someone-else", route)).toMatchObject({ ok: false, reason: "other_user" });
 });
 
+test("a session that ended in its region is not resumed elsewhere from an older copy: the ended marker is brought in", async () => {
+  const p = "ended:";
+  const east = await region("east", a, [b], p);
+  const lease = await east.resume.create("t6", { sessionId: "s6", userId: "u6", ...route, startedAt: 1 });
+  await east.resume.append(lease, text("hello"));
+  const peerB = await raw(b);
+  await eventually(() => itemsIn(peerB, p, "t6"), (l) => l.length === 1);
+  // It ends in east, and the copy of its end has not reached west (written past the replication).
+  const plainEast = await region("east", a, [], p);
+  await plainEast.resume.end(lease);
+  const west = await region("west", b, [a], p);
+  await eventually(async () => west.replication!.stats().peers[0].up, (up) => up);
+  expect(await west.resume.claim("t6", "u6", route)).toMatchObject({ ok: false, reason: "not_found" });
+  expect(west.replication!.stats().pulls.imported).toBe(1);
+});
+
 test("a resume is not held up by an unreachable peer longer than the pull deadline", async () => {
   const p = "frozen:";
   const frozen = await startRedisServer();

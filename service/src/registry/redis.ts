@@ -276,8 +276,10 @@ return evicted
 // that writes or refreshes meanwhile learns it was taken over instead of writing the state back.
 const END = `
 if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return 0 end
+-- The marker keeps the generation's region: its copy in another region replaces that region's copy of the same generation.
+local region = redis.call('HGET', KEYS[1], 'region') or ''
 redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('HSET', KEYS[1], 'generation', ARGV[1], 'state', 'ended')
+redis.call('HSET', KEYS[1], 'generation', ARGV[1], 'state', 'ended', 'region', region)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('ZREM', KEYS[3], ARGV[2])
 return 1

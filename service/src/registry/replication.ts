@@ -296,11 +296,20 @@ export async function createReplication(options: ReplicationOptions): Promise<Re
     const head = (client: Client) => within(client.hmGet(keys.state(token), ["generation", "region", "state"]), pullDeadlineMs)
       .then(([generation, region, state]) => (generation == null ? undefined : { generation: Number(generation), region: region ?? "", state: state ?? "" }))
       .catch(() => undefined);
-    const [mine, ...theirs] = await Promise.all([local.isReady ? head(local) : Promise.resolve(undefined), ...peers.map((p) => (p.client.isReady ? head(p.client) : Promise.resolve(undefined)))]);
+    // A peer whose region is not known yet (its Redis was empty when this instance connected) is asked again, in the same round trip.
+    const peerHead = async (p: (typeof peers)[number]) => {
+      if (!p.client.isReady) return undefined;
+      if (p.region !== undefined) return head(p.client);
+      const [h, region] = await Promise.all([head(p.client), within(p.client.get(regionKey), pullDeadlineMs).catch(() => null)]);
+      p.region ??= region ?? undefined;
+      return h;
+    };
+    const [mine, ...theirs] = await Promise.all([local.isReady ? head(local) : Promise.resolve(undefined), ...peers.map(peerHead)]);
     let best: number | undefined;
     let bestHead = mine;
     theirs.forEach((h, i) => {
-      if (!h || h.state === "ended" && mine !== undefined) return;
+      // An ended marker counts like any state: brought in, it makes the local claim fail (the session ended elsewhere).
+      if (!h) return;
       const newer = !bestHead || h.generation > bestHead.generation ||
         // Same generation, same origin: the origin region's own Redis holds its latest writes; a copy may lag.
         (h.generation === bestHead.generation && h.region === bestHead.region && peers[i].region === h.region && h.region !== options.region);
@@ -412,10 +421,17 @@ export function withReplication(state: SharedState, replication: Replication): S
   return {
     ...state,
     resume: replication.wrap(state.resume),
-    describe: () => `${state.describe()}, replicated to ${replication.stats().peers.map((p) => `${p.peer} (${p.up ? "up" : "down"})`).join(", ")}`,
+    describe: () => `${state.describe()}; ${describeReplication(replication.stats())}`,
     async close() {
       await replication.close();
       await state.close();
     },
   };
+}
+
+/** One line for the operators' /healthz: each peer's state, backlog, copies and lag. */
+export function describeReplication(stats: ReplicationStats): string {
+  const p95 = (values: number[]) => (values.length === 0 ? "-" : `${[...values].sort((x, y) => x - y)[Math.ceil(0.95 * values.length) - 1]} ms`);
+  return `region ${stats.region}, replicated to ${stats.peers.map((p) =>
+    `${p.peer}${p.region ? ` (${p.region})` : ""} ${p.up ? "up" : "DOWN"}: ${p.dirty} waiting, ${p.copies} copies, ${p.refusedAsOlder} refused as older, ${p.failures} failures, lag p95 ${p95(p.lagMs)}`).join("; ")}`;
 }

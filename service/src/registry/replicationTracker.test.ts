@@ -79,3 +79,12 @@ test("touches: live sessions with a generation, unchanged for touchEveryMs, not 
   t.needsCopy(0, "a", 40_002); // the peer lost it: a whole copy
   expect(t.takeDue(0, 40_002, 8).map((d) => d.token)).toEqual(["a"]);
 });
+
+test("the operators' line names each peer's state, backlog and lag", () => {
+  // Imported here to keep the tracker's tests free of I/O modules at the top.
+  const { describeReplication } = jest.requireActual<typeof import("./replication")>("./replication");
+  expect(describeReplication({
+    region: "se", tracked: 3, pulls: { asked: 0, imported: 0, failed: 0 },
+    peers: [{ peer: "redis-us:10000", region: "us", up: false, dirty: 2, inFlight: 0, copies: 40, refusedAsOlder: 1, touches: 0, failures: 5, bytes: 1, lagMs: [10, 20, 30, 400] }],
+  })).toBe("region se, replicated to redis-us:10000 (us) DOWN: 2 waiting, 40 copies, 1 refused as older, 5 failures, lag p95 400 ms");
+});
