@@ -118,6 +118,24 @@ test("a stale copy never overwrites a newer generation: the old region's late wr
   expect(await peerB.hmGet(`${p}resume:t3`, ["generation", "region"])).toEqual(["2", "west"]);
 });
 
+test("two regions cut off from each other that both resumed a session (same generation): neither copy overwrites the other", async () => {
+  const p = "split:";
+  const east = await region("east", a, [b], p);
+  const lease = await east.resume.create("t7", { sessionId: "s7", userId: "u7", ...route, startedAt: 1 });
+  await east.resume.append(lease, text("shared"));
+  const peerB = await raw(b);
+  await eventually(() => itemsIn(peerB, p, "t7"), (l) => l.length === 1);
+  // Each side claims its own copy: generation 2 in east and generation 2 in west.
+  const claimEast = await (await region("east", a, [], p)).resume.claim("t7", "u7", route);
+  const claimWest = await (await region("west", b, [], p)).resume.claim("t7", "u7", route);
+  expect([claimEast.ok && claimEast.lease.generation, claimWest.ok && claimWest.lease.generation]).toEqual([2, 2]);
+  const refusedBefore = east.replication!.stats().peers[0].refusedAsOlder;
+  expect(await east.resume.append((claimEast as { lease: Lease }).lease, text("east only"))).toBe("ok");
+  await eventually(async () => east.replication!.stats().peers[0].refusedAsOlder, (n) => n > refusedBefore);
+  expect(await itemsIn(peerB, p, "t7")).toEqual(["shared"]);
+  expect(await peerB.hGet(`${p}resume:t7`, "region")).toBe("west");
+});
+
 test("a resume in the other region brings in the peer's newer copy before claiming (the copy had not arrived yet)", async () => {
   const p = "pull:";
   // East copies nothing (a copy interval longer than the test): only the pull can find the state.
