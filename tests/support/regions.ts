@@ -218,7 +218,7 @@ export async function startRegions(options: RegionsOptions = {}): Promise<Region
     throw error;
   }
   const [a, b] = started;
-  const front = await startNginx([], (listen) => frontSite(listen, `127.0.0.1:${a.nginx.port}`, `127.0.0.1:${b.nginx.port}`, FRONT_DOOR_IDS[0]));
+  const front = await startNginx([], (listen) => frontSite(listen, `127.0.0.1:${a.nginx.port}`, `127.0.0.1:${b.nginx.port}`, FRONT_DOOR_IDS[1]));
   return {
     a, b, front,
     wsUrl: (path) => `ws://127.0.0.1:${front.port}${path}`,

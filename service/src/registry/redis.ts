@@ -9,6 +9,7 @@
  *                                region: where the current generation was taken (registry/replication.ts))
  *   voice:resume:{token}:items   list of the conversation's text items (JSON), oldest first
  *   voice:user:{uid}:detached    sorted set of the user's detached tokens, score = when detached
+ *   voice:region                 this Redis's region name (REGION), written by registry/replication.ts
  *
  * Memberships are scored by their last heartbeat and stale members are pruned inside the scripts that
  * read the sets, so a crashed instance leaks nothing: its sessions drop out of every count one TTL after
