@@ -6,7 +6,7 @@ import pino from "pino";
 import { ConfigError, loadConfig, type ServiceConfig } from "../config";
 import { createMemoryState } from "../registry/memory";
 import { createRedisState, DEFAULT_REGISTRY_TTL_SECONDS } from "../registry/redis";
-import { createReplication, withReplication } from "../registry/replication";
+import { createReplication, describeReplication, withReplication } from "../registry/replication";
 import type { SharedState } from "../registry/types";
 import { drainTimings, type DrainTimings } from "../session/drain";
 import { startProxy, type Proxy } from "./proxy";
@@ -40,6 +40,8 @@ export async function createSharedState(config: ServiceConfig, logger: pino.Logg
     liveTtlMs: DEFAULT_REGISTRY_TTL_SECONDS * 1000, resumeTtlMs: config.resumeTtlSeconds * 1000, limits: config.resumeState,
     onPeer: ({ peer, up, error }) => (up ? logger.info({ peer }, "peer region's redis reachable: copying resume state") : logger.warn({ peer, err: error }, "peer region's redis unreachable: copies wait (bounded)")),
   });
+  // Once a minute in the logs (Log Analytics in Azure): each peer's state, backlog, copies and lag.
+  setInterval(() => logger.info({ replication: describeReplication(replication.stats()) }, "resume-state replication"), 60_000).unref();
   return withReplication(state, replication);
 }
 
