@@ -41,8 +41,10 @@ export async function createSharedState(config: ServiceConfig, logger: pino.Logg
     onPeer: ({ peer, up, error }) => (up ? logger.info({ peer }, "peer region's redis reachable: copying resume state") : logger.warn({ peer, err: error }, "peer region's redis unreachable: copies wait (bounded)")),
   });
   // Once a minute in the logs (Log Analytics in Azure): each peer's state, backlog, copies and lag.
-  setInterval(() => logger.info({ replication: describeReplication(replication.stats()) }, "resume-state replication"), 60_000).unref();
-  return withReplication(state, replication);
+  const summary = setInterval(() => logger.info({ replication: describeReplication(replication.stats()) }, "resume-state replication"), 60_000);
+  summary.unref();
+  const replicated = withReplication(state, replication);
+  return { ...replicated, close: () => (clearInterval(summary), replicated.close()) };
 }
 
 /**
