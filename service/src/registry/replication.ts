@@ -44,7 +44,7 @@ export interface ReplicationOptions {
   pullDeadlineMs?: number;
   /** Deadline of a copy or touch on a peer. */
   commandTimeoutMs?: number;
-  /** Copies in flight per peer. */
+  /** Copies in flight per peer (default 32). */
   concurrency?: number;
   limits?: Pick<ResumeStateLimits, "conversationMaxBytes">;
   /** A peer became unreachable, or reachable again (for logs). */
@@ -175,7 +175,9 @@ export async function createReplication(options: ReplicationOptions): Promise<Re
   const resumeTtlMs = options.resumeTtlMs ?? DEFAULT_RESUME_TTL_SECONDS * 1000;
   const pullDeadlineMs = options.pullDeadlineMs ?? 400;
   const commandTimeoutMs = options.commandTimeoutMs ?? 2000;
-  const concurrency = options.concurrency ?? 8;
+  // Each copy is one round trip to the peer: a peer reached in RTT ms takes up to concurrency x 1000 / RTT
+  // copies a second (320 at 100 ms), several times what a replica's sessions ask at one copy per turn.
+  const concurrency = options.concurrency ?? 32;
   const conversationMaxBytes = (options.limits ?? RESUME_STATE_DEFAULTS).conversationMaxBytes;
   const tracker = new ReplicationTracker(options.peerUrls.length, {
     copyIntervalMs, liveTtlMs, resumeTtlMs, endedTtlMs: liveTtlMs, touchEveryMs: Math.floor(resumeTtlMs / 3),
