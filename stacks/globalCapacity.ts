@@ -568,8 +568,8 @@ export function planGlobalCapacity(input: GlobalCapacityInput): GlobalCapacityPl
   if (regionPercents.some((p) => p === undefined)) {
     availability = { percent: undefined, derivation: "a region's layer has no SLA (Azure Managed Redis without high availability)", formula, assumption: "independent failures" };
   } else {
-    const down = regionPercents.reduce((a, p) => a * (1 - p! / 100), 1);
-    const g = globalLayers.reduce((a, l) => a * (l.percent / 100), 1);
+    const down = regionPercents.reduce<number>((acc, p) => acc * (1 - (p ?? 0) / 100), 1);
+    const g = globalLayers.reduce<number>((acc, l) => acc * (l.percent / 100), 1);
     const a = g * (1 - down);
     availability = {
       percent: a * 100,
