@@ -330,7 +330,8 @@ function longestRotation(kind: UpstreamPlan["kind"]): Derived {
 }
 
 function redisPlan(region: GlobalRegion, normal: RegionLoad, loss: RegionLoad, designTotal: number, ownSessions: number, input: GlobalCapacityInput, turnsPerMinute: number, connectionsPerMinute: number): RedisPlan {
-  const geo = input.redis?.geoReplication ?? true;
+  // One region has no other cache to replicate to.
+  const geo = (input.redis?.geoReplication ?? true) && input.regions.length > 1;
   const bytes = input.resumeBytesPerSession ?? RESUME_BYTES_PER_SESSION;
   const conn = (replicas: number, what: string): Derived => ({
     value: replicas * REDIS_CONNECTIONS_PER_REPLICA + KEDA_REDIS_CONNECTIONS,
