@@ -6,7 +6,7 @@
 import { estimate, catalogById } from "../cost";
 import { FRONT_DOOR_MAX_WEBSOCKETS } from "../cost/capacity";
 import { CONTAINER_APPS_QUOTAS, FRONT_DOOR_LIMITS, MANAGED_REDIS_BALANCED, SLA, VOICE_LIVE_QUOTAS, AZURE_OPENAI_REALTIME } from "./azureLiterals";
-import { formatGlobalCapacity, planGlobalCapacity, rotationsPerInterview, RESUME_BYTES_PER_SESSION, type GlobalCapacityInput } from "./globalCapacity";
+import { formatGlobalCapacity, globalCapacityInputFrom, planGlobalCapacity, rotationsPerInterview, RESUME_BYTES_PER_SESSION, type GlobalCapacityInput } from "./globalCapacity";
 
 /** The global stack: eastus2 `us` (business day from 13:00 UTC = 08:00 EST) and swedencentral `se` (07:00 UTC = 08:00 CET). */
 const global: GlobalCapacityInput = {
@@ -269,4 +269,31 @@ test("Azure's figures as their sources give them", () => {
   }
   // The measured resume-state bound (README: MEMORY USAGE of a session filled to its bounds).
   expect(RESUME_BYTES_PER_SESSION).toBe(197_728);
+});
+
+test("from a stack's configuration: the global stack file's shape (8 Voice Live resources a region, one Redis SKU)", () => {
+  const upstream = (name: string, region: string) => ({ name, region, kind: "voice-live" as const, model: "gpt-realtime", priority: 1 });
+  const config = {
+    location: "eastus2",
+    regions: [{ name: "us", location: "eastus2" }, { name: "se", location: "swedencentral" }],
+    capacity: { peakConcurrentSessions: 10_000, headroomPercent: 20 },
+    replicas: { min: 2, max: 52 }, sessionsPerReplica: 233, cpu: 1, memoryGiB: 2,
+    session: { maxMinutes: 45, rotateMinutes: 9 },
+    upstreams: [1, 2, 3, 4, 5, 6, 7, 8].flatMap((i) => [upstream(`us${i}`, "eastus2"), upstream(`se${i}`, "swedencentral")]),
+    redis: { sku: "Balanced_B1" },
+    budget: { interviewsPerDay: 100_000, sessionMinutes: global.sessionMinutes, headroomPercent: 20 },
+  };
+  expect(globalCapacityInputFrom({ ...config, capacity: undefined })).toBeUndefined();
+  const plan = planGlobalCapacity(globalCapacityInputFrom(config)!);
+  const us = plan.regions[0];
+  expect(us.upstreams.entries).toHaveLength(8);
+  // 8 resources carry 8 x 30 = 240 new connections a minute: the 1,695.65 with a region lost need 1,695.65 / 8 = 212 each.
+  expect(plan.quotaRequests.find((q) => q.what.startsWith("voice-live new connections") && q.where.startsWith("eastus2"))).toMatchObject({ from: 30, to: 212 });
+  // Tokens: 7,320,000 spoken / 8 = 915,000 a minute per resource (re-sent input counted: 12,000 x 6,281 / 8).
+  expect(String(plan.quotaRequests.find((q) => q.what.startsWith("voice-live tokens") && q.where.startsWith("eastus2"))!.to)).toMatch(/^915000 \(spoken only\) to 94213\d\d \(re-sent input counted\)$/);
+  // Without the regions' business hours every day starts at 08:00 UTC: the day's 100,000 then peak above the stated 10,000.
+  expect(plan.dailyVolumePeak.value).toBeGreaterThan(10_000);
+  expect(plan.warnings.map((w) => w.name)).toContain("capacity.peakConcurrentSessions");
+  const zoned = planGlobalCapacity(globalCapacityInputFrom(config, { busyStartHourUtc: { us: 13, se: 7 } })!);
+  expect(zoned.dailyVolumePeak.value).toBeLessThan(10_000);
 });

@@ -664,3 +664,45 @@ export function formatGlobalCapacity(plan: GlobalCapacityPlan): string {
   for (const a of plan.assumptions) line(`  ${a}`);
   return out.join("\n");
 }
+
+// ---- from a stack's configuration ----------------------------------------------------------------------
+
+/** The parts of a stack's configuration the plan reads (the `regions` and `capacity` keys of a multi-region stack). */
+export interface GlobalStackConfig {
+  location: string;
+  regions?: Array<{ name: string; location: string }>;
+  capacity?: { peakConcurrentSessions: number; headroomPercent: number };
+  replicas: { min: number; max: number };
+  sessionsPerReplica: number;
+  cpu: number;
+  memoryGiB: number;
+  session: { maxMinutes: number; rotateMinutes: number };
+  upstreams: Array<GlobalUpstream & { region?: string }>;
+  redis: { sku: string };
+  budget: { interviewsPerDay?: number; minutesPerInterview?: number; sessionMinutes?: DurationShare[]; catalog?: string; headroomPercent: number };
+}
+
+/**
+ * The plan's input from a stack's configuration; undefined when the stack declares no `capacity`.
+ * `busyStartHourUtc` gives each region's business day (by region name): the configuration does not say
+ * where the users are, so without it every region's day starts at 08:00 UTC (the cost model's default).
+ */
+export function globalCapacityInputFrom(config: GlobalStackConfig, options: { busyStartHourUtc?: Record<string, number>; resumesPerSessionHour?: number } = {}): GlobalCapacityInput | undefined {
+  if (!config.capacity) return undefined;
+  const regions = config.regions ?? [{ name: config.location, location: config.location }];
+  const b = config.budget;
+  const sessionMinutes = b.sessionMinutes ?? [{ minutes: b.minutesPerInterview ?? config.session.maxMinutes, share: 1 }];
+  return {
+    regions: regions.map((r) => ({ name: r.name, location: r.location, redisSku: config.redis.sku, busyStartHourUtc: options.busyStartHourUtc?.[r.name] })),
+    capacity: config.capacity,
+    interviewsPerDay: b.interviewsPerDay ?? 0,
+    sessionMinutes,
+    sessionsPerReplica: config.sessionsPerReplica, cpu: config.cpu, memoryGiB: config.memoryGiB,
+    minReplicasPerRegion: config.replicas.min,
+    session: { maxMinutes: config.session.maxMinutes, rotateMinutes: config.session.rotateMinutes },
+    upstreams: config.upstreams.map((u) => ({ ...u, region: u.region ?? config.location })),
+    catalogId: b.catalog,
+    budgetHeadroomPercent: b.headroomPercent,
+    resumesPerSessionHour: options.resumesPerSessionHour,
+  };
+}
