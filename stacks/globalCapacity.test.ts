@@ -296,4 +296,6 @@ test("from a stack's configuration: the global stack file's shape (8 Voice Live 
   expect(plan.warnings.map((w) => w.name)).toContain("capacity.peakConcurrentSessions");
   const zoned = planGlobalCapacity(globalCapacityInputFrom(config, { busyStartHourUtc: { us: 13, se: 7 } })!);
   expect(zoned.dailyVolumePeak.value).toBeLessThan(10_000);
+  // docs/capacity.md prints this plan: REPORT_FIGURES=1 npx jest stacks/globalCapacity.test.ts -t configuration
+  if (process.env.REPORT_FIGURES) console.log(formatGlobalCapacity(plan));
 });

@@ -228,6 +228,7 @@ export interface GlobalCapacityPlan {
 
 const int = (x: number) => Math.round(x).toLocaleString("en-US");
 const num = (x: number, digits = 1) => Number(x.toFixed(digits)).toLocaleString("en-US");
+const usd = (x: number) => `$${x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const CA_QUOTAS = "Quotas for Azure Container Apps (learn.microsoft.com/azure/container-apps/quotas)";
 
 function validate(input: GlobalCapacityInput): void {
@@ -592,7 +593,7 @@ export function planGlobalCapacity(input: GlobalCapacityInput): GlobalCapacityPl
   const costLines = [
     ...perRegionCost.flatMap((r) => budgetFromEstimate(r.estimate, budgetHeadroom).lines.slice(0, 4).map((l) => `${r.region}: ${l}`)),
     `Front Door base: ${profiles} profile(s) x $${perProfileBase.toFixed(2)} a month (the regions' estimates each counted one)`,
-    `API $${dailyApi.toFixed(2)} a day, $${monthlyApi.toFixed(2)} a month; infrastructure $${monthlyInfrastructure.toFixed(2)} a month; total $${monthlyTotal.toFixed(2)} + ${budgetHeadroom}% headroom = $${budget}`,
+    `API ${usd(dailyApi)} a day, ${usd(monthlyApi)} a month; infrastructure ${usd(monthlyInfrastructure)} a month; total ${usd(monthlyTotal)} + ${budgetHeadroom}% headroom = $${budget.toLocaleString("en-US")}`,
   ];
   if (ingress.trafficManager.needed) unpriced.push("Traffic Manager: no sourced price in the catalogs");
   for (const r of regions) {
