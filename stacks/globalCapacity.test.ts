@@ -6,7 +6,9 @@
 import { estimate, catalogById } from "../cost";
 import { FRONT_DOOR_MAX_WEBSOCKETS } from "../cost/capacity";
 import { FRONT_DOOR_LIMITS, VOICE_LIVE_QUOTAS } from "./azureLiterals";
-import { formatGlobalCapacity, globalCapacityInputFrom, planGlobalCapacity, rotationsPerInterview, RESUME_BYTES_PER_SESSION, type GlobalCapacityInput } from "./globalCapacity";
+import { DEFAULT_REGISTRY_TTL_SECONDS } from "../service/src/registry/redis";
+import { DEFAULT_PROXY_LIMITS } from "../service/src/server/proxy";
+import { formatGlobalCapacity, globalCapacityInputFrom, HEARTBEAT_SECONDS, planGlobalCapacity, REGISTRY_TTL_SECONDS, rotationsPerInterview, RESUME_BYTES_PER_SESSION, type GlobalCapacityInput } from "./globalCapacity";
 
 /** The global stack: eastus2 `us` (business day from 13:00 UTC = 08:00 EST) and swedencentral `se` (07:00 UTC = 08:00 CET). */
 const global: GlobalCapacityInput = {
@@ -52,6 +54,11 @@ describe("the global stack: 2 regions, 10,000 concurrent, 100,000 a day", () => 
     const w = plan.warnings.filter((x) => x.name === "containerApps.coresPerEnvironment");
     expect(w.map((x) => x.message.slice(0, 3))).toEqual(["us:", "se:"]);
     expect(w[0].message).toMatch(/revision change during a region loss needs 104 cores, over the environment's 100-core quota/);
+    expect(us.containerAppsQuotas.map((q) => [q.quota, q.limit, q.adjustable, q.needed, q.fits])).toEqual([
+      ["Consumption cores per environment", 100, true, 104, false],
+      ["replicas per revision (configurable maximum)", 1000, false, 52, true],
+      ["cores per replica", 4, false, 1, true],
+    ]);
     const requests = plan.quotaRequests.filter((q) => q.what.startsWith("Container Apps"));
     // 104 rounded up to a multiple of 50 = 150, within the 5,000 maximum.
     expect(requests.map((q) => [q.where, q.from, q.to])).toEqual([["eastus2 (us)", 100, 150], ["swedencentral (se)", 100, 150]]);
@@ -250,6 +257,9 @@ test("the plan's Azure figures agree with the cost model's copy; the resume-stat
   expect(FRONT_DOOR_MAX_WEBSOCKETS).toBe(FRONT_DOOR_LIMITS.webSocketsPerProfile.value);
   expect(VOICE_LIVE_QUOTAS.tokensPerMinute.value).toBe(catalogById("voice-live-gpt-realtime").quota!.tokensPerMinute!.value);
   expect(VOICE_LIVE_QUOTAS.newConnectionsPerMinute.value).toBe(catalogById("voice-live-gpt-realtime").quota!.newConnectionsPerMinute!.value);
+  // The service's own heartbeat and registry TTL.
+  expect(HEARTBEAT_SECONDS * 1000).toBe(DEFAULT_PROXY_LIMITS.heartbeatMs);
+  expect(REGISTRY_TTL_SECONDS).toBe(DEFAULT_REGISTRY_TTL_SECONDS);
   // README: MEMORY USAGE of a session filled to its bounds.
   expect(RESUME_BYTES_PER_SESSION).toBe(197_728);
 });

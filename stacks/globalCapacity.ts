@@ -90,6 +90,8 @@ export interface GlobalCapacityInput {
 export const REDIS_CONNECTIONS_PER_REPLICA = 2;
 /** KEDA's redis scaler (the open-sessions rule): one client per scale rule. ASSUMPTION (KEDA keeps one client per scaler; not measured). */
 export const KEDA_REDIS_CONNECTIONS = 1;
+/** A session not heartbeated for this long leaves the registry (service/src/registry/redis.ts DEFAULT_REGISTRY_TTL_SECONDS). */
+export const REGISTRY_TTL_SECONDS = 15;
 /** The instance heartbeat (service/src/server/proxy.ts DEFAULT_PROXY_LIMITS.heartbeatMs). */
 export const HEARTBEAT_SECONDS = 5;
 /**
@@ -199,12 +201,23 @@ export interface DaySimulation {
   maxReplicas: number;
 }
 
+/** One published Container Apps quota against what the region needs at its worst (a region lost, during a revision change). */
+export interface QuotaCheck {
+  quota: string;
+  limit: number;
+  adjustable: boolean;
+  needed: number;
+  fits: boolean;
+  source: string;
+}
+
 export interface RegionPlan {
   name: string;
   location: string;
   share: number;
   normal: RegionLoad;
   regionLoss: RegionLoad;
+  containerAppsQuotas: QuotaCheck[];
   redis: RedisPlan;
   upstreams: UpstreamPlan;
   day: { normal: DaySimulation; regionLoss: DaySimulation };
@@ -365,7 +378,7 @@ function redisPlan(region: GlobalRegion, normal: RegionLoad, loss: RegionLoad, d
     memoryBytes: { value: memory, derivation: `${int(held)} sessions x ${int(bytes)} bytes = ${num(memory / 1e9, 2)} GB`, source: input.resumeBytesPerSession !== undefined ? "resumeBytesPerSession (input)" : "RESUME_BYTES_PER_SESSION: MEMORY USAGE of a session filled to its bounds (README; contracts/resumeState.ts bounds)" },
     keyOpsPerSecond: {
       value: keyOps,
-      derivation: `${int(held)} x (${KEY_OPS_PER_SESSION_HEARTBEAT} key ops / ${HEARTBEAT_SECONDS} s heartbeat + ${ITEMS_PER_TURN} items x ${KEY_OPS_PER_APPEND} ops x ${turnsPerMinute} turns/min / 60) + ${num(connectionsPerMinute)} quota takes/min / 60 = ${int(keyOps)}`,
+      derivation: `${int(held)} x (${KEY_OPS_PER_SESSION_HEARTBEAT} key ops / ${HEARTBEAT_SECONDS} s heartbeat (${REGISTRY_TTL_SECONDS / HEARTBEAT_SECONDS} per ${REGISTRY_TTL_SECONDS} s registry TTL) + ${ITEMS_PER_TURN} items x ${KEY_OPS_PER_APPEND} ops x ${turnsPerMinute} turns/min / 60) + ${num(connectionsPerMinute)} quota takes/min / 60 = ${int(keyOps)}`,
       source: "service/src/registry/redis.ts HEARTBEAT, REFRESH and APPEND scripts; the cost model's turns a minute",
     },
     commandsPerSecond: {
@@ -544,8 +557,13 @@ export function planGlobalCapacity(input: GlobalCapacityInput): GlobalCapacityPl
       warnings.push({ name: "containerApps.simulatedDay", message: `${region.name}: the simulated day refuses ${int(dayNormal.refusedSessions)} (normal) / ${int(dayLoss.refusedSessions)} (other region lost) sessions at replicas.max ${loss.replicas.value}` });
     }
 
+    const containerAppsQuotas: QuotaCheck[] = [
+      { quota: "Consumption cores per environment", limit: currentCores, adjustable: true, needed: needCores, fits: needCores <= currentCores, source: CONTAINER_APPS_QUOTAS.coresPerEnvironment.source },
+      { quota: "replicas per revision (configurable maximum)", limit: CONTAINER_APPS_QUOTAS.replicasPerRevision.value, adjustable: false, needed: loss.replicas.value, fits: loss.replicas.value <= CONTAINER_APPS_QUOTAS.replicasPerRevision.value, source: CONTAINER_APPS_QUOTAS.replicasPerRevision.source },
+      { quota: "cores per replica", limit: CONTAINER_APPS_QUOTAS.coresPerReplica.value, adjustable: false, needed: input.cpu, fits: input.cpu <= CONTAINER_APPS_QUOTAS.coresPerReplica.value, source: CONTAINER_APPS_QUOTAS.coresPerReplica.source },
+    ];
     regions.push({
-      name: region.name, location: region.location, share, normal, regionLoss: loss, redis,
+      name: region.name, location: region.location, share, normal, regionLoss: loss, containerAppsQuotas, redis,
       upstreams: { entries: regionUpstreams.map((u) => u.name), kind: q.kind, quota, normal: upNormal, regionLoss: upLoss, rotationCost, longestRotateMinutes: rotateLimit },
       day: { normal: dayNormal, regionLoss: dayLoss },
       availability: regionAvailability(input),
@@ -635,6 +653,7 @@ export function formatGlobalCapacity(plan: GlobalCapacityPlan): string {
     for (const [label, load] of [["normal", r.normal], ["other region lost", r.regionLoss]] as const) {
       line(`  ${label}: ${int(load.sessions.value)} sessions (${load.sessions.derivation}); replicas ${load.replicas.derivation}; ${load.vcpu.derivation} vCPU, ${load.memoryGiB.derivation}; during a revision change ${num(load.deployCores.value, 2)} cores`);
     }
+    line(`  Container Apps quotas: ${r.containerAppsQuotas.map((q) => `${q.quota} ${int(q.limit)} (${q.adjustable ? "adjustable" : "not adjustable"}): needs ${num(q.needed, 2)}${q.fits ? "" : " - SHORT"}`).join("; ")}`);
     const rd = r.redis;
     line(`  Redis: connections ${rd.connections.normal.value} normal, ${rd.connections.regionLoss.value} region lost, ${rd.connections.deploy.value} during a revision change (${rd.connections.note})`);
     line(`    memory ${rd.memoryBytes.derivation} (${rd.sessionsHeld.derivation}); ${rd.keyOpsPerSecond.derivation} key ops/s; ${int(rd.commandsPerSecond.value)} commands/s`);
