@@ -6,6 +6,7 @@
 import { estimate, catalogById } from "../cost";
 import { FRONT_DOOR_MAX_WEBSOCKETS } from "../cost/capacity";
 import { FRONT_DOOR_LIMITS, VOICE_LIVE_QUOTAS } from "./azureLiterals";
+import type { StackConfig } from "./config";
 import { DEFAULT_REGISTRY_TTL_SECONDS } from "../service/src/registry/redis";
 import { DEFAULT_PROXY_LIMITS } from "../service/src/server/proxy";
 import { formatGlobalCapacity, globalCapacityInputFrom, HEARTBEAT_SECONDS, planGlobalCapacity, REGISTRY_TTL_SECONDS, rotationsPerInterview, RESUME_BYTES_PER_SESSION, type GlobalCapacityInput } from "./globalCapacity";
@@ -277,6 +278,9 @@ test("from a stack's configuration: the global stack file's shape (8 Voice Live 
     budget: { interviewsPerDay: 100_000, sessionMinutes: global.sessionMinutes, headroomPercent: 20 },
   };
   expect(globalCapacityInputFrom({ ...config, capacity: undefined })).toBeUndefined();
+  // A parsed stack configuration is accepted as it is (type check): single-region stacks give no plan.
+  const typed: (c: StackConfig) => GlobalCapacityInput | undefined = (c) => globalCapacityInputFrom(c);
+  expect(typeof typed).toBe("function");
   const plan = planGlobalCapacity(globalCapacityInputFrom(config)!);
   const us = plan.regions[0];
   expect(us.upstreams.entries).toHaveLength(8);

@@ -697,7 +697,7 @@ export interface GlobalStackConfig {
   cpu: number;
   memoryGiB: number;
   session: { maxMinutes: number; rotateMinutes: number };
-  upstreams: Array<GlobalUpstream & { region?: string }>;
+  upstreams: Array<Omit<GlobalUpstream, "region" | "tokensPerMinute"> & { region?: string; tokensPerMinute?: number }>;
   redis: { sku: string };
   budget: { interviewsPerDay?: number; minutesPerInterview?: number; sessionMinutes?: DurationShare[]; catalog?: string; headroomPercent: number };
 }
