@@ -250,6 +250,11 @@ test("Azure OpenAI upstreams: 30-minute sessions limit rotation to 29 minutes; a
   expect(names(plan)).toEqual(expect.arrayContaining(["azureOpenAI.maxConnectionMinutes", "azureOpenAI.tokensPerMinute"]));
 });
 
+test("a Redis SKU the catalogs do not price is said to be unpriced, not priced silently", () => {
+  const plan = planGlobalCapacity({ ...global, regions: global.regions.map((r) => ({ ...r, redisSku: "Balanced_B5" })) });
+  expect(plan.cost.unpriced.filter((u) => /no price for Redis SKU "Balanced_B5".*priced as Balanced_B0 instead/.test(u))).toHaveLength(2);
+});
+
 test("bad input is refused naming every problem", () => {
   expect(() => planGlobalCapacity({ ...global, regions: [], sessionMinutes: [{ minutes: 30, share: 0.5 }] })).toThrow(/regions: at least one region; .*sessionMinutes: shares must sum to 1/);
 });

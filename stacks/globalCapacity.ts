@@ -495,8 +495,8 @@ export function planGlobalCapacity(input: GlobalCapacityInput): GlobalCapacityPl
         sizing: { minReplicas: input.minReplicasPerRegion, maxReplicas: loss.replicas.value, sessionsPerReplica: input.sessionsPerReplica, cpu: input.cpu, memoryGiB: input.memoryGiB, redisSku: region.redisSku, frontDoor: true },
       });
     } catch (error) {
-      // A Redis SKU without a sourced price: priced without it, and said so.
-      unpriced.push(`${region.name}: ${(error as Error).message}`);
+      // A Redis SKU without a sourced price: the region is priced with the cheapest priced SKU instead, and says so.
+      unpriced.push(`${region.name}: ${(error as Error).message}; this region's Redis is priced as Balanced_B0 instead`);
       e = estimate({
         catalog, interviewsPerDay: Math.max(regionDaily, 1), durations, rotateMinutes: input.session.rotateMinutes, upstreamResources: Math.max(1, regionUpstreams.length),
         busyHoursPerDay: input.day?.busyHoursPerDay, peakHourFactor: input.day?.peakHourFactor,
