@@ -181,7 +181,7 @@ test("a resume is not held up by an unreachable peer longer than the pull deadli
   const took = Date.now() - started;
   expect(claim.ok).toBe(true);
   // The pull's deadline is 400 ms; the rest is the local claim on a shared machine.
-  expect(took).toBeLessThan(2000);
+  expect(took).toBeLessThan(3000);
   frozen.thaw();
 });
 

@@ -8,7 +8,7 @@
  *   local change (create, claim, configuration, item, detach, end, restore) marks the session dirty for
  *   each peer (registry/replicationTracker.ts: a set, bounded by the sessions this instance wrote).
  * - One loop copies dirty sessions to each peer, whole (the hash and the item list, bounded by the
- *   per-session resume budget), at most once every PEER_COPY_INTERVAL_MS per session, with a few copies
+ *   per-session resume budget), at most once every PEER_COPY_INTERVAL_MS per session, with up to 32 copies
  *   in flight per peer. The copy is applied on the peer by a script that refuses it when the peer holds a
  *   newer generation, or the same generation taken in another region: a stale copy never overwrites a
  *   resumed session. Copies of live sessions last a resume TTL on the peer (peers see no heartbeats);
