@@ -66,18 +66,30 @@ describe("the global stack: 2 regions, 10,000 concurrent, 100,000 a day", () => 
   });
 
   test("Redis: connections, memory of every region's sessions, key operations, and Balanced_B5", () => {
-    // 2 connections a replica (registry + connection-quota windows) + 1 for KEDA.
-    expect(us.redis.connections.normal.value).toBe(26 * 2 + 1); // 53
-    expect(us.redis.connections.regionLoss.value).toBe(52 * 2 + 1); // 105
-    expect(us.redis.connections.deploy.value).toBe(104 * 2 + 1); // 209
-    // Geo-replicated: each cache holds all 12,000 sessions x 197,728 bytes = 2,372,736,000 bytes (2.37 GB).
+    // 3 connections a replica (registry + connection-quota windows + copying resume state), 1 from each of
+    // the other region's 26 replicas copying in, + 1 for KEDA. With the other region lost nothing copies in.
+    expect(us.redis.connections.normal.value).toBe(26 * 3 + 26 + 1); // 105
+    expect(us.redis.connections.regionLoss.value).toBe(52 * 3 + 1); // 157
+    expect(us.redis.connections.deploy.value).toBe(104 * 3 + 1); // 313
+    // The proxy copies resume state to the other region: each cache holds all 12,000 sessions x 197,728 bytes
+    // = 2,372,736,000 bytes (2.37 GB).
     expect(us.redis.sessionsHeld.value).toBe(12_000);
     expect(us.redis.memoryBytes.value).toBe(2_372_736_000);
     // B3: 3 GB x 75% = 2.25 GB < 2.37 GB; B5: 6 GB x 75% = 4.5 GB, geo-replication yes: B5.
     expect(us.redis.recommendedSku?.sku).toBe("Balanced_B5");
     // 12,000 x (9 / 5 + 2 x 5 x 1 / 60) = 12,000 x 1.96667 = 23,600, + 1,695.65 quota takes a minute / 60 = 28.26: 23,628.26.
     expect(us.redis.keyOpsPerSecond.value).toBeCloseTo(23_628.26, 1);
-    expect(names(plan)).toEqual(expect.arrayContaining(["redis.sku", "redis.geoReplication.registry"]));
+    expect(names(plan)).toContain("redis.sku");
+    // The proxy's copy replicates resume state only, not the open-sessions set KEDA counts.
+    expect(names(plan)).not.toContain("redis.geoReplication.registry");
+  });
+
+  test("Redis with Azure's active geo-replication instead: no proxy copy connections, the registry warning", () => {
+    const geo = planGlobalCapacity({ ...global, redis: { geoReplication: true } });
+    expect(geo.regions[0].redis.connections.normal.value).toBe(26 * 2 + 1); // 53
+    expect(geo.regions[0].redis.sessionsHeld.value).toBe(12_000);
+    expect(geo.regions[0].redis.recommendedSku?.geoReplication).toBe(true);
+    expect(names(geo)).toContain("redis.geoReplication.registry");
   });
 
   test("upstreams: new connections a minute, starts + rotations + resumes", () => {

@@ -62,7 +62,12 @@ export interface GlobalCapacityInput {
     highAvailability?: boolean;
     /** Zone redundant (the default for a highly available cache in a region with zones). Default true. */
     zoneRedundant?: boolean;
-    /** Active geo-replication between the regions' caches: each holds every region's resume state. Default true. */
+    /**
+     * Azure Managed Redis active geo-replication between the regions' caches instead of the proxy's own
+     * copy of the resume state (service/src/registry/replication.ts, docs/resume-replication.md). Default
+     * false: geo-replication needs B3 or larger and would replicate the open-sessions set each region's
+     * KEDA rule counts.
+     */
     geoReplication?: boolean;
   };
   /**
@@ -90,6 +95,12 @@ export interface GlobalCapacityInput {
 export const REDIS_CONNECTIONS_PER_REPLICA = 2;
 /** KEDA's redis scaler (the open-sessions rule): one client per scale rule. ASSUMPTION (KEDA keeps one client per scaler; not measured). */
 export const KEDA_REDIS_CONNECTIONS = 1;
+/**
+ * With more than one region, each proxy replica opens one more client to its own Redis and one to each
+ * other region's Redis to copy resume state (service/src/registry/replication.ts: `local` and one
+ * `redisClient` per peer URL).
+ */
+export const REPLICATION_CONNECTIONS_PER_REPLICA = { local: 1, perPeer: 1 } as const;
 /** A session not heartbeated for this long leaves the registry (service/src/registry/redis.ts DEFAULT_REGISTRY_TTL_SECONDS). */
 export const REGISTRY_TTL_SECONDS = 15;
 /** The instance heartbeat (service/src/server/proxy.ts DEFAULT_PROXY_LIMITS.heartbeatMs). */
@@ -343,17 +354,25 @@ function longestRotation(kind: UpstreamPlan["kind"]): Derived {
   return { value, derivation: `${limit.value}-minute connection limit - ${ROTATION_HANDOVER_MINUTES} min for the handover (a rotation waits up to 60 s for a quiet point) = ${value}`, source: limit.source };
 }
 
-function redisPlan(region: GlobalRegion, normal: RegionLoad, loss: RegionLoad, designTotal: number, ownSessions: number, input: GlobalCapacityInput, turnsPerMinute: number, connectionsPerMinute: number): RedisPlan {
-  // One region has no other cache to replicate to.
-  const geo = (input.redis?.geoReplication ?? true) && input.regions.length > 1;
+function redisPlan(region: GlobalRegion, normal: RegionLoad, loss: RegionLoad, designTotal: number, ownSessions: number, input: GlobalCapacityInput, turnsPerMinute: number, connectionsPerMinute: number, peerReplicasNormal: number): RedisPlan {
+  // One region has no other cache to replicate to. Several: the proxy copies resume state itself unless
+  // Azure's active geo-replication is chosen instead.
+  const geo = (input.redis?.geoReplication ?? false) && input.regions.length > 1;
+  const copied = !geo && input.regions.length > 1;
   const bytes = input.resumeBytesPerSession ?? RESUME_BYTES_PER_SESSION;
-  const conn = (replicas: number, what: string): Derived => ({
-    value: replicas * REDIS_CONNECTIONS_PER_REPLICA + KEDA_REDIS_CONNECTIONS,
-    derivation: `${replicas} replicas x ${REDIS_CONNECTIONS_PER_REPLICA} + ${KEDA_REDIS_CONNECTIONS} (KEDA) = ${replicas * REDIS_CONNECTIONS_PER_REPLICA + KEDA_REDIS_CONNECTIONS} (${what})`,
-    source: "service/src/registry/redis.ts and service/src/server/connectionQuota.ts: one client each per replica",
-  });
+  const own = REDIS_CONNECTIONS_PER_REPLICA + (copied ? REPLICATION_CONNECTIONS_PER_REPLICA.local : 0);
+  const conn = (replicas: number, peerReplicas: number, what: string): Derived => {
+    const value = replicas * own + (copied ? peerReplicas * REPLICATION_CONNECTIONS_PER_REPLICA.perPeer : 0) + KEDA_REDIS_CONNECTIONS;
+    const parts = [`${replicas} replicas x ${own}${copied ? ` (${REDIS_CONNECTIONS_PER_REPLICA} + ${REPLICATION_CONNECTIONS_PER_REPLICA.local} for copying resume state)` : ""}`];
+    if (copied) parts.push(`${peerReplicas} other regions' replicas copying in x ${REPLICATION_CONNECTIONS_PER_REPLICA.perPeer}`);
+    return {
+      value,
+      derivation: `${parts.join(" + ")} + ${KEDA_REDIS_CONNECTIONS} (KEDA) = ${value} (${what})`,
+      source: "service/src/registry/redis.ts, service/src/server/connectionQuota.ts and service/src/registry/replication.ts: one client each per replica",
+    };
+  };
   // Geo-replicated, every cache holds every region's sessions; alone, its own (and the whole peak after a loss).
-  const held = geo ? designTotal : Math.max(ownSessions, loss.sessions.value);
+  const held = geo || copied ? Math.max(designTotal, loss.sessions.value) : Math.max(ownSessions, loss.sessions.value);
   const memory = held * bytes;
   const perSessionKeyOps = KEY_OPS_PER_SESSION_HEARTBEAT / HEARTBEAT_SECONDS + (ITEMS_PER_TURN * KEY_OPS_PER_APPEND * turnsPerMinute) / 60;
   const keyOps = held * perSessionKeyOps + (connectionsPerMinute / 60);
@@ -364,16 +383,18 @@ function redisPlan(region: GlobalRegion, normal: RegionLoad, loss: RegionLoad, d
   const recommendedSku = MANAGED_REDIS_BALANCED.skus.find(fits);
   return {
     connections: {
-      normal: conn(normal.replicas.value, "normal"),
-      regionLoss: conn(loss.replicas.value, "the other region lost"),
-      deploy: conn(2 * loss.replicas.value, "a revision change during a region loss: both revisions' replicas"),
+      normal: conn(normal.replicas.value, peerReplicasNormal, "normal"),
+      regionLoss: conn(loss.replicas.value, 0, "the other region lost"),
+      deploy: conn(2 * loss.replicas.value, 0, "a revision change during a region loss: both revisions' replicas"),
       limitFound: false,
       note: "no per-SKU client connection limit of Azure Managed Redis was found by search; Microsoft benchmarked the 0.5-6 GB Balanced sizes with 40 connections",
     },
     sessionsHeld: {
       value: held,
-      derivation: geo ? `every region's sessions (active geo-replication): ${int(designTotal)}` : `its own sessions, the whole peak after a loss: max(${int(ownSessions)}, ${int(loss.sessions.value)}) = ${int(held)}`,
-      source: geo ? "redis.geoReplication" : "redis.geoReplication off",
+      derivation: geo || copied
+        ? `every region's sessions (${geo ? "active geo-replication" : "its own and the copies of the other regions' resume state"}): ${int(held)}`
+        : `its own sessions, the whole peak after a loss: max(${int(ownSessions)}, ${int(loss.sessions.value)}) = ${int(held)}`,
+      source: geo ? "redis.geoReplication" : copied ? "service/src/registry/replication.ts (docs/resume-replication.md)" : "one region",
     },
     memoryBytes: { value: memory, derivation: `${int(held)} sessions x ${int(bytes)} bytes = ${num(memory / 1e9, 2)} GB`, source: input.resumeBytesPerSession !== undefined ? "resumeBytesPerSession (input)" : "RESUME_BYTES_PER_SESSION: MEMORY USAGE of a session filled to its bounds (README; contracts/resumeState.ts bounds)" },
     keyOpsPerSecond: {
@@ -538,7 +559,8 @@ export function planGlobalCapacity(input: GlobalCapacityInput): GlobalCapacityPl
     });
 
     // Redis.
-    const redis = redisPlan(region, normal, loss, design, own, input, e.input.session.turnsPerMinute, upLoss.newConnectionsPerMinute.value);
+    const peerReplicasNormal = input.regions.reduce((sum, _, j) => (j === i ? sum : sum + Math.max(input.minReplicasPerRegion, Math.ceil(Math.ceil(design * shares[j]) / input.sessionsPerReplica))), 0);
+    const redis = redisPlan(region, normal, loss, design, own, input, e.input.session.turnsPerMinute, upLoss.newConnectionsPerMinute.value, peerReplicasNormal);
     if (!redis.recommendedSku) warnings.push({ name: "redis.memory", message: `${region.name}: ${redis.derivation}` });
     else {
       const configured = MANAGED_REDIS_BALANCED.skus.find((s) => s.sku === region.redisSku);
@@ -546,7 +568,7 @@ export function planGlobalCapacity(input: GlobalCapacityInput): GlobalCapacityPl
         warnings.push({ name: "redis.sku", message: `${region.name}: ${region.redisSku} is below the ${redis.recommendedSku.sku} the plan needs (${redis.derivation})` });
       }
     }
-    if ((input.redis?.geoReplication ?? true) && n > 1) {
+    if ((input.redis?.geoReplication ?? false) && n > 1) {
       warnings.push({ name: "redis.geoReplication.registry", message: `${region.name}: with active geo-replication the open-sessions set (voice:sessions) holds every region's sessions, so each region's KEDA rule would count both; replicate the resume state only (a separate database), or scale on a per-region key` });
     }
 
