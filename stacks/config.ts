@@ -10,6 +10,7 @@ import { DEFAULT_SESSIONS_PER_REPLICA, LATENCY_BUCKETS_MS, SESSION_DEFAULTS, Ups
 import { catalogIds, findCatalogForUpstream } from "../cost";
 import { CustomDomainSchema } from "./customDomain";
 import { networkProblems } from "./networkSizing";
+import { REGION_NAME, regionProblems } from "./regions";
 
 export const PROJECT = "voice-platform";
 
@@ -83,9 +84,31 @@ const WafSchema = z.object({
   managedRuleSets: z.boolean().default(false),
 }).default({ enabled: false, mode: "Prevention", upgradeRateLimit: { threshold: 60, durationMinutes: 1 }, allowedCountries: [], blockedIpRanges: [], managedRuleSets: false });
 
+/**
+ * Several regions (stacks/regions.ts, docs/regions.md): 1-5 entries, the first being `location`. Absent:
+ * the stack runs in `location` alone, exactly as before. `addressSpace` (network.enabled only): the
+ * region's VNet; by default network.addressSpace shifted by the region's index.
+ */
+const RegionsSchema = z.array(z.object({
+  name: z.string().regex(REGION_NAME, "1-8 lowercase letters and digits, starting with a letter (it becomes part of resource names)"),
+  location: Region,
+  addressSpace: z.string().optional(),
+})).min(1, "at least one region").max(5, "at most 5 regions");
+
+/**
+ * The concurrent sessions the stack must carry at its busiest, plus headroom: sizes the Front Door
+ * profiles (3,000 WebSockets each) and the replicas each region needs to carry it alone.
+ */
+const CapacitySchema = z.object({
+  peakConcurrentSessions: positiveInt.max(1_000_000),
+  headroomPercent: z.number().min(0, "must be >= 0").max(500).default(20),
+});
+
 export const StackConfigSchema = z
   .object({
     location: Region,
+    regions: RegionsSchema.optional(),
+    capacity: CapacitySchema.optional(),
     replicas: z.object({ min: z.number().int().min(0), max: positiveInt.max(1000) }),
     sessionsPerReplica: positiveInt.max(1000).default(DEFAULT_SESSIONS_PER_REPLICA),
     cpu: z.number().refine((c) => (CPU_CHOICES as readonly number[]).includes(c), { message: `must be one of ${CPU_CHOICES.join(", ")} vCPU` }).default(1),
@@ -230,6 +253,7 @@ export const StackConfigSchema = z
     }
     if (c.budget.startDate && !c.budget.startDate.endsWith("-01")) problem(["budget", "startDate"], "must be the first day of a month");
     for (const p of networkProblems(c)) problem(p.path, p.message);
+    for (const p of regionProblems(c)) problem(p.path, p.message);
   });
 
 export type StackConfig = z.infer<typeof StackConfigSchema>;
