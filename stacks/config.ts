@@ -261,7 +261,7 @@ export type UpstreamSpec = StackConfig["upstreams"][number];
 
 /** Production stacks must survive a replica loss. */
 export function isProduction(stack: string): boolean {
-  return stack === "prod" || stack.startsWith("prod-");
+  return stack === "prod" || stack.startsWith("prod-") || stack === "global";
 }
 
 export interface ConfigProblem {

@@ -267,15 +267,25 @@ export const STACK_POLICIES: StackPolicy[] = [
     name: "edge-firewall-in-production",
     level: (stack) => (isProduction(stack) ? "mandatory" : "advisory"),
     check: (resources) => {
-      if (!resources.some((r) => r.type === "azure-native:cdn:Profile")) return [];
+      const profiles = resources.filter((r) => r.type === "azure-native:cdn:Profile");
+      if (profiles.length === 0) return [];
       const out: string[] = [];
       if (!resources.some((r) => r.type === "azure-native:frontdoor:Policy" && edgeRateLimitFindings(r).length === 0)) out.push("no WAF policy with the WebSocket upgrade rate limit");
-      const association = resources.find((r) => r.type === "azure-native:cdn:SecurityPolicy");
-      const covered: number = (association?.inputs as Loose)?.parameters?.associations?.[0]?.domains?.length ?? 0;
-      if (!(covered > 0)) out.push("no security policy attaching a WAF policy to the Front Door endpoint");
-      // The endpoint and every custom domain: a domain left out is served without the WAF.
-      const domains = 1 + resources.filter((r) => r.type === "azure-native:cdn:AFDCustomDomain").length;
-      if (covered > 0 && covered < domains) out.push(`the WAF's security policy covers ${covered} of the profile's ${domains} domains (endpoint and custom domains)`);
+      // Per profile (a stack may have several): its security policy covers its endpoint and every custom
+      // domain; a domain left out is served without the WAF.
+      // Profile names are known in the plan; in a preview of new profiles they may not be (unknown
+      // outputs): then the stack's domains are counted together.
+      const known = profiles.every((p) => typeof (p.inputs as Loose).profileName === "string");
+      const inProfile = (type: string, profile: string | undefined) => resources.filter((r) => r.type === type && (profile === undefined || (r.inputs as Loose).profileName === profile));
+      for (const p of known ? profiles : [undefined]) {
+        const name = p ? (p.inputs as Loose).profileName as string : undefined;
+        const associations: Loose[] = inProfile("azure-native:cdn:SecurityPolicy", name).flatMap((r) => (r.inputs as Loose).parameters?.associations ?? []);
+        const covered = associations.reduce((n, a) => n + (a.domains?.length ?? 0), 0);
+        const domains = inProfile("azure-native:cdn:AFDEndpoint", name).length + inProfile("azure-native:cdn:AFDCustomDomain", name).length;
+        const where = name && profiles.length > 1 ? ` of profile ${name}` : "";
+        if (!(covered > 0)) out.push(`no security policy attaching a WAF policy to the Front Door endpoint${where}`);
+        else if (covered < domains) out.push(`the WAF's security policy covers ${covered} of the profile's ${domains} domains (endpoint and custom domains)${where}`);
+      }
       return out;
     },
   },

@@ -17,8 +17,9 @@ import { PRIVATE_LINK } from "./privateEndpoints";
 import { EdgeFirewall } from "./waf";
 import { globalNames, regionRedisName, regionResourceNames, resourceNames, trafficManagerLabel } from "./names";
 import { networkLayout } from "./networkSizing";
-import { frontDoorProfileCount, isMultiRegion, regionWarnings, stackRegions, type RegionPlan } from "./regions";
+import { frontDoorProfileCount, isMultiRegion, regionPrivateEndpoints, regionWarnings, stackRegions, type RegionPlan } from "./regions";
 import { TrafficManager } from "./trafficManager";
+import { FRONT_DOOR } from "./azureLiterals";
 import { Observability } from "./observability";
 import { RedisStore } from "./redisStore";
 import { ServiceImage, type RegistryTokenExchange } from "./serviceImage";
@@ -87,7 +88,7 @@ export function voicePlatform(deps: ProgramDeps): Record<string, unknown> {
     ...platform.outputs,
     budgetDerivation: [...(platform.sizing.budget.derivation?.lines ?? [`fixed amount ${platform.sizing.budget.amount}`]), ...(platform.sizing.budget.network?.lines ?? [])],
     network: { exposure: platform.sizing.network.exposure, layout: platform.sizing.network.layout, frontDoorSku: platform.sizing.network.frontDoorSku, registrySku: platform.sizing.network.registrySku },
-    capacityWarnings: [...platform.sizing.warnings, ...regionWarnings(config)],
+    capacityWarnings: ingressAwareWarnings(config, platform.sizing),
     sessionsPerReplicaBasis: { configured: config.sessionsPerReplica, ...platform.sizing.sessionsPerReplicaBasis },
     scaleDays: platform.sizing.scaleDays,
     logDailyCap: platform.sizing.logDailyCap.derivation,
@@ -107,6 +108,20 @@ interface RegionStack {
   /** Container Apps secret name -> Key Vault secret URI, for this region's app. */
   keyVaultSecrets: Record<string, pulumi.Output<string>>;
   host?: { fqdn: pulumi.Output<string>; id: pulumi.Output<string>; environmentId?: pulumi.Output<string>; appName: string };
+}
+
+/**
+ * The sizing's warnings and the regions' (stacks/regions.ts). The cost model warns when the traffic
+ * model's peak exceeds ONE Front Door profile; a stack with several profiles is checked against all.
+ */
+export function ingressAwareWarnings(config: StackConfig, sizing: StackSizing): string[] {
+  const profiles = config.frontDoor.enabled ? frontDoorProfileCount(config.capacity) : 0;
+  const fromSizing = profiles > 1 ? sizing.warnings.filter((w) => !w.startsWith("front door: ")) : sizing.warnings;
+  const peak = sizing.capacityPlan?.peakConcurrentSessions;
+  const ingress = profiles > 1 && peak !== undefined && peak > profiles * FRONT_DOOR.webSocketConnectionsPerProfile
+    ? [`front door: the traffic model's peak of ${peak} concurrent sessions exceeds the ${profiles} profiles' ${profiles * FRONT_DOOR.webSocketConnectionsPerProfile} WebSocket connections: raise capacity.peakConcurrentSessions`]
+    : [];
+  return [...fromSizing, ...ingress, ...regionWarnings(config)];
 }
 
 export function createPlatform(options: PlatformOptions): PlatformResult {
@@ -179,7 +194,8 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
   // needed. Each region's zones live in its own resource group, linked to its VNet only.
   if (sizing.network.layout) {
     for (const region of regions) {
-      const layout = region.plan.primary ? sizing.network.layout : networkLayout(region.plan.addressSpace, config.replicas.max);
+      // Several regions: each VNet also holds a private endpoint per other region's Redis.
+      const layout = multiRegion ? networkLayout(region.plan.addressSpace, config.replicas.max, regionPrivateEndpoints(regions.length)) : sizing.network.layout;
       if (Array.isArray(layout)) throw new Error(`network: ${layout.join("; ")}`);
       const suffix = region.plan.suffix;
       const network = new PrivateNetwork(`network${suffix}`, {

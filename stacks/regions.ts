@@ -10,7 +10,10 @@
  */
 import type { StackConfig } from "./config";
 import { CONTAINER_APPS_LIMITS, FRONT_DOOR } from "./azureLiterals";
-import { cidrSize, formatCidr, networkLayout, overlaps, parseCidr, type NetworkLayout } from "./networkSizing";
+import { cidrSize, formatCidr, networkLayout, overlaps, parseCidr, PRIVATE_ENDPOINTS, type NetworkLayout } from "./networkSizing";
+
+/** Private endpoints in each region's VNet: Redis, Key Vault, the registry, and each other region's Redis. */
+export const regionPrivateEndpoints = (regions: number): number => PRIVATE_ENDPOINTS.length + regions - 1;
 
 /** A region's short name: it becomes part of resource names and the REGION variable. */
 export const REGION_NAME = /^[a-z][a-z0-9]{0,7}$/;
@@ -99,7 +102,7 @@ export function regionProblems(c: RegionInputs & Pick<StackConfig, "hosting" | "
     if (c.network.enabled && Number.isInteger(c.replicas.max) && c.replicas.max > 0) {
       const planned = stackRegions(c);
       const layouts: Array<NetworkLayout | undefined> = planned.map((r, i) => {
-        const layout = networkLayout(r.addressSpace, c.replicas.max);
+        const layout = networkLayout(r.addressSpace, c.replicas.max, regionPrivateEndpoints(planned.length));
         if (Array.isArray(layout)) {
           if (i > 0) for (const message of layout) out.push({ path: ["regions", i, "addressSpace"], message });
           return undefined;
@@ -154,4 +157,15 @@ export function regionWarnings(c: Pick<StackConfig, "replicas" | "sessionsPerRep
     out.push(`regions: each environment may run ${c.replicas.max} replicas x ${c.cpu} vCPU = ${cores} cores, above the default quota of ${CONTAINER_APPS_LIMITS.environmentCoresDefault} cores per environment: request an increase (up to ${CONTAINER_APPS_LIMITS.environmentCoresMax}) for ${regions.map((r) => r.location).join(" and ")} before go-live`);
   }
   return out;
+}
+
+/**
+ * A region's view of the upstreams (its app's UPSTREAMS): entries in the region's own location keep their
+ * priority, the others move below every local one (priority + the highest priority), so each region's
+ * proxies use their own region's resources first and the others' as failover. Single-region stacks use
+ * the entries as they are.
+ */
+export function regionUpstreams<U extends { priority: number; region?: string }>(upstreams: U[], location: string): U[] {
+  const lowest = Math.max(...upstreams.map((u) => u.priority));
+  return upstreams.map((u) => (u.region === location ? u : { ...u, priority: u.priority + lowest }));
 }

@@ -40,11 +40,11 @@ export interface EnvVar {
 export function serviceEnvironment(
   config: StackConfig,
   sizing: Pick<StackSizing, "maxSessionsPerInstance" | "terminationGraceSeconds">,
-  wired: { frontDoorId?: string; appInsightsConnectionString: string; region?: string },
+  wired: { frontDoorId?: string; appInsightsConnectionString: string; region?: { name: string; upstreams: Upstream[] } },
 ): EnvVar[] {
   const env: EnvVar[] = [
     { name: Env.port, value: String(SERVICE_PORT) },
-    { name: Env.upstreams, value: upstreamsJson(config.upstreams) },
+    { name: Env.upstreams, value: upstreamsJson(wired.region?.upstreams ?? config.upstreams) },
     ...config.upstreams.filter((u) => u.auth === "key").map((u) => ({ name: apiKeyEnvOf(u), secretRef: apiKeySecretName(u) })),
     { name: Env.authJwksUrl, value: config.auth.jwksUrl },
     { name: Env.authIssuer, value: config.auth.issuer },
@@ -63,7 +63,7 @@ export function serviceEnvironment(
   if (wired.frontDoorId) env.push({ name: Env.frontDoorId, value: wired.frontDoorId });
   // Only a stack with several regions: single-region stacks keep exactly the variables they had.
   if (wired.region) {
-    env.push({ name: REGION_ENV, value: wired.region });
+    env.push({ name: REGION_ENV, value: wired.region.name });
     env.push({ name: PEER_REDIS_URLS_ENV, secretRef: PEER_REDIS_URLS_SECRET });
   }
   return env;

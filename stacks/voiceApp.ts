@@ -4,6 +4,7 @@ import type * as azureInputs from "@pulumi/azure-native/types/input";
 import { HealthPath, OPEN_SESSIONS_KEY, SERVICE_PORT } from "../contracts";
 import type { StackConfig } from "./config";
 import { KEDA_REDIS_SCALER } from "./azureLiterals";
+import { regionUpstreams } from "./regions";
 import { apiKeySecretName, PEER_REDIS_URLS_SECRET, REDIS_KEY_SECRET, serviceEnvironment } from "./serviceEnv";
 import { LIVENESS_PERIOD_SECONDS, READINESS_PERIOD_SECONDS, type ScaleSettings, type StackSizing } from "./sizing";
 
@@ -44,7 +45,8 @@ export function scaleRules(scale: ScaleSettings, redis: { host: string; port: nu
 
 export interface VoiceAppArgs {
   resourceGroupName: pulumi.Input<string>;
-  location: pulumi.Input<string>;
+  /** A region name such as eastus2 (its upstreams come first in a multi-region stack's UPSTREAMS). */
+  location: string;
   environmentName: string;
   appName: string;
   config: StackConfig;
@@ -127,7 +129,10 @@ export class VoiceApp extends pulumi.ComponentResource {
     }, { parent: this });
 
     const env = pulumi.all([args.frontDoorId, args.appInsightsConnectionString]).apply(([frontDoorId, cs]) =>
-      serviceEnvironment(config, sizing, { frontDoorId, appInsightsConnectionString: cs, region: args.region }));
+      serviceEnvironment(config, sizing, {
+        frontDoorId, appInsightsConnectionString: cs,
+        region: args.region ? { name: args.region, upstreams: regionUpstreams(config.upstreams, String(args.location)) } : undefined,
+      }));
 
     this.app = new app.ContainerApp(`${name}-app`, {
       resourceGroupName: args.resourceGroupName,
