@@ -142,7 +142,7 @@ export interface NetworkLayout {
  * subnet right after it (aligned: it is never larger than the first). Returns the problems instead when
  * the space is malformed, too small, or overlaps a reserved range.
  */
-export function networkLayout(addressSpace: string, maxReplicas: number, endpoints = PRIVATE_ENDPOINTS.length): NetworkLayout | string[] {
+export function networkLayout(addressSpace: string, maxReplicas: number, endpoints: number = PRIVATE_ENDPOINTS.length): NetworkLayout | string[] {
   const space = parseCidr(addressSpace);
   if (typeof space === "string") return [space];
   const problems: string[] = [];
