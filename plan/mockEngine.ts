@@ -163,6 +163,10 @@ function mockState(type: string, name: string, wireInputs: Record<string, unknow
     case "azure-native:privatedns:PrivateZone":
       extra.name = inputs.privateZoneName;
       break;
+    // Azure answers a Traffic Manager profile with its DNS name <relativeName>.trafficmanager.net.
+    case "azure-native:trafficmanager:Profile":
+      Object.assign(extra, { name: inputs.profileName, dnsConfig: { ...(inputs.dnsConfig ?? {}), fqdn: `${inputs.dnsConfig?.relativeName}.trafficmanager.net` } });
+      break;
     case "azure-native:web:AppServicePlan":
       extra.name = inputs.name;
       break;
