@@ -4,7 +4,7 @@
  * nothing; these compare with the source.
  */
 import {
-  ACR_REFRESH_TOKEN_USER, APP_SERVICE_VCPUS, AZURE_CACHE_FOR_REDIS, KEDA_REDIS_SCALER, AZURE_OPENAI_MODEL_REGIONS, BUILT_IN_ROLES, CONTAINER_APPS_PROBE, LOG_ANALYTICS, MANAGED_REDIS, VOICE_LIVE_MODEL_REGIONS,
+  ACR_REFRESH_TOKEN_USER, APP_SERVICE_VCPUS, CONTAINER_APPS_LIMITS, FRONT_DOOR, FRONT_DOOR_DOMAIN_CHAIN, TRAFFIC_MANAGER, AZURE_CACHE_FOR_REDIS, KEDA_REDIS_SCALER, AZURE_OPENAI_MODEL_REGIONS, BUILT_IN_ROLES, CONTAINER_APPS_PROBE, LOG_ANALYTICS, MANAGED_REDIS, VOICE_LIVE_MODEL_REGIONS,
 } from "./azureLiterals";
 import { BuiltInRole } from "./roles";
 
@@ -50,4 +50,21 @@ test("KEDA's redis scaler as keda.sh documents it; ACR's refresh-token user", ()
   expect(KEDA_REDIS_SCALER.passwordParameter).toBe("password");
   expect([...KEDA_REDIS_SCALER.metadataKeys].sort()).toEqual(["address", "databaseIndex", "enableTLS", "listLength", "listName"]);
   expect(ACR_REFRESH_TOKEN_USER).toBe("00000000-0000-0000-0000-000000000000");
+});
+
+test("several regions: Front Door, Traffic Manager and Container Apps figures as their pages give them", () => {
+  // Front Door WebSocket page: "each Azure Front Door profile supports up to 3,000 concurrent global connections".
+  expect(FRONT_DOOR.webSocketConnectionsPerProfile).toBe(3000);
+  // Health probes page: default frequency 30 s, HEAD by default, only 200 OK is healthy; 50 origins per group.
+  expect([FRONT_DOOR.probeIntervalSeconds, FRONT_DOOR.probeRequestType, FRONT_DOOR.probeProtocol, FRONT_DOOR.healthyStatus, FRONT_DOOR.maxOriginsPerOriginGroup]).toEqual([30, "HEAD", "Https", 200, 50]);
+  // Traffic Manager endpoint monitoring: 30 or 10 s, tolerated failures 0-9, fast-probe timeout 5-9 s; TTL 60 s (reliability page).
+  expect([...TRAFFIC_MANAGER.probeIntervalsSeconds].sort((a, b) => a - b)).toEqual([10, 30]);
+  expect(TRAFFIC_MANAGER.toleratedFailures).toEqual({ min: 0, max: 9 });
+  expect(TRAFFIC_MANAGER.fastProbeTimeoutSeconds).toEqual({ min: 5, max: 9 });
+  expect([TRAFFIC_MANAGER.weighted, TRAFFIC_MANAGER.externalEndpoints, TRAFFIC_MANAGER.monitorProtocol, TRAFFIC_MANAGER.recommendedTtlSeconds]).toEqual(["Weighted", "ExternalEndpoints", "HTTPS", 60]);
+  // Domains page: no automatic rotation through Traffic Manager; revalidation 45 days before expiry.
+  expect(FRONT_DOOR_DOMAIN_CHAIN).toMatchObject({ managedCertificateAutoRenewsThroughTrafficManager: false, revalidationDaysBeforeExpiry: 45, oneDomainOnSeveralProfilesConfirmed: false });
+  // Container Apps quotas page: 1,000 replicas from the CLI; 100 cores per environment by default, 5,000 at most.
+  expect(CONTAINER_APPS_LIMITS).toMatchObject({ maxReplicasPerRevision: 1000, environmentCoresDefault: 100, environmentCoresMax: 5000, environmentsPerRegion: 15 });
+  for (const v of [FRONT_DOOR, TRAFFIC_MANAGER, FRONT_DOOR_DOMAIN_CHAIN, CONTAINER_APPS_LIMITS]) expect(v.read).toBe("2026-12-03");
 });

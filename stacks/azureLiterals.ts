@@ -274,7 +274,7 @@ export const FRONT_DOOR = {
   probeProtocol: "Https",
   /** Only a 200 counts as healthy. */
   healthyStatus: 200,
-  source: "WebSocket cap: learn.microsoft.com/azure/frontdoor/standard-premium/websocket (current in the ja-jp, de-de and docs.azure.cn editions: 3,000 concurrent connections per profile); origins per group: Front Door Standard and Premium service limits table (learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits, 50 for both tiers); probes: learn.microsoft.com/azure/frontdoor/health-probes (MicrosoftDocs/azure-docs articles/frontdoor/health-probes.md, ms.date 2025-01-29: 'default probe frequency of 30 seconds', HEAD default, '200 OK status code indicates the origin is healthy', 'If you have multiple origins in your origin group ... you can't disable health probes')",
+  source: "WebSocket cap: learn.microsoft.com/azure/frontdoor/standard-premium/websocket (current in the ja-jp, de-de and docs.azure.cn editions: 3,000 concurrent connections per profile); origins per group: the Front Door Standard and Premium limits table (the French edition of learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits as found by the search, 'Origines maximales par groupe d'origines 50 / 50'); probes: learn.microsoft.com/azure/frontdoor/health-probes (MicrosoftDocs/azure-docs articles/frontdoor/health-probes.md, ms.date 2025-01-29: 'default probe frequency of 30 seconds', HEAD default, '200 OK status code indicates the origin is healthy', 'If you have multiple origins in your origin group ... you can't disable health probes')",
   read: READ,
 } as const;
 
