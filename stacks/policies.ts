@@ -281,7 +281,9 @@ export const STACK_POLICIES: StackPolicy[] = [
         const name = p ? (p.inputs as Loose).profileName as string : undefined;
         const associations: Loose[] = inProfile("azure-native:cdn:SecurityPolicy", name).flatMap((r) => (r.inputs as Loose).parameters?.associations ?? []);
         const covered = associations.reduce((n, a) => n + (a.domains?.length ?? 0), 0);
-        const domains = inProfile("azure-native:cdn:AFDEndpoint", name).length + inProfile("azure-native:cdn:AFDCustomDomain", name).length;
+        // A profile serves at least one endpoint (each route has one).
+        const endpoints = Math.max(name === undefined ? profiles.length : 1, inProfile("azure-native:cdn:AFDEndpoint", name).length);
+        const domains = endpoints + inProfile("azure-native:cdn:AFDCustomDomain", name).length;
         const where = name && profiles.length > 1 ? ` of profile ${name}` : "";
         if (!(covered > 0)) out.push(`no security policy attaching a WAF policy to the Front Door endpoint${where}`);
         else if (covered < domains) out.push(`the WAF's security policy covers ${covered} of the profile's ${domains} domains (endpoint and custom domains)${where}`);
@@ -290,6 +292,43 @@ export const STACK_POLICIES: StackPolicy[] = [
     },
   },
 ];
+
+/**
+ * A stack with several regions or Front Door profiles is one only if every piece knows every other: each
+ * region's app accepts every profile (FRONT_DOOR_ID lists them all; the proxy refuses the others' traffic
+ * otherwise), knows its region and the other regions' Redis (REGION, PEER_REDIS_URLS: without them a
+ * session cannot resume in another region), and every profile's origins are all the regions' apps (a
+ * profile missing a region cannot send its clients there when the other is lost). Values a preview does
+ * not know yet (ids of new resources) are not judged.
+ */
+export function regionFindings(resources: RegisteredResource[]): string[] {
+  const apps = resources.filter((r) => r.type === "azure-native:app:ContainerApp");
+  const profiles = resources.filter((r) => r.type === "azure-native:cdn:Profile");
+  if (apps.length <= 1 && profiles.length <= 1) return [];
+  const out: string[] = [];
+  for (const app of apps) {
+    const env: Loose[] = (app.inputs as Loose).template?.containers?.[0]?.env ?? [];
+    const get = (name: string) => env.find((e) => e.name === name);
+    const ids = get("FRONT_DOOR_ID")?.value;
+    if (profiles.length > 0 && typeof ids === "string" && ids.split(",").filter(Boolean).length !== profiles.length) {
+      out.push(`${app.name}: FRONT_DOOR_ID lists ${ids.split(",").filter(Boolean).length} of the ${profiles.length} Front Door profiles`);
+    }
+    if (apps.length > 1) {
+      if (!get("REGION")?.value) out.push(`${app.name}: no REGION`);
+      if (!get("PEER_REDIS_URLS")?.secretRef) out.push(`${app.name}: no PEER_REDIS_URLS from a Key Vault secret (the other regions' Redis)`);
+    }
+  }
+  const origins = resources.filter((r) => r.type === "azure-native:cdn:AFDOrigin");
+  for (const p of profiles) {
+    const name = (p.inputs as Loose).profileName;
+    if (typeof name !== "string") continue;
+    const mine = origins.filter((o) => (o.inputs as Loose).profileName === name);
+    if (apps.length > 1 && mine.length !== apps.length) out.push(`profile ${name}: ${mine.length} origins for ${apps.length} regions' apps`);
+  }
+  return out;
+}
+
+STACK_POLICIES.push({ name: "every-region-behind-every-profile", level: mandatory, check: regionFindings });
 
 export function runPolicies(stack: string, resources: RegisteredResource[]): PolicyResult[] {
   return [
