@@ -91,7 +91,7 @@ test("production with several Front Door profiles: each profile's security polic
 });
 
 test("several regions: every app accepts every profile, knows its region and peers; every profile reaches every region", () => {
-  const app = (name: string, env: Array<Record<string, string>>) => ({ ...resource("azure-native:app:ContainerApp", { template: { containers: [{ env }] } }), name });
+  const app = (name: string, env: Array<{ name: string; value?: string; secretRef?: string }>) => ({ ...resource("azure-native:app:ContainerApp", { template: { containers: [{ env }] } }), name });
   const full = (region: string) => [{ name: "FRONT_DOOR_ID", value: "a,b" }, { name: "REGION", value: region }, { name: "PEER_REDIS_URLS", secretRef: "peer-redis-urls" }];
   const profiles = ["afd-1", "afd-2"].map((n) => resource("azure-native:cdn:Profile", { profileName: n }));
   const origins = (n: string, count: number) => Array.from({ length: count }, () => resource("azure-native:cdn:AFDOrigin", { profileName: n }));
