@@ -86,7 +86,7 @@ export function voicePlatform(deps: ProgramDeps): Record<string, unknown> {
   });
   return {
     ...platform.outputs,
-    budgetDerivation: [...(platform.sizing.budget.derivation?.lines ?? [`fixed amount ${platform.sizing.budget.amount}`]), ...(platform.sizing.budget.network?.lines ?? [])],
+    budgetDerivation: [...(platform.sizing.budget.derivation?.lines ?? [`fixed amount ${platform.sizing.budget.amount}`]), ...(platform.sizing.budget.network?.lines ?? []), ...(platform.sizing.budget.regions?.lines ?? [])],
     network: { exposure: platform.sizing.network.exposure, layout: platform.sizing.network.layout, frontDoorSku: platform.sizing.network.frontDoorSku, registrySku: platform.sizing.network.registrySku },
     capacityWarnings: ingressAwareWarnings(config, platform.sizing),
     sessionsPerReplicaBasis: { configured: config.sessionsPerReplica, ...platform.sizing.sessionsPerReplicaBasis },

@@ -2,6 +2,9 @@
 import { readStackFile, parseStackConfig, StackConfigError } from "./config";
 import { derivedAddressSpace, frontDoorProfileCount, regionLossReplicas, regionPrivateEndpoints, regionUpstreams, stackRegions } from "./regions";
 import { trafficManagerFailoverSeconds, TRAFFIC_MANAGER_SETTINGS } from "./trafficManager";
+import { baseInfrastructure, networkMonthlyCost, networkPrices } from "./networkSizing";
+import { regionsCost } from "./sizing";
+import { catalogById } from "../cost";
 
 const globalRaw = () => readStackFile("global") as Record<string, unknown> & { regions: Array<Record<string, unknown>> };
 const problems = (raw: Record<string, unknown>): string[] => {
@@ -77,4 +80,33 @@ test("several profiles need a custom domain every profile serves, and its record
   const first = globalRaw();
   first.regions = [{ name: "se", location: "swedencentral" }, { name: "us", location: "eastus2" }];
   expect(problems(first)).toEqual([expect.stringMatching(/^regions\.0\.location: the first region is the stack's location \(eastus2\)/)]);
+});
+
+test("the budget prices every region and profile: network items per region, a base fee per extra profile, each extra region's Redis and always-on replicas", () => {
+  const config = parseStackConfig("global", globalRaw());
+  const prices = networkPrices();
+  const base = baseInfrastructure();
+  const cost = networkMonthlyCost(config, prices, base, { regions: 2, frontDoorProfiles: 4 });
+  const byItem = Object.fromEntries(cost.lines.map((l) => [l.item, l.monthly]));
+  expect(byItem["3 more Front Door profiles (base fee)"]).toBeCloseTo(3 * base.frontDoorMonthly, 9);
+  expect(byItem["4 x Front Door Premium instead of Standard"]).toBeCloseTo(4 * (prices.frontDoorPremiumMonthly.value - base.frontDoorMonthly), 9);
+  // Each region: Redis, Key Vault, registry and the other region's Redis.
+  expect(byItem["8 private endpoints"]).toBeCloseTo(8 * prices.privateEndpointHourly.value * 730, 9);
+  expect(byItem["6 private DNS zones"]).toBeCloseTo(6 * prices.privateDnsZoneMonthly.value, 9);
+  expect(byItem["2 x the environment's standard load balancer"]).toBeCloseTo(2 * prices.loadBalancerStandardHourly.value * 730, 9);
+  // One region, one profile: the single-region lines, unchanged.
+  expect(networkMonthlyCost(config, prices, base).lines.map((l) => l.item)).toEqual([
+    "Front Door Premium instead of Standard", "Container registry Premium instead of Basic", "3 private endpoints", "3 private DNS zones",
+    "the environment's standard load balancer", "the environment's egress public IP",
+  ]);
+
+  const catalog = catalogById("voice-live-gpt-realtime");
+  if (catalog.infrastructure.mode !== "metered") throw new Error("expected a metered catalog");
+  const ca = catalog.infrastructure.containerApps;
+  const perRegion = catalog.infrastructure.redisMonthly.Balanced_B1.value + 2 * catalog.daysPerMonth * 24 * 3600 * (1 * ca.vcpuSecond.value + 2 * ca.gibSecond.value);
+  const regions = regionsCost(config, catalog)!;
+  expect(regions.monthly).toBeCloseTo(perRegion, 9);
+  expect(regions.amount).toBe(Math.ceil(perRegion * 1.2));
+  const single = parseStackConfig("global", { ...globalRaw(), regions: undefined, capacity: undefined, frontDoor: { enabled: true } });
+  expect(regionsCost(single, catalog)).toBeUndefined();
 });
