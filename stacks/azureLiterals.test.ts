@@ -4,7 +4,7 @@
  * nothing; these compare with the source.
  */
 import {
-  ACR_REFRESH_TOKEN_USER, APP_SERVICE_VCPUS, CONTAINER_APPS_LIMITS, FRONT_DOOR, FRONT_DOOR_DOMAIN_CHAIN, TRAFFIC_MANAGER, AZURE_CACHE_FOR_REDIS, KEDA_REDIS_SCALER, AZURE_OPENAI_MODEL_REGIONS, BUILT_IN_ROLES, CONTAINER_APPS_PROBE, LOG_ANALYTICS, MANAGED_REDIS, VOICE_LIVE_MODEL_REGIONS,
+  ACR_REFRESH_TOKEN_USER, APP_SERVICE_VCPUS, COGNITIVE_SERVICES, CONTAINER_APPS_LIMITS, FRONT_DOOR, FRONT_DOOR_DOMAIN_CHAIN, TRAFFIC_MANAGER, AZURE_CACHE_FOR_REDIS, KEDA_REDIS_SCALER, AZURE_OPENAI_MODEL_REGIONS, BUILT_IN_ROLES, CONTAINER_APPS_PROBE, LOG_ANALYTICS, MANAGED_REDIS, VOICE_LIVE_MODEL_REGIONS,
 } from "./azureLiterals";
 import { BuiltInRole } from "./roles";
 
@@ -67,4 +67,11 @@ test("several regions: Front Door, Traffic Manager and Container Apps figures as
   // Container Apps quotas page: 1,000 replicas from the CLI; 100 cores per environment by default, 5,000 at most.
   expect(CONTAINER_APPS_LIMITS).toMatchObject({ maxReplicasPerRevision: 1000, environmentCoresDefault: 100, environmentCoresMax: 5000, environmentsPerRegion: 15 });
   for (const v of [FRONT_DOOR, TRAFFIC_MANAGER, FRONT_DOOR_DOMAIN_CHAIN, CONTAINER_APPS_LIMITS]) expect(v.read).toBe("2026-12-03");
+});
+
+test("created upstream accounts: the kind, SKU and model format Microsoft's templates use", () => {
+  // Azure/template-reference-generator accounts sample (2025-06-01): kind AIServices, sku S0; deployments: format OpenAI, GlobalStandard.
+  expect([COGNITIVE_SERVICES.kind, COGNITIVE_SERVICES.sku, COGNITIVE_SERVICES.openAiModelFormat]).toEqual(["AIServices", "S0", "OpenAI"]);
+  expect(COGNITIVE_SERVICES.deploymentSkus).toContain("GlobalStandard");
+  expect(COGNITIVE_SERVICES.endpointDomains).toContain("services.ai.azure.com");
 });

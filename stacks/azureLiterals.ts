@@ -328,3 +328,21 @@ export const CONTAINER_APPS_LIMITS = {
   source: "learn.microsoft.com/azure/container-apps/quotas (docs.azure.cn and ja-jp editions read: 'Maximum replicas configurable are 300 in Azure portal and 1000 in Azure CLI. There must also be enough cores quota available'; Consumption workload profile cores per environment default 100, maximum 5,000; environments 15 per region)",
   read: READ,
 } as const;
+
+/**
+ * An upstream resource the program creates (`create` on an upstream entry): a Foundry (AI Services)
+ * account, and for Azure OpenAI upstreams the model deployment.
+ */
+export const COGNITIVE_SERVICES = {
+  /** Microsoft.CognitiveServices/accounts kind of a Foundry / AI Services multi-service resource (Voice Live, Azure OpenAI). */
+  kind: "AIServices",
+  sku: "S0",
+  /** The only values `create.sku` accepts here. */
+  deploymentSkus: ["GlobalStandard", "DataZoneStandard", "Standard"],
+  /** DeploymentModel.format of Azure OpenAI models. */
+  openAiModelFormat: "OpenAI",
+  /** The endpoints an account answers on, under its custom subdomain. */
+  endpointDomains: ["services.ai.azure.com", "cognitiveservices.azure.com", "openai.azure.com"],
+  source: "account: Azure/template-reference-generator settings/remarks/microsoft.cognitiveservices/samples/accounts/projects/main.bicep (Microsoft.CognitiveServices/accounts@2025-06-01: kind 'AIServices', sku 'S0', customSubDomainName, disableLocalAuth, publicNetworkAccess 'Enabled'); deployment: public templates deploying gpt-realtime 2025-08-28 as { format: 'OpenAI', sku GlobalStandard } (e.g. codgician/serenitea-pot gpt-realtime.nix); endpoint domains: the upstream URLs this project's stacks use (<name>.services.ai.azure.com) and Azure OpenAI's <name>.openai.azure.com; a deployment with a real subscription confirms the pairs",
+  read: READ,
+} as const;

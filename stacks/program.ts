@@ -9,7 +9,9 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import { Alerts } from "./alerts";
 import { Budget, firstOfMonth } from "./budget";
-import { isProduction, parseConfigValue, parseStackConfig, PROJECT, StackConfigError, StackConfigSchema, type StackConfig } from "./config";
+import { isProduction, parseConfigValue, parseStackConfig, PROJECT, StackConfigError, StackConfigSchema, upstreamAccountName, type StackConfig } from "./config";
+import { assignRole, BuiltInRole } from "./roles";
+import { UpstreamAccount } from "./upstreamAccount";
 import { FrontDoorProfile } from "./frontDoorProfile";
 import { FrontDoorRoute } from "./frontDoorRoute";
 import { PrivateNetwork } from "./network";
@@ -147,10 +149,31 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     privateOnly: sizing.network.enabled,
   });
 
-  // Upstream keys: one secret each, shared by every region's app.
+  // Upstreams the program creates (`create` on the entry): their groups, accounts and deployments.
+  const accounts = new Map<string, UpstreamAccount>();
+  const upstreamGroups = new Map<string, pulumi.Output<string>>();
+  for (const upstream of config.upstreams.filter((u) => config.upstreamCreate[u.name])) {
+    const groupName = config.upstreamResourceGroups[upstream.name];
+    let upstreamGroup = upstreamGroups.get(groupName);
+    if (!upstreamGroup) {
+      upstreamGroup = new resources.ResourceGroup(`rg-upstream-${groupName}`, { resourceGroupName: groupName, location: upstream.region! }).name;
+      upstreamGroups.set(groupName, upstreamGroup);
+    }
+    const account = new UpstreamAccount(`upstream-${upstream.name}`, {
+      upstream, create: config.upstreamCreate[upstream.name], accountName: upstreamAccountName(upstream.url)!, resourceGroupName: upstreamGroup,
+    });
+    accounts.set(upstream.name, account);
+    // An Entra upstream: the app's identity calls it with its own token.
+    if (upstream.auth === "entra") {
+      assignRole(`upstream-${upstream.name}-user`, { scope: account.account.id, principalId: vault.identity.principalId, role: BuiltInRole.cognitiveServicesUser, subscriptionId: client.subscriptionId }, { parent: account });
+    }
+  }
+
+  // Upstream keys: one secret each, shared by every region's app; a created account's own key, or the
+  // stack's secret.
   const upstreamSecrets: Record<string, pulumi.Output<string>> = {};
   for (const upstream of config.upstreams.filter((u) => u.auth === "key")) {
-    const key = secrets.upstreamKeys.apply((keys) => {
+    const key = accounts.get(upstream.name)?.key ?? secrets.upstreamKeys.apply((keys) => {
       const value = keys[upstream.name];
       if (!value) throw new Error(`${stack}: upstreamKeys.${upstream.name}: missing; set it with: pulumi config set --secret --path 'voice-platform:upstreamKeys.${upstream.name}' <key> -s ${stack}`);
       return value;
