@@ -334,7 +334,7 @@ function upstreamCreateProblems(c: CreateInputs): Array<{ path: (string | number
   return out;
 }
 
-/** Production stacks must survive a replica loss. */
+/** Production stacks must survive a replica loss. `global` is the multi-region production stack (Pulumi.global.yaml). */
 export function isProduction(stack: string): boolean {
   return stack === "prod" || stack.startsWith("prod-") || stack === "global";
 }

@@ -307,8 +307,10 @@ export function regionFindings(resources: RegisteredResource[]): string[] {
   if (apps.length <= 1 && profiles.length <= 1) return [];
   const out: string[] = [];
   for (const app of apps) {
-    const env: Loose[] = (app.inputs as Loose).template?.containers?.[0]?.env ?? [];
-    const get = (name: string) => env.find((e) => e.name === name);
+    const env: Loose = (app.inputs as Loose).template?.containers?.[0]?.env;
+    // Unknown until its inputs resolve (a preview of new profiles): judged on the next run.
+    if (!Array.isArray(env) || env.length === 0) continue;
+    const get = (name: string): Loose => env.find((e: Loose) => e.name === name);
     const ids = get("FRONT_DOOR_ID")?.value;
     if (profiles.length > 0 && typeof ids === "string" && ids.split(",").filter(Boolean).length !== profiles.length) {
       out.push(`${app.name}: FRONT_DOOR_ID lists ${ids.split(",").filter(Boolean).length} of the ${profiles.length} Front Door profiles`);
