@@ -1,6 +1,6 @@
 /** The regions' pure rules, on hand-computed values; and the config boundary's errors for them. */
 import { readStackFile, parseStackConfig, StackConfigError } from "./config";
-import { derivedAddressSpace, frontDoorProfileCount, regionLossReplicas, regionPrivateEndpoints, regionUpstreams, stackRegions } from "./regions";
+import { derivedAddressSpace, frontDoorProfileCount, regionLossReplicas, regionPrivateEndpoints, regionUpstreams, regionWarnings, stackRegions } from "./regions";
 import { trafficManagerFailoverSeconds, TRAFFIC_MANAGER_SETTINGS } from "./trafficManager";
 import { baseInfrastructure, networkMonthlyCost, networkPrices } from "./networkSizing";
 import { regionsCost } from "./sizing";
@@ -109,4 +109,13 @@ test("the budget prices every region and profile: network items per region, a ba
   expect(regions.amount).toBe(Math.ceil(perRegion * 1.2));
   const single = parseStackConfig("global", { ...globalRaw(), regions: undefined, capacity: undefined, frontDoor: { enabled: true } });
   expect(regionsCost(single, catalog)).toBeUndefined();
+});
+
+test("plan warns when a region app cannot carry the peak alone, above the default core quota, and when the WAF would block Traffic Manager's probes", () => {
+  const config = parseStackConfig("global", globalRaw());
+  expect(regionWarnings(config)).toEqual([]);
+  expect(regionWarnings({ ...config, replicas: { min: 2, max: 40 } })).toEqual([expect.stringMatching(/^regions: each region's app runs at most 40 replicas x 233 = 9320 sessions; .*needs 52: set replicas.max to 52$/)]);
+  expect(regionWarnings({ ...config, cpu: 2 })).toEqual([expect.stringMatching(/= 104 cores, above the default quota of 100 cores per environment/)]);
+  expect(regionWarnings({ ...config, waf: { ...config.waf, allowedCountries: ["SE", "AU"] } })).toEqual([expect.stringMatching(/^waf\.allowedCountries \(SE, AU\) blocks Traffic Manager's probes/)]);
+  expect(regionWarnings({ ...config, waf: { ...config.waf, allowedCountries: ["SE", "US"] } })).toEqual([]);
 });

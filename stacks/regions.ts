@@ -142,8 +142,13 @@ export function regionProblems(c: RegionInputs & Pick<StackConfig, "hosting" | "
  */
 export function regionWarnings(c: Pick<StackConfig, "replicas" | "sessionsPerReplica" | "cpu" | "hosting"> & RegionInputs & {
   capacity?: { peakConcurrentSessions: number; headroomPercent: number };
+  waf?: { enabled: boolean; allowedCountries: string[] };
 }): string[] {
   const out: string[] = [];
+  // Traffic Manager probes from US-based Azure regions only (azureLiterals TRAFFIC_MANAGER), through the WAF.
+  if (frontDoorProfileCount(c.capacity) > 1 && c.waf?.enabled && c.waf.allowedCountries.length > 0 && !c.waf.allowedCountries.includes("US")) {
+    out.push(`waf.allowedCountries (${c.waf.allowedCountries.join(", ")}) blocks Traffic Manager's probes, which come from the US only: every Front Door profile would look Degraded and none be taken out when it fails; add US`);
+  }
   const regions = stackRegions(c);
   if (c.capacity && c.hosting === "containerApps") {
     const need = regionLossReplicas(c.capacity, c.sessionsPerReplica);
