@@ -9,7 +9,7 @@
  * needs its own copy of the zones: see docs/regions.md).
  */
 import type { StackConfig } from "./config";
-import { CONTAINER_APPS_LIMITS, FRONT_DOOR } from "./azureLiterals";
+import { CONTAINER_APPS_QUOTAS, FRONT_DOOR } from "./azureLiterals";
 import { cidrSize, formatCidr, networkLayout, overlaps, parseCidr, PRIVATE_ENDPOINTS, type NetworkLayout } from "./networkSizing";
 
 /** Private endpoints in each region's VNet: Redis, Key Vault, the registry, and each other region's Redis. */
@@ -126,11 +126,11 @@ export function regionProblems(c: RegionInputs & Pick<StackConfig, "hosting" | "
   }
   if (c.capacity && c.hosting === "containerApps") {
     const need = regionLossReplicas(c.capacity, c.sessionsPerReplica);
-    if (need > CONTAINER_APPS_LIMITS.maxReplicasPerRevision) {
-      out.push({ path: ["capacity", "peakConcurrentSessions"], message: `one region alone would need ${need} replicas of ${c.sessionsPerReplica} sessions to carry the peak, above the ${CONTAINER_APPS_LIMITS.maxReplicasPerRevision} replicas an app can run` });
+    if (need > CONTAINER_APPS_QUOTAS.replicasPerRevision.value) {
+      out.push({ path: ["capacity", "peakConcurrentSessions"], message: `one region alone would need ${need} replicas of ${c.sessionsPerReplica} sessions to carry the peak, above the ${CONTAINER_APPS_QUOTAS.replicasPerRevision.value} replicas an app can run` });
     }
-    if (need * c.cpu > CONTAINER_APPS_LIMITS.environmentCoresMax) {
-      out.push({ path: ["capacity", "peakConcurrentSessions"], message: `one region alone would need ${need * c.cpu} cores, above the ${CONTAINER_APPS_LIMITS.environmentCoresMax} an environment can be raised to` });
+    if (need * c.cpu > CONTAINER_APPS_QUOTAS.coresPerEnvironmentMax.value) {
+      out.push({ path: ["capacity", "peakConcurrentSessions"], message: `one region alone would need ${need * c.cpu} cores, above the ${CONTAINER_APPS_QUOTAS.coresPerEnvironmentMax.value} an environment can be raised to` });
     }
   }
   return out;
@@ -157,9 +157,11 @@ export function regionWarnings(c: Pick<StackConfig, "replicas" | "sessionsPerRep
       out.push(`regions: each region's app runs at most ${c.replicas.max} replicas x ${c.sessionsPerReplica} = ${c.replicas.max * c.sessionsPerReplica} sessions; carrying the peak with headroom (${peak}) alone after losing ${regions.length > 1 ? "the other region(s)" : "nothing: one region"} needs ${need}: set replicas.max to ${need}`);
     }
   }
-  const cores = c.replicas.max * c.cpu;
-  if (c.hosting === "containerApps" && cores > CONTAINER_APPS_LIMITS.environmentCoresDefault) {
-    out.push(`regions: each environment may run ${c.replicas.max} replicas x ${c.cpu} vCPU = ${cores} cores, above the default quota of ${CONTAINER_APPS_LIMITS.environmentCoresDefault} cores per environment: request an increase (up to ${CONTAINER_APPS_LIMITS.environmentCoresMax}) for ${regions.map((r) => r.location).join(" and ")} before go-live`);
+  // The quota counts every active replica of every revision: a revision change at the peak runs both.
+  const cores = 2 * c.replicas.max * c.cpu;
+  const quota = CONTAINER_APPS_QUOTAS.coresPerEnvironment.value;
+  if (c.hosting === "containerApps" && cores > quota) {
+    out.push(`regions: a revision change at replicas.max runs 2 x ${c.replicas.max} replicas x ${c.cpu} vCPU = ${cores} cores in an environment, above the default quota of ${quota} cores per environment: request an increase (up to ${CONTAINER_APPS_QUOTAS.coresPerEnvironmentMax.value}) for ${regions.map((r) => r.location).join(" and ")} before go-live`);
   }
   return out;
 }
