@@ -44,7 +44,10 @@ async function main(): Promise<void> {
   const policy = runPolicies(run.stack, run.resources);
   const regions = availability(run.stack, run.config);
   // A stack that declares its peak (`capacity`) gets the global capacity plan: per region, with a region lost.
-  const capacityInput = globalCapacityInputFrom(run.config);
+  // The program replicates resume state through the service (PEER_REDIS_URLS: each proxy writes to every
+  // region's Redis), not with Managed Redis active geo-replication: each cache holds its own registry.
+  const fromConfig = globalCapacityInputFrom(run.config);
+  const capacityInput = fromConfig ? { ...fromConfig, redis: { ...fromConfig.redis, geoReplication: false } } : undefined;
   const capacityPlan = capacityInput ? planGlobalCapacity(capacityInput) : undefined;
   const warnings = [
     ...((run.outputs.capacityWarnings as string[] | undefined) ?? []), ...regions.warnings, ...choiceWarnings(run.config),

@@ -23,6 +23,10 @@ test("the shipped global stack fails on its placeholders only; customised, it pa
   expect(shipped.stdout).toContain("front door: 4 profile(s)");
   expect(shipped.stdout).toMatch(/traffic manager tm-voice-platform-global .*Weighted, 4 Front Door endpoints/);
   expect(shipped.stdout).toContain("policy: all passed");
+  // The capacity plan of a stack that declares its peak, with the design's replication (no geo-replication warning).
+  expect(shipped.stdout).toMatch(/^Global capacity: 12,000 concurrent interviews designed for/m);
+  expect(shipped.stdout).not.toContain("redis.geoReplication.registry");
+  expect(shipped.stdout).not.toContain("capacity plan (frontDoor.webSocketsPerProfile)");
 
   const dir = mkdtempSync(join(tmpdir(), "plan-global-"));
   copyFileSync(join(root, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
