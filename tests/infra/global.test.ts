@@ -8,6 +8,7 @@ import { runProgram, SECRET_PLACEHOLDER, type PlanRun } from "../../plan/mockEng
 import { regionLines } from "../../plan/summary";
 import { runPolicies } from "../../stacks/policies";
 import { ARM_VALUES, checkArmValues } from "./armValues";
+import { brokenCopies, packVerdicts } from "./policyParity";
 import { lookups, type Loose } from "../support/plan";
 
 let run: PlanRun;
@@ -155,4 +156,16 @@ test("ARM values, policies and the plan's per-region lines", () => {
   expect(lines).toContain("se swedencentral: app ca-voice-platform-global-se, replicas 2..52");
   expect(lines).toContain("front door: 4 profile(s)");
   expect(lines).toMatch(/a failed profile gets new connections for at most 95 s/);
+});
+
+test("the policy pack gives the plan's verdicts on this stack, and refuses it with a region's app left out of a profile", () => {
+  expect(packVerdicts("global", run.resources)).toEqual(runPolicies("global", run.resources));
+  const broken = [...run.resources, ...brokenCopies(run.resources)];
+  expect(packVerdicts("global", broken)).toEqual(runPolicies("global", broken));
+  // One profile loses the second region's origin: the region policy names it.
+  const [dropped] = all("azure-native:cdn:AFDOrigin").filter((o) => o.name === "frontdoor-route-2-origin-se");
+  const missing = run.resources.filter((r) => r !== dropped);
+  expect(runPolicies("global", missing).filter((p) => p.policy === "every-region-behind-every-profile").map((p) => [p.level, p.message])).toEqual([
+    ["mandatory", "profile afd-voice-platform-global-2: 1 origins for 2 regions' apps"],
+  ]);
 });
