@@ -5,7 +5,7 @@
  */
 import {
   AZURE_OPENAI_REALTIME, CONTAINER_APPS_QUOTAS, FRONT_DOOR_LIMITS, MANAGED_REDIS_BALANCED, SLA, VOICE_LIVE_QUOTAS,
-  ACR_REFRESH_TOKEN_USER, APP_SERVICE_VCPUS, AZURE_CACHE_FOR_REDIS, KEDA_REDIS_SCALER, AZURE_OPENAI_MODEL_REGIONS, BUILT_IN_ROLES, CONTAINER_APPS_PROBE, LOG_ANALYTICS, MANAGED_REDIS, VOICE_LIVE_MODEL_REGIONS,
+  ACR_REFRESH_TOKEN_USER, APP_SERVICE_VCPUS, COGNITIVE_SERVICES, FRONT_DOOR, FRONT_DOOR_DOMAIN_CHAIN, TRAFFIC_MANAGER, AZURE_CACHE_FOR_REDIS, KEDA_REDIS_SCALER, AZURE_OPENAI_MODEL_REGIONS, BUILT_IN_ROLES, CONTAINER_APPS_PROBE, LOG_ANALYTICS, MANAGED_REDIS, VOICE_LIVE_MODEL_REGIONS,
 } from "./azureLiterals";
 import { BuiltInRole } from "./roles";
 
@@ -73,4 +73,26 @@ test("capacity planning: Front Door, Container Apps, Managed Redis, Voice Live a
     expect(f.source.length).toBeGreaterThan(20);
     expect(f.read).toBe("2026-12-03");
   }
+});
+
+test("several regions: Front Door, Traffic Manager and Container Apps figures as their pages give them", () => {
+  // Front Door WebSocket page: "each Azure Front Door profile supports up to 3,000 concurrent global connections".
+  expect(FRONT_DOOR.webSocketConnectionsPerProfile).toBe(3000);
+  // Health probes page: default frequency 30 s, HEAD by default, only 200 OK is healthy; 50 origins per group.
+  expect([FRONT_DOOR.probeIntervalSeconds, FRONT_DOOR.probeRequestType, FRONT_DOOR.probeProtocol, FRONT_DOOR.healthyStatus, FRONT_DOOR.maxOriginsPerOriginGroup]).toEqual([30, "HEAD", "Https", 200, 50]);
+  // Traffic Manager endpoint monitoring: 30 or 10 s, tolerated failures 0-9, fast-probe timeout 5-9 s; TTL 60 s (reliability page).
+  expect([...TRAFFIC_MANAGER.probeIntervalsSeconds].sort((a, b) => a - b)).toEqual([10, 30]);
+  expect(TRAFFIC_MANAGER.toleratedFailures).toEqual({ min: 0, max: 9 });
+  expect(TRAFFIC_MANAGER.fastProbeTimeoutSeconds).toEqual({ min: 5, max: 9 });
+  expect([TRAFFIC_MANAGER.weighted, TRAFFIC_MANAGER.externalEndpoints, TRAFFIC_MANAGER.monitorProtocol, TRAFFIC_MANAGER.recommendedTtlSeconds]).toEqual(["Weighted", "ExternalEndpoints", "HTTPS", 60]);
+  // Domains page: no automatic rotation through Traffic Manager; revalidation 45 days before expiry.
+  expect(FRONT_DOOR_DOMAIN_CHAIN).toMatchObject({ managedCertificateAutoRenewsThroughTrafficManager: false, revalidationDaysBeforeExpiry: 45, oneDomainOnSeveralProfilesConfirmed: false });
+  for (const v of [FRONT_DOOR, TRAFFIC_MANAGER, FRONT_DOOR_DOMAIN_CHAIN]) expect(v.read).toBe("2026-12-03");
+});
+
+test("created upstream accounts: the kind, SKU and model format Microsoft's templates use", () => {
+  // Azure/template-reference-generator accounts sample (2025-06-01): kind AIServices, sku S0; deployments: format OpenAI, GlobalStandard.
+  expect([COGNITIVE_SERVICES.kind, COGNITIVE_SERVICES.sku, COGNITIVE_SERVICES.openAiModelFormat]).toEqual(["AIServices", "S0", "OpenAI"]);
+  expect(COGNITIVE_SERVICES.deploymentSkus).toContain("GlobalStandard");
+  expect(COGNITIVE_SERVICES.endpointDomains).toContain("services.ai.azure.com");
 });

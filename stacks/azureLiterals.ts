@@ -435,3 +435,77 @@ export const SLA = {
     read: READ,
   },
 } as const satisfies Record<string, SourcedLimit>;
+// ------------------------------------------------------------------------------------ several regions
+
+/** Front Door Standard/Premium: what one profile carries, and how its origin groups probe. */
+export const FRONT_DOOR = {
+  /** The WebSocket cap per profile (FRONT_DOOR_LIMITS, with its source). */
+  webSocketConnectionsPerProfile: FRONT_DOOR_LIMITS.webSocketsPerProfile.value,
+  /** Origins per origin group (Standard and Premium). */
+  maxOriginsPerOriginGroup: 50,
+  /** The probe interval the health probe page calls the default, and uses for its probe-volume example. */
+  probeIntervalSeconds: 30,
+  /** "For new Front Door profiles, by default, the probe method is set as HEAD"; HEAD recommended. */
+  probeRequestType: "HEAD",
+  probeProtocol: "Https",
+  /** Only a 200 counts as healthy. */
+  healthyStatus: 200,
+  source: "origins per group: the Front Door Standard and Premium limits table (the French edition of learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits as found by the search, 'Origines maximales par groupe d'origines 50 / 50'); probes: learn.microsoft.com/azure/frontdoor/health-probes (MicrosoftDocs/azure-docs articles/frontdoor/health-probes.md, ms.date 2025-01-29: 'default probe frequency of 30 seconds', HEAD default, '200 OK status code indicates the origin is healthy', 'If you have multiple origins in your origin group ... you can't disable health probes')",
+  read: READ,
+} as const;
+
+/**
+ * Azure Traffic Manager (Microsoft.Network/trafficmanagerprofiles, azure-native `trafficmanager`): the
+ * values the program sets and the limits the failover time follows from.
+ */
+export const TRAFFIC_MANAGER = {
+  /** trafficRoutingMethod: Performance | Priority | Weighted | Geographic | MultiValue | Subnet. */
+  weighted: "Weighted",
+  /** The endpoint type segment of an external endpoint (Microsoft.Network/trafficmanagerprofiles/ExternalEndpoints). */
+  externalEndpoints: "ExternalEndpoints",
+  monitorProtocol: "HTTPS",
+  /** intervalInSeconds takes 30 (normal) or 10 (fast probing). */
+  probeIntervalsSeconds: [10, 30],
+  /** With a 10 s interval the timeout is 5-9 s; with 30 s, 5-10 s. */
+  fastProbeTimeoutSeconds: { min: 5, max: 9 },
+  /** toleratedNumberOfFailures: 0-9 (default 3); the endpoint is Degraded after one failure more. */
+  toleratedFailures: { min: 0, max: 9 },
+  /** Probes come only from US-based Azure regions (they reach Front Door's US edge locations). */
+  probesFromUsOnly: true,
+  /** Microsoft's reliability recommendation for a profile's DNS TTL. */
+  recommendedTtlSeconds: 60,
+  /** Fast probing costs extra per external endpoint per month (USD). */
+  fastProbingExternalEndpointMonthlyUsd: 2,
+  source: "learn.microsoft.com/azure/traffic-manager/traffic-manager-monitoring (MicrosoftDocs/azure-docs articles/traffic-manager/traffic-manager-monitoring.md: intervals 30/10 s, tolerated failures 0-9 default 3, timeouts 5-10 / 5-9 s, failover timeline 'after a fourth consecutive failure ... Degraded', clients follow cached DNS answers until the TTL expires); TTL 60 s: learn.microsoft.com/azure/reliability/reliability-traffic-manager ('TTL value of user profiles should be in 60 seconds'); US-only probes: learn.microsoft.com/azure/frontdoor/high-availability (ms.date 2026-01-28); fast probing $2 per external endpoint a month: azure.microsoft.com/roadmap/fast-failover-and-tcp-probing-in-azure-traffic-manager (2017-06-30); routing methods: @pulumi/azure-native 3.28 enums trafficmanager.TrafficRoutingMethod (generated from the REST spec); ExternalEndpoints: learn.microsoft.com/azure/templates/microsoft.network/trafficmanagerprofiles/externalendpoints",
+  read: READ,
+} as const;
+
+/** Front Door custom domains behind Traffic Manager: what Microsoft says, and what could not be confirmed. */
+export const FRONT_DOOR_DOMAIN_CHAIN = {
+  /** A managed certificate is not renewed automatically when the domain reaches Front Door through Traffic Manager. */
+  managedCertificateAutoRenewsThroughTrafficManager: false,
+  /** Days before expiry a managed certificate waits for revalidation (Pending Revalidation). */
+  revalidationDaysBeforeExpiry: 45,
+  /** Front Door (classic) says a custom domain is on one profile at a time; no Standard/Premium page read here says more. */
+  oneDomainOnSeveralProfilesConfirmed: false,
+  source: "learn.microsoft.com/azure/frontdoor/domain (MicrosoftDocs/azure-docs articles/frontdoor/domain.md: 'Azure Front Door won't automatically rotate certificates ... if your DNS record points to Azure Traffic Manager, which in turn resolves to Azure Front Door'; 45 days); classic: learn.microsoft.com/azure/frontdoor/front-door-custom-domain ('A custom domain can only be associated with one Front Door profile at a time')",
+  read: READ,
+} as const;
+
+/**
+ * An upstream resource the program creates (`create` on an upstream entry): a Foundry (AI Services)
+ * account, and for Azure OpenAI upstreams the model deployment.
+ */
+export const COGNITIVE_SERVICES = {
+  /** Microsoft.CognitiveServices/accounts kind of a Foundry / AI Services multi-service resource (Voice Live, Azure OpenAI). */
+  kind: "AIServices",
+  sku: "S0",
+  /** The only values `create.sku` accepts here. */
+  deploymentSkus: ["GlobalStandard", "DataZoneStandard", "Standard"],
+  /** DeploymentModel.format of Azure OpenAI models. */
+  openAiModelFormat: "OpenAI",
+  /** The endpoints an account answers on, under its custom subdomain. */
+  endpointDomains: ["services.ai.azure.com", "cognitiveservices.azure.com", "openai.azure.com"],
+  source: "account: Azure/template-reference-generator settings/remarks/microsoft.cognitiveservices/samples/accounts/projects/main.bicep (Microsoft.CognitiveServices/accounts@2025-06-01: kind 'AIServices', sku 'S0', customSubDomainName, disableLocalAuth, publicNetworkAccess 'Enabled'); deployment: public templates deploying gpt-realtime 2025-08-28 as { format: 'OpenAI', sku GlobalStandard } (e.g. codgician/serenitea-pot gpt-realtime.nix); endpoint domains: the upstream URLs this project's stacks use (<name>.services.ai.azure.com) and Azure OpenAI's <name>.openai.azure.com; a deployment with a real subscription confirms the pairs",
+  read: READ,
+} as const;

@@ -13,6 +13,7 @@ import { ARM_VALUES, checkArmValues } from "./armValues";
 import { brokenCopies, packVerdicts } from "./policyParity";
 
 import { lookups, type Loose } from "../support/plan";
+import { expectSingleRegionUnchanged } from "./singleRegion";
 
 let run: PlanRun;
 const { all, one } = lookups(() => run);
@@ -20,6 +21,10 @@ const { all, one } = lookups(() => run);
 beforeAll(async () => {
   run = await runProgram("small");
 }, 60_000);
+
+test("the stack declares no regions and registers exactly the resources, names and inputs it did before regions existed", () => {
+  expectSingleRegionUnchanged(run);
+});
 
 test("every enum-valued property carries a value its ARM API accepts, App Service's included", () => {
   const checked = checkArmValues(run.resources);
