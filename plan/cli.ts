@@ -45,12 +45,14 @@ async function main(): Promise<void> {
   const regions = availability(run.stack, run.config);
   // A stack that declares its peak (`capacity`) gets the global capacity plan: per region, with a region lost.
   // The program replicates resume state through the service (PEER_REDIS_URLS: each proxy writes to every
-  // region's Redis), not with Managed Redis active geo-replication: each cache holds its own registry.
-  const fromConfig = globalCapacityInputFrom(run.config);
-  const capacityInput = fromConfig ? { ...fromConfig, redis: { ...fromConfig.redis, geoReplication: false } } : undefined;
+  // region's Redis), not with Managed Redis active geo-replication (the planner's default).
+  const capacityInput = globalCapacityInputFrom(run.config);
   const capacityPlan = capacityInput ? planGlobalCapacity(capacityInput) : undefined;
   const warnings = [
-    ...((run.outputs.capacityWarnings as string[] | undefined) ?? []), ...regions.warnings, ...choiceWarnings(run.config),
+    // With a capacity plan, its per-region upstream check (each entry's declared quotas, a region lost)
+    // replaces the one-region check of the cost model's capacity warnings.
+    ...((run.outputs.capacityWarnings as string[] | undefined) ?? []).filter((w) => !(capacityPlan && w.startsWith("upstream quota:"))),
+    ...regions.warnings, ...choiceWarnings(run.config),
     // The program already creates the profiles the peak needs: that warning only repeats it.
     ...(capacityPlan?.warnings ?? [])
       .filter((w) => !(w.name === "frontDoor.webSocketsPerProfile" && run.resources.filter((r) => r.type === "azure-native:cdn:Profile").length >= capacityPlan!.ingress.frontDoorProfiles.value))

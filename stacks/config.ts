@@ -41,7 +41,7 @@ export const RESOURCE_GROUP_NAME = /^[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]$/;
 
 /** Container Apps consumption: each vCPU comes with 2 GiB. */
 export const CPU_CHOICES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 4] as const;
-export const REDIS_SKUS = ["Basic_C1", "Standard_C1", "Premium_P1", "Balanced_B0", "Balanced_B1"] as const;
+export const REDIS_SKUS = ["Basic_C1", "Standard_C1", "Premium_P1", "Balanced_B0", "Balanced_B1", "Balanced_B3", "Balanced_B5"] as const;
 /** Where the proxy runs: Container Apps (the default), or an App Service plan (the seed's Option C). */
 export const HOSTING_CHOICES = ["containerApps", "appService"] as const;
 export type Hosting = (typeof HOSTING_CHOICES)[number];
@@ -94,6 +94,11 @@ const RegionsSchema = z.array(z.object({
   name: z.string().regex(REGION_NAME, "1-8 lowercase letters and digits, starting with a letter (it becomes part of resource names)"),
   location: Region,
   addressSpace: z.string().optional(),
+  /**
+   * The hour (UTC) the region's users' business day starts: the capacity plan puts each region's share of
+   * the day on its own curve (default 8). Planning only.
+   */
+  busyStartHourUtc: z.number().int().min(0).max(23).optional(),
 })).min(1, "at least one region").max(5, "at most 5 regions");
 
 /**
@@ -103,6 +108,11 @@ const RegionsSchema = z.array(z.object({
 const CapacitySchema = z.object({
   peakConcurrentSessions: positiveInt.max(1_000_000),
   headroomPercent: z.number().min(0, "must be >= 0").max(500).default(20),
+  /**
+   * The Container Apps Consumption cores quota of each region's environment, when support has raised it
+   * (published default 100, adjustable: stacks/azureLiterals.ts). The plan lists the raise as a request.
+   */
+  environmentCoresQuota: positiveInt.max(5_000).optional(),
 });
 
 /**

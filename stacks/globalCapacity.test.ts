@@ -162,7 +162,9 @@ describe("the global stack: 2 regions, 10,000 concurrent, 100,000 a day", () => 
     const regionsInfra = plan.cost.perRegion.reduce((a, r) => a + r.estimate.monthly.infrastructure, 0);
     expect(plan.cost.monthlyInfrastructure).toBeCloseTo(regionsInfra - 2 * 35 + 4 * 35, 6);
     expect(plan.cost.budget).toBe(Math.ceil(plan.cost.monthlyTotal * 1.2));
-    expect(plan.cost.unpriced.join("\n")).toMatch(/Traffic Manager: no sourced price[\s\S]*Balanced_B5 \(recommended\) has no sourced price/);
+    // The catalog carries Balanced_B5 as an assumption (scaled from B1); Traffic Manager is not priced.
+    expect(plan.cost.unpriced.join("\n")).toMatch(/Traffic Manager: no sourced price/);
+    expect(plan.cost.unpriced.join("\n")).not.toMatch(/Balanced_B5/);
   });
 
   test("the printed plan names every section and the quota requests", () => {
@@ -224,7 +226,8 @@ test("a peak the environment's cores cannot hold is named, with the quota increa
   // The same peak with a raised quota is no longer short.
   const raised = planGlobalCapacity({ ...global, capacity: { peakConcurrentSessions: 60_000, headroomPercent: 20 }, interviewsPerDay: 600_000, environmentCoresQuota: 650 });
   expect(names(raised)).not.toContain("containerApps.coresPerEnvironment");
-  expect(raised.quotaRequests.filter((q) => q.what.startsWith("Container Apps"))).toEqual([]);
+  // Still a request until granted: listed as declared, from the published default.
+  expect(raised.quotaRequests.filter((q) => q.what.startsWith("Container Apps")).map((q) => [q.from, q.to, /declared raised/.test(q.what)])).toEqual([[100, 650, true], [100, 650, true]]);
 });
 
 test("more replicas than a revision can be configured with is named", () => {
@@ -263,8 +266,8 @@ test("Azure OpenAI upstreams: 30-minute sessions limit rotation to 29 minutes; a
 });
 
 test("a Redis SKU the catalogs do not price is said to be unpriced, not priced silently", () => {
-  const plan = planGlobalCapacity({ ...global, regions: global.regions.map((r) => ({ ...r, redisSku: "Balanced_B5" })) });
-  expect(plan.cost.unpriced.filter((u) => /no price for Redis SKU "Balanced_B5".*priced as Balanced_B0 instead/.test(u))).toHaveLength(2);
+  const plan = planGlobalCapacity({ ...global, regions: global.regions.map((r) => ({ ...r, redisSku: "Balanced_B10" })) });
+  expect(plan.cost.unpriced.filter((u) => /no price for Redis SKU "Balanced_B10".*priced as Balanced_B0 instead/.test(u))).toHaveLength(2);
 });
 
 test("bad input is refused naming every problem", () => {

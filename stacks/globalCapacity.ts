@@ -495,6 +495,10 @@ export function planGlobalCapacity(input: GlobalCapacityInput): GlobalCapacityPl
     } else if (needCores > currentCores) {
       warnings.push({ name: "containerApps.coresPerEnvironment", message: `${region.name}: a revision change during a region loss needs ${num(needCores, 2)} cores, over the environment's ${currentCores}-core quota` });
     }
+    // A quota the stack declares raised is still a request until support grants it: listed, not checked.
+    if (currentCores > CONTAINER_APPS_QUOTAS.coresPerEnvironment.value) {
+      quotaRequests.push({ what: "Container Apps Consumption cores per environment (declared raised in the stack: capacity.environmentCoresQuota)", where: `${region.location} (${region.name})`, from: CONTAINER_APPS_QUOTAS.coresPerEnvironment.value, to: currentCores, why: `${loss.replicas.value} replicas x ${input.cpu} vCPU with the other region lost, twice during a revision change: ${num(needCores, 2)}; the plan assumes ${currentCores} is granted` });
+    }
     if (needCores > currentCores) {
       const to = Math.min(CONTAINER_APPS_QUOTAS.coresPerEnvironmentMax.value, Math.ceil(needCores / 50) * 50);
       quotaRequests.push({ what: "Container Apps Consumption cores per environment (adjustable; the environment's Quota page / az containerapp env list-usages)", where: `${region.location} (${region.name})`, from: currentCores, to, why: `${loss.replicas.value} replicas x ${input.cpu} vCPU with the other region lost, twice during a revision change: ${num(needCores, 2)} (rounded up to a multiple of 50)` });
@@ -535,6 +539,15 @@ export function planGlobalCapacity(input: GlobalCapacityInput): GlobalCapacityPl
     const have = regionUpstreams.length;
     if (have === 0) warnings.push({ name: "upstreams.region", message: `${region.name}: no upstream entry in ${region.location}` });
     const limitName = q.kind === "azure-openai" ? "azureOpenAI" : "voiceLive";
+    for (const u of regionUpstreams) {
+      const defaultConnections = connectionsPerMinuteOf({ kind: u.kind });
+      if ((u.connectionsPerMinute ?? defaultConnections) > defaultConnections) {
+        quotaRequests.push({ what: `${u.kind} new connections a minute (declared raised in the stack entry)`, where: `${region.location}: ${u.name}`, from: defaultConnections, to: u.connectionsPerMinute!, why: "the plan assumes support grants it" });
+      }
+      if (u.kind === "voice-live" && (u.tokensPerMinute ?? 0) > VOICE_LIVE_QUOTAS.tokensPerMinute.value) {
+        quotaRequests.push({ what: "voice-live tokens a minute (declared raised in the stack entry)", where: `${region.location}: ${u.name}`, from: VOICE_LIVE_QUOTAS.tokensPerMinute.value, to: u.tokensPerMinute!, why: "the plan assumes support grants it" });
+      }
+    }
     if (upLoss.byConnections > have) {
       warnings.push({ name: `${limitName}.newConnectionsPerMinute`, message: `${region.name}: ${int(upLoss.newConnectionsPerMinute.value)} new upstream connections a minute with the other region lost need ${upLoss.byConnections} resources at ${quota.connectionsPerMinute} a minute each; the region has ${have}` });
       quotaRequests.push({ what: `${q.kind} new connections a minute per resource (adjustable by support request)`, where: `${region.location}: ${regionUpstreams.map((u) => u.name).join(", ") || "(no entry)"}`, from: quota.connectionsPerMinute, to: Math.ceil(upLoss.newConnectionsPerMinute.value / Math.max(1, have)), why: `${int(upLoss.newConnectionsPerMinute.value)} a minute (${upLoss.newConnectionsPerMinute.derivation}) over ${Math.max(1, have)} resource(s); or ${upLoss.byConnections} resources at the default` });
@@ -695,7 +708,19 @@ export function formatGlobalCapacity(plan: GlobalCapacityPlan): string {
   line(`  ${plan.availability.formula}; assuming ${plan.availability.assumption}`);
   line("Quota increases to request");
   if (plan.quotaRequests.length === 0) line("  none");
-  for (const q of plan.quotaRequests) line(`  ${q.what}, ${q.where}: ${q.from} -> ${q.to} (${q.why})`);
+  // Requests that differ only by resource (the same raise on every entry of a region) print as one line.
+  const grouped = new Map<string, { q: QuotaRequest; where: string[] }>();
+  for (const q of plan.quotaRequests) {
+    const [place, resource] = q.where.split(": ");
+    const key = resource === undefined ? q.where + q.what + q.from + q.to + q.why : place + q.what + q.from + q.to + q.why;
+    const entry = grouped.get(key);
+    if (entry && resource !== undefined) entry.where.push(resource);
+    else grouped.set(key, { q, where: resource === undefined ? [] : [resource] });
+  }
+  for (const { q, where } of grouped.values()) {
+    const at = where.length > 0 ? `${q.where.split(": ")[0]}: ${where.join(", ")}` : q.where;
+    line(`  ${q.what}, ${at}: ${typeof q.from === "number" ? int(q.from) : q.from} -> ${typeof q.to === "number" ? int(q.to) : q.to} (${q.why})`);
+  }
   line("Cost");
   for (const l of plan.cost.lines) line(`  ${l}`);
   for (const u of plan.cost.unpriced) line(`  not priced: ${u}`);
@@ -712,8 +737,8 @@ export function formatGlobalCapacity(plan: GlobalCapacityPlan): string {
 /** The parts of a stack's configuration the plan reads (the `regions` and `capacity` keys of a multi-region stack). */
 export interface GlobalStackConfig {
   location: string;
-  regions?: Array<{ name: string; location: string }>;
-  capacity?: { peakConcurrentSessions: number; headroomPercent: number };
+  regions?: Array<{ name: string; location: string; busyStartHourUtc?: number }>;
+  capacity?: { peakConcurrentSessions: number; headroomPercent: number; environmentCoresQuota?: number };
   replicas: { min: number; max: number };
   sessionsPerReplica: number;
   cpu: number;
@@ -735,8 +760,9 @@ export function globalCapacityInputFrom(config: GlobalStackConfig, options: { bu
   const b = config.budget;
   const sessionMinutes = b.sessionMinutes ?? [{ minutes: b.minutesPerInterview ?? config.session.maxMinutes, share: 1 }];
   return {
-    regions: regions.map((r) => ({ name: r.name, location: r.location, redisSku: config.redis.sku, busyStartHourUtc: options.busyStartHourUtc?.[r.name] })),
-    capacity: config.capacity,
+    regions: regions.map((r) => ({ name: r.name, location: r.location, redisSku: config.redis.sku, busyStartHourUtc: options.busyStartHourUtc?.[r.name] ?? r.busyStartHourUtc })),
+    capacity: { peakConcurrentSessions: config.capacity.peakConcurrentSessions, headroomPercent: config.capacity.headroomPercent },
+    environmentCoresQuota: config.capacity.environmentCoresQuota,
     interviewsPerDay: b.interviewsPerDay ?? 0,
     sessionMinutes,
     sessionsPerReplica: config.sessionsPerReplica, cpu: config.cpu, memoryGiB: config.memoryGiB,

@@ -103,7 +103,7 @@ test("the budget prices every region and profile: network items per region, a ba
   const catalog = catalogById("voice-live-gpt-realtime");
   if (catalog.infrastructure.mode !== "metered") throw new Error("expected a metered catalog");
   const ca = catalog.infrastructure.containerApps;
-  const perRegion = catalog.infrastructure.redisMonthly.Balanced_B1.value + 2 * catalog.daysPerMonth * 24 * 3600 * (1 * ca.vcpuSecond.value + 2 * ca.gibSecond.value);
+  const perRegion = catalog.infrastructure.redisMonthly[config.redis.sku].value + 2 * catalog.daysPerMonth * 24 * 3600 * (1 * ca.vcpuSecond.value + 2 * ca.gibSecond.value);
   const regions = regionsCost(config, catalog)!;
   expect(regions.monthly).toBeCloseTo(perRegion, 9);
   expect(regions.amount).toBe(Math.ceil(perRegion * 1.2));
@@ -112,9 +112,13 @@ test("the budget prices every region and profile: network items per region, a ba
 });
 
 test("plan warns when a region app cannot carry the peak alone, above the default core quota, and when the WAF would block Traffic Manager's probes", () => {
-  const config = parseStackConfig("global", globalRaw());
+  const shipped = parseStackConfig("global", globalRaw());
+  // The shipped file declares 150 cores (capacity.environmentCoresQuota): 104 fit.
+  expect(regionWarnings(shipped)).toEqual([]);
+  const config = { ...shipped, capacity: { ...shipped.capacity!, environmentCoresQuota: undefined } };
   // 52 replicas x 1 vCPU, twice during a revision change: 104 cores, above the default 100.
   expect(regionWarnings(config)).toEqual([expect.stringMatching(/^regions: a revision change at replicas.max runs 2 x 52 replicas x 1 vCPU = 104 cores in an environment, above the default quota of 100 cores/)]);
+  expect(regionWarnings({ ...config, capacity: { ...config.capacity, environmentCoresQuota: 100 } })).toEqual([expect.stringMatching(/above the declared quota of 100 cores/)]);
   const fits = { ...config, replicas: { min: 2, max: 50 } }; // 100 cores: at the quota
   expect(regionWarnings(fits)).toEqual([expect.stringMatching(/^regions: each region's app runs at most 50 replicas x 233 = 11650 sessions; .*needs 52: set replicas.max to 52$/)]);
   expect(regionWarnings({ ...fits, waf: { ...config.waf, allowedCountries: ["SE", "AU"] } })).toEqual([

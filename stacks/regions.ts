@@ -141,7 +141,7 @@ export function regionProblems(c: RegionInputs & Pick<StackConfig, "hosting" | "
  * replicas.max cannot carry the peak alone, an environment above the default core quota.
  */
 export function regionWarnings(c: Pick<StackConfig, "replicas" | "sessionsPerReplica" | "cpu" | "hosting"> & RegionInputs & {
-  capacity?: { peakConcurrentSessions: number; headroomPercent: number };
+  capacity?: { peakConcurrentSessions: number; headroomPercent: number; environmentCoresQuota?: number };
   waf?: { enabled: boolean; allowedCountries: string[] };
 }): string[] {
   const out: string[] = [];
@@ -159,9 +159,11 @@ export function regionWarnings(c: Pick<StackConfig, "replicas" | "sessionsPerRep
   }
   // The quota counts every active replica of every revision: a revision change at the peak runs both.
   const cores = 2 * c.replicas.max * c.cpu;
-  const quota = CONTAINER_APPS_QUOTAS.coresPerEnvironment.value;
+  // A stack that declares its raised quota (capacity.environmentCoresQuota) is checked against it; the
+  // capacity plan lists the raise as a request.
+  const quota = c.capacity?.environmentCoresQuota ?? CONTAINER_APPS_QUOTAS.coresPerEnvironment.value;
   if (c.hosting === "containerApps" && cores > quota) {
-    out.push(`regions: a revision change at replicas.max runs 2 x ${c.replicas.max} replicas x ${c.cpu} vCPU = ${cores} cores in an environment, above the default quota of ${quota} cores per environment: request an increase (up to ${CONTAINER_APPS_QUOTAS.coresPerEnvironmentMax.value}) for ${regions.map((r) => r.location).join(" and ")} before go-live`);
+    out.push(`regions: a revision change at replicas.max runs 2 x ${c.replicas.max} replicas x ${c.cpu} vCPU = ${cores} cores in an environment, above ${c.capacity?.environmentCoresQuota ? "the declared" : "the default"} quota of ${quota} cores per environment: request an increase (up to ${CONTAINER_APPS_QUOTAS.coresPerEnvironmentMax.value}) for ${regions.map((r) => r.location).join(" and ")} before go-live`);
   }
   return out;
 }

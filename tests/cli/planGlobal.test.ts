@@ -18,8 +18,8 @@ test("the shipped global stack fails on its placeholders only; customised, it pa
   const problems = shipped.stderr.split("\n").filter((l: string) => l.startsWith("global: "));
   expect(problems.length).toBeGreaterThan(0);
   for (const p of problems) expect(p).toMatch(/(reserved example domain|all-zero).*a production stack cannot ship it$/);
-  expect(shipped.stdout).toMatch(/^ {2}us eastus2: app ca-voice-platform-global, replicas 2\.\.52; Redis redis-voice-platform-global-[0-9a-f]{6} \(Balanced_B1\); VNet 10\.60\.0\.0\/22$/m);
-  expect(shipped.stdout).toMatch(/^ {2}se swedencentral: app ca-voice-platform-global-se, replicas 2\.\.52; Redis redis-voice-platform-global-[0-9a-f]{6}-se \(Balanced_B1\); VNet 10\.60\.4\.0\/22$/m);
+  expect(shipped.stdout).toMatch(/^ {2}us eastus2: app ca-voice-platform-global, replicas 2\.\.52; Redis redis-voice-platform-global-[0-9a-f]{6} \(Balanced_B5\); VNet 10\.60\.0\.0\/22$/m);
+  expect(shipped.stdout).toMatch(/^ {2}se swedencentral: app ca-voice-platform-global-se, replicas 2\.\.52; Redis redis-voice-platform-global-[0-9a-f]{6}-se \(Balanced_B5\); VNet 10\.60\.4\.0\/22$/m);
   expect(shipped.stdout).toContain("front door: 4 profile(s)");
   expect(shipped.stdout).toMatch(/traffic manager tm-voice-platform-global .*Weighted, 4 Front Door endpoints/);
   expect(shipped.stdout).toContain("policy: all passed");
