@@ -27,7 +27,14 @@ export const Env = {
   /** Detached (resumable, unconnected) sessions one user may keep; default twice MAX_SESSIONS_PER_USER. */
   maxDetachedPerUser: "MAX_DETACHED_PER_USER",
   allowedOrigins: "ALLOWED_ORIGINS",
+  /** Comma-separated Front Door profile ids (several profiles may front one stack): X-Azure-FDID must be one of them. */
   frontDoorId: "FRONT_DOOR_ID",
+  /** This deployment's region name (e.g. "swedencentral"); written into each session's resume state as the writer's region. */
+  region: "REGION",
+  /** Comma-separated redis:// or rediss:// URLs of the other regions' Redis: resume state is copied there, and read from there on a resume. */
+  peerRedisUrls: "PEER_REDIS_URLS",
+  /** Least time between two copies of one session's resume state to one peer region (ms). */
+  peerCopyIntervalMs: "PEER_COPY_INTERVAL_MS",
   appInsightsConnectionString: "APPLICATIONINSIGHTS_CONNECTION_STRING",
   /** Salt of the pseudonymous user id in cost records (at least 16 characters; a secret). */
   costRecordSalt: "COST_RECORD_SALT",

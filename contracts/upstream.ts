@@ -74,6 +74,12 @@ export const UpstreamSchema = z
      * default DEFAULT_CONNECTIONS_PER_MINUTE for its kind. Set it when support has raised the quota.
      */
     connectionsPerMinute: z.number().int().positive().max(100_000).optional(),
+    /**
+     * Tokens a minute this resource accepts (its quota): capacity planning only (`npm run plan`), the
+     * proxy does not meter it. Default for voice-live: 100,000 (Voice Live FAQ); set it when support has
+     * raised the quota.
+     */
+    tokensPerMinute: z.number().int().positive().max(100_000_000).optional(),
     /** Where the service finds the key (auth: key); defaults to UPSTREAM_<NAME>_API_KEY. */
     apiKeyEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/, "an environment variable name").optional(),
   })

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { StackConfigError } from "../stacks/config";
 import { runPolicies } from "../stacks/policies";
 import { availability, beforeUpLines, choiceWarnings, deployerRoles, placeholderErrors } from "../stacks/preflight";
+import { formatGlobalCapacity, globalCapacityInputFrom, planGlobalCapacity } from "../stacks/globalCapacity";
 import { runProgram, type PlanRun } from "./mockEngine";
 import { summary } from "./summary";
 
@@ -42,7 +43,21 @@ async function main(): Promise<void> {
   }
   const policy = runPolicies(run.stack, run.resources);
   const regions = availability(run.stack, run.config);
-  const warnings = [...((run.outputs.capacityWarnings as string[] | undefined) ?? []), ...regions.warnings, ...choiceWarnings(run.config)];
+  // A stack that declares its peak (`capacity`) gets the global capacity plan: per region, with a region lost.
+  // The program replicates resume state through the service (PEER_REDIS_URLS: each proxy writes to every
+  // region's Redis), not with Managed Redis active geo-replication (the planner's default).
+  const capacityInput = globalCapacityInputFrom(run.config);
+  const capacityPlan = capacityInput ? planGlobalCapacity(capacityInput) : undefined;
+  const warnings = [
+    // With a capacity plan, its per-region upstream check (each entry's declared quotas, a region lost)
+    // replaces the one-region check of the cost model's capacity warnings.
+    ...((run.outputs.capacityWarnings as string[] | undefined) ?? []).filter((w) => !(capacityPlan && w.startsWith("upstream quota:"))),
+    ...regions.warnings, ...choiceWarnings(run.config),
+    // The program already creates the profiles the peak needs: that warning only repeats it.
+    ...(capacityPlan?.warnings ?? [])
+      .filter((w) => !(w.name === "frontDoor.webSocketsPerProfile" && run.resources.filter((r) => r.type === "azure-native:cdn:Profile").length >= capacityPlan!.ingress.frontDoorProfiles.value))
+      .map((w) => `capacity plan (${w.name}): ${w.message}`),
+  ];
   // What would deploy but not work, or ship an example value as prod's own: the plan fails on these.
   const errors = [...regions.errors, ...placeholderErrors(run.stack, run.config)];
   const manifest = {
@@ -54,6 +69,7 @@ async function main(): Promise<void> {
     policy,
   };
   console.log(summary(run, policy, warnings, { deployer: deployerRoles(run.resources), beforeUp: beforeUpLines(run.stack, run.config) }));
+  if (capacityPlan) console.log(`\n${formatGlobalCapacity(capacityPlan)}`);
   if (args.out) {
     writeFileSync(args.out, `${JSON.stringify(manifest, null, 2)}\n`);
     console.log(`\nmanifest: ${args.out}`);

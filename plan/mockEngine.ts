@@ -42,6 +42,7 @@ export const SECRET_PLACEHOLDER = "[secret]";
 const MOCK_REDIS_KEY = "mock-redis-key";
 const MOCK_ACR_TOKEN = "plan-placeholder-acr-token";
 const MOCK_SHARED_KEY = "mock-shared-key";
+const MOCK_ACCOUNT_KEY = "mock-account-key";
 
 /**
  * Replaces secrets in a serialized value by "[secret]". Pulumi marks a whole top-level input secret
@@ -163,6 +164,13 @@ function mockState(type: string, name: string, wireInputs: Record<string, unknow
     case "azure-native:privatedns:PrivateZone":
       extra.name = inputs.privateZoneName;
       break;
+    // Azure answers a Traffic Manager profile with its DNS name <relativeName>.trafficmanager.net.
+    case "azure-native:trafficmanager:Profile":
+      Object.assign(extra, { name: inputs.profileName, dnsConfig: { ...(inputs.dnsConfig ?? {}), fqdn: `${inputs.dnsConfig?.relativeName}.trafficmanager.net` } });
+      break;
+    case "azure-native:cognitiveservices:Account":
+      extra.name = inputs.accountName;
+      break;
     case "azure-native:web:AppServicePlan":
       extra.name = inputs.name;
       break;
@@ -181,6 +189,8 @@ function mockCall(token: string): Record<string, unknown> {
       return { token: "mock-arm-token" };
     case "azure-native:operationalinsights:getSharedKeys":
       return { primarySharedKey: MOCK_SHARED_KEY, secondarySharedKey: `${MOCK_SHARED_KEY}-2` };
+    case "azure-native:cognitiveservices:listAccountKeys":
+      return { key1: MOCK_ACCOUNT_KEY, key2: `${MOCK_ACCOUNT_KEY}-2` };
     case "azure-native:redis:listRedisKeys":
     case "azure-native:redisenterprise:listDatabaseKeys":
       return { primaryKey: MOCK_REDIS_KEY, secondaryKey: `${MOCK_REDIS_KEY}-2` };
@@ -210,7 +220,7 @@ export async function runProgram(stack: string, stackDir = REPO_ROOT): Promise<P
   // Every secret value the plan itself supplies (stand-ins for the stack's secrets and the mocked keys).
   const knownSecrets = [
     ...Object.values(JSON.parse(placeholders[`${PROJECT}:upstreamKeys`]) as Record<string, string>),
-    placeholders[`${PROJECT}:alertWebhookUrl`], MOCK_REDIS_KEY, MOCK_ACR_TOKEN, MOCK_SHARED_KEY,
+    placeholders[`${PROJECT}:alertWebhookUrl`], MOCK_REDIS_KEY, MOCK_ACR_TOKEN, MOCK_SHARED_KEY, MOCK_ACCOUNT_KEY,
   ];
   await pulumi.runtime.setMocks({
     newResource: (args) => {

@@ -75,7 +75,7 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     "",
     ...scaling,
     `  front door: ${origins ? `origin group sessionAffinityState=${origins.sessionAffinityState}, probe ${origins.healthProbeSettings?.probePath ?? "off"}` : "disabled"}`,
-    ...customDomainSummary(run.stack, all("azure-native:cdn:AFDCustomDomain")[0], all("azure-native:dns:RecordSet")),
+    ...(regionLines(run).length ? regionLines(run) : customDomainSummary(run.stack, all("azure-native:cdn:AFDCustomDomain")[0], all("azure-native:dns:RecordSet"))),
     ...networkLines(run.outputs.network as NetworkOutput | undefined),
     "upstreams:",
     ...upstreams.map((u) => `  ${u.priority}. ${u.name} ${u.kind} ${u.region ?? ""} ${u.model ?? u.deployment} (${u.auth})`),
@@ -99,6 +99,52 @@ export function summary(run: PlanRun, policy: PolicyResult[], warnings: string[]
     ...(preflight.beforeUp.length ? ["", ...preflight.beforeUp] : []),
   ];
   return lines.join("\n");
+}
+
+/**
+ * Several regions or Front Door profiles: one line per region's app (replicas, REGION, its Redis, its
+ * VNet, its upstreams in order), per Front Door profile, and the Traffic Manager profile with the time a
+ * failed profile keeps receiving new connections. Nothing for a single-region, single-profile stack.
+ */
+export function regionLines(run: PlanRun): string[] {
+  const all = (type: string): Loose[] => run.resources.filter((r) => r.type === type).map((r) => r.inputs);
+  const apps = all("azure-native:app:ContainerApp");
+  const profiles = all("azure-native:cdn:Profile");
+  const [tm] = all("azure-native:trafficmanager:Profile");
+  if (apps.length <= 1 && !tm) return [];
+  const redis = [...all("azure-native:redisenterprise:RedisEnterprise").map((r) => ({ name: r.clusterName, location: r.location, sku: r.sku?.name })), ...all("azure-native:redis:Redis").map((r) => ({ name: r.name, location: r.location, sku: `${r.sku?.name} ${r.sku?.family}${r.sku?.capacity}` }))];
+  const vnets = all("azure-native:network:VirtualNetwork");
+  const origins = all("azure-native:cdn:AFDOrigin");
+  const groups = all("azure-native:cdn:AFDOriginGroup");
+  const lines = ["regions:"];
+  for (const app of apps) {
+    const env: Record<string, string> = Object.fromEntries((app.template?.containers?.[0]?.env ?? []).map((e: Loose) => [e.name, e.value ?? `secretRef:${e.secretRef}`]));
+    const scale = app.template?.scale ?? {};
+    const address = (scale.rules ?? []).find((r: Loose) => r.custom)?.custom?.metadata?.address ?? "";
+    const store = redis.find((r) => address.startsWith(`${r.name}.`));
+    const vnet = vnets.find((v) => v.location === app.location);
+    const upstreams: Loose[] = env.UPSTREAMS ? JSON.parse(env.UPSTREAMS) : [];
+    const first = upstreams.length ? Math.min(...upstreams.map((u) => u.priority)) : 0;
+    lines.push(`  ${env.REGION ?? "(single region)"} ${app.location}: app ${app.containerAppName}, replicas ${scale.minReplicas}..${scale.maxReplicas}; Redis ${store ? `${store.name} (${store.sku})` : address}${vnet ? `; VNet ${vnet.addressPrefixes ?? vnet.addressSpace?.addressPrefixes?.join(",")}` : ""}`);
+    lines.push(`    upstreams first: ${upstreams.filter((u) => u.priority === first).map((u) => u.name).join(", ")}; then: ${upstreams.filter((u) => u.priority !== first).map((u) => u.name).join(", ") || "none"}; PEER_REDIS_URLS ${env.PEER_REDIS_URLS ?? "unset"}; FRONT_DOOR_ID lists ${(env.FRONT_DOOR_ID ?? "").split(",").filter(Boolean).length} profile(s)`);
+  }
+  const probe = groups[0]?.healthProbeSettings;
+  lines.push(`  front door: ${profiles.length} profile(s) (${profiles.map((p) => p.profileName).join(", ")}), each with ${groups.length ? origins.length / groups.length : 0} origins, affinity ${groups[0]?.sessionAffinityState}, probe ${probe ? `${probe.probeRequestType} ${probe.probePath} every ${probe.probeIntervalInSeconds} s` : "off"}`);
+  if (tm) {
+    const m = tm.monitorConfig ?? {};
+    const endpoints = all("azure-native:trafficmanager:Endpoint");
+    const failover = (m.toleratedNumberOfFailures + 1) * m.intervalInSeconds + m.timeoutInSeconds + tm.dnsConfig?.ttl;
+    lines.push(`  traffic manager ${tm.profileName} (${tm.dnsConfig?.relativeName}.trafficmanager.net): ${tm.trafficRoutingMethod}, ${endpoints.length} Front Door endpoints of weight ${endpoints.map((e) => e.weight).join("/")}, TTL ${tm.dnsConfig?.ttl} s`);
+    lines.push(`    probe ${m.protocol} ${m.path} every ${m.intervalInSeconds} s (timeout ${m.timeoutInSeconds} s), Degraded after ${m.toleratedNumberOfFailures + 1} failures: a failed profile gets new connections for at most ${failover} s`);
+    const [domain] = all("azure-native:cdn:AFDCustomDomain");
+    if (domain) {
+      lines.push(`  custom domain ${domain.hostName} on every profile (${domain.tlsSettings?.certificateType}); create where its DNS is hosted:`);
+      lines.push(`    TXT    _dnsauth.${domain.hostName}  one value per profile: \`pulumi stack output customDomainValidations -s ${run.stack}\``);
+      lines.push(`    CNAME  ${domain.hostName}  to: \`pulumi stack output trafficManagerFqdn -s ${run.stack}\``);
+      lines.push("    a managed certificate is not renewed automatically through Traffic Manager: revalidate 45 days before expiry, or bring your own certificate (docs/regions.md)");
+    }
+  }
+  return lines;
 }
 
 type NetworkOutput = {

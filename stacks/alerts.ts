@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
 import type { StackConfig } from "./config";
-import { logAlerts } from "./alertQueries";
+import { logAlerts, restartAlert } from "./alertQueries";
 import { MONITOR_METRICS } from "./azureLiterals";
 import type { FrontDoor5xxGate, StackSizing } from "./sizing";
 
@@ -19,6 +19,12 @@ export interface AlertsArgs {
   redisId: pulumi.Input<string>;
   redisKind: "cache" | "managed";
   frontDoorProfileId?: pulumi.Input<string>;
+  /**
+   * A stack with several regions: the other regions' apps and Redis (the same per-app alerts, their rule
+   * names suffixed with "-<region>"), and any further Front Door profiles ("-2", "-3", ...).
+   */
+  moreRegions?: Array<{ suffix: string; containerApp: { id: pulumi.Input<string>; name: string }; redisId: pulumi.Input<string> }>;
+  moreFrontDoorProfiles?: Array<{ suffix: string; id: pulumi.Input<string> }>;
   /** PagerDuty-style webhook (a stack secret), optional. */
   webhookUrl?: pulumi.Input<string>;
 }
@@ -114,11 +120,13 @@ export class Alerts extends pulumi.ComponentResource {
     }, { parent: this });
     const actions = { actionGroups: [this.actionGroup.id] };
 
-    for (const alert of logAlerts(config, args.sizing, { containerAppName: args.containerApp?.name })) {
-      new monitor.ScheduledQueryRule(`${name}-${alert.name}`, {
+    const regionRestarts = (args.moreRegions ?? []).map((r) => ({ alert: restartAlert(r.containerApp.name), suffix: r.suffix }));
+    const logRules = [...logAlerts(config, args.sizing, { containerAppName: args.containerApp?.name }).map((alert) => ({ alert, suffix: "" })), ...regionRestarts];
+    for (const { alert, suffix } of logRules) {
+      new monitor.ScheduledQueryRule(`${name}-${alert.name}${suffix}`, {
         resourceGroupName: args.resourceGroupName,
         location: args.location,
-        ruleName: `${args.actionGroupName}-${alert.name}`,
+        ruleName: `${args.actionGroupName}-${alert.name}${suffix}`,
         description: withRunbook(alert.description, alert.name),
         kind: AlertValue.logAlert,
         enabled: true,
@@ -138,14 +146,14 @@ export class Alerts extends pulumi.ComponentResource {
         },
         actions,
       }, { parent: this });
-      this.ruleNames.push(alert.name);
+      this.ruleNames.push(`${alert.name}${suffix}`);
     }
 
-    const metricAlert = (alertName: string, scope: pulumi.Input<string>, conditions: MetricCondition[], windowMinutes: number, description: string, severity: number) => {
-      new monitor.MetricAlert(`${name}-${alertName}`, {
+    const metricAlert = (alertName: string, scope: pulumi.Input<string>, conditions: MetricCondition[], windowMinutes: number, description: string, severity: number, suffix = "") => {
+      new monitor.MetricAlert(`${name}-${alertName}${suffix}`, {
         resourceGroupName: args.resourceGroupName,
         location: "global",
-        ruleName: `${args.actionGroupName}-${alertName}`,
+        ruleName: `${args.actionGroupName}-${alertName}${suffix}`,
         description: withRunbook(description, alertName),
         severity,
         enabled: true,
@@ -159,18 +167,26 @@ export class Alerts extends pulumi.ComponentResource {
         },
         actions: [{ actionGroupId: this.actionGroup.id }],
       }, { parent: this });
-      this.ruleNames.push(alertName);
+      this.ruleNames.push(`${alertName}${suffix}`);
     };
-    if (args.containerApp) {
-      metricAlert(MetricAlertName.replicasAtMax, args.containerApp.id, [{ metricName: PlatformMetric.replicas, operator: AlertValue.greaterThanOrEqual, threshold: config.replicas.max, timeAggregation: AlertValue.maximum }], 5,
-        `Replicas at the stack's maximum (${config.replicas.max}): raise replicas.max or sessionsPerReplica`, 1);
+    const regions = [
+      ...(args.containerApp ? [{ suffix: "", containerApp: args.containerApp, redisId: args.redisId }] : []),
+      ...(args.moreRegions ?? []),
+    ];
+    for (const region of regions) {
+      metricAlert(MetricAlertName.replicasAtMax, region.containerApp.id, [{ metricName: PlatformMetric.replicas, operator: AlertValue.greaterThanOrEqual, threshold: config.replicas.max, timeAggregation: AlertValue.maximum }], 5,
+        `Replicas at the stack's maximum (${config.replicas.max}): raise replicas.max or sessionsPerReplica`, 1, region.suffix);
     }
-    metricAlert(MetricAlertName.redisLoad, args.redisId, [{ metricName: args.redisKind === "managed" ? PlatformMetric.managedRedisCpu : PlatformMetric.redisCacheLoad, operator: AlertValue.greaterThan, threshold: config.alerts.redisServerLoadPercent, timeAggregation: AlertValue.maximum }], 5,
-      `Redis load above ${config.alerts.redisServerLoadPercent}%`, 2);
-    if (args.frontDoorProfileId) {
+    const redisMetric = args.redisKind === "managed" ? PlatformMetric.managedRedisCpu : PlatformMetric.redisCacheLoad;
+    for (const redis of [{ suffix: "", redisId: args.redisId }, ...(args.moreRegions ?? [])]) {
+      metricAlert(MetricAlertName.redisLoad, redis.redisId, [{ metricName: redisMetric, operator: AlertValue.greaterThan, threshold: config.alerts.redisServerLoadPercent, timeAggregation: AlertValue.maximum }], 5,
+        `Redis load above ${config.alerts.redisServerLoadPercent}%`, 2, redis.suffix);
+    }
+    const profiles = [...(args.frontDoorProfileId ? [{ suffix: "", id: args.frontDoorProfileId }] : []), ...(args.moreFrontDoorProfiles ?? [])];
+    for (const profile of profiles) {
       const gate = args.sizing.alertGates.frontDoor5xx;
-      metricAlert(MetricAlertName.frontDoor5xx, args.frontDoorProfileId, frontDoor5xxConditions(gate), gate.windowMinutes,
-        `More than ${gate.percent}% of at least ${gate.minRequests} requests through Front Door in ${gate.windowMinutes} min answered 5xx (origin unreachable, or the platform refusing)`, 1);
+      metricAlert(MetricAlertName.frontDoor5xx, profile.id, frontDoor5xxConditions(gate), gate.windowMinutes,
+        `More than ${gate.percent}% of at least ${gate.minRequests} requests through Front Door in ${gate.windowMinutes} min answered 5xx (origin unreachable, or the platform refusing)`, 1, profile.suffix);
     }
     this.registerOutputs({ actionGroupId: this.actionGroup.id });
   }

@@ -4,7 +4,8 @@
  * nothing; these compare with the source.
  */
 import {
-  ACR_REFRESH_TOKEN_USER, APP_SERVICE_VCPUS, AZURE_CACHE_FOR_REDIS, KEDA_REDIS_SCALER, AZURE_OPENAI_MODEL_REGIONS, BUILT_IN_ROLES, CONTAINER_APPS_PROBE, LOG_ANALYTICS, MANAGED_REDIS, VOICE_LIVE_MODEL_REGIONS,
+  AZURE_OPENAI_REALTIME, CONTAINER_APPS_QUOTAS, FRONT_DOOR_LIMITS, MANAGED_REDIS_BALANCED, SLA, VOICE_LIVE_QUOTAS,
+  ACR_REFRESH_TOKEN_USER, APP_SERVICE_VCPUS, COGNITIVE_SERVICES, FRONT_DOOR, FRONT_DOOR_DOMAIN_CHAIN, TRAFFIC_MANAGER, AZURE_CACHE_FOR_REDIS, KEDA_REDIS_SCALER, AZURE_OPENAI_MODEL_REGIONS, BUILT_IN_ROLES, CONTAINER_APPS_PROBE, LOG_ANALYTICS, MANAGED_REDIS, VOICE_LIVE_MODEL_REGIONS,
 } from "./azureLiterals";
 import { BuiltInRole } from "./roles";
 
@@ -50,4 +51,48 @@ test("KEDA's redis scaler as keda.sh documents it; ACR's refresh-token user", ()
   expect(KEDA_REDIS_SCALER.passwordParameter).toBe("password");
   expect([...KEDA_REDIS_SCALER.metadataKeys].sort()).toEqual(["address", "databaseIndex", "enableTLS", "listLength", "listName"]);
   expect(ACR_REFRESH_TOKEN_USER).toBe("00000000-0000-0000-0000-000000000000");
+});
+
+test("capacity planning: Front Door, Container Apps, Managed Redis, Voice Live and SLA figures as their sources give them", () => {
+  expect(FRONT_DOOR_LIMITS.webSocketsPerProfile.value).toBe(3000); // Front Door WebSocket page: up to 3,000 concurrent connections per profile
+  expect(FRONT_DOOR_LIMITS.profilesPerSubscription.value).toBe(500);
+  // Quotas for Azure Container Apps: Consumption cores per environment default 100, maximum 5,000; 4 per replica; 1,000 replicas (CLI).
+  expect([CONTAINER_APPS_QUOTAS.coresPerEnvironment.value, CONTAINER_APPS_QUOTAS.coresPerEnvironmentMax.value, CONTAINER_APPS_QUOTAS.coresPerReplica.value, CONTAINER_APPS_QUOTAS.replicasPerRevision.value, CONTAINER_APPS_QUOTAS.environmentsPerRegion.value]).toEqual([100, 5000, 4, 1000, 15]);
+  expect(CONTAINER_APPS_QUOTAS.coresPerEnvironment.adjustable).toBe(true);
+  // Managed Redis performance table (Balanced, GB -> GET/s) and geo-replication "except B0 and B1".
+  expect(MANAGED_REDIS_BALANCED.skus.map((s) => [s.sku, s.memoryGB, s.benchmarkGetsPerSecond, s.geoReplication])).toEqual([
+    ["Balanced_B0", 0.5, 120_000, false], ["Balanced_B1", 1, 120_000, false], ["Balanced_B3", 3, 230_000, true],
+    ["Balanced_B5", 6, 230_000, true], ["Balanced_B10", 12, 480_000, true], ["Balanced_B20", 24, 810_000, true],
+  ]);
+  expect(MANAGED_REDIS_BALANCED.usableFraction).toBe(0.75);
+  // Voice Live S0 per resource: 30 new connections and 100,000 tokens a minute, 60-minute connections; Azure OpenAI realtime 30 minutes.
+  expect([VOICE_LIVE_QUOTAS.newConnectionsPerMinute.value, VOICE_LIVE_QUOTAS.tokensPerMinute.value, VOICE_LIVE_QUOTAS.maxConnectionMinutes.value, AZURE_OPENAI_REALTIME.maxConnectionMinutes.value]).toEqual([30, 100_000, 60, 30]);
+  // SLAs (monthly uptime %).
+  expect([SLA.trafficManager.value, SLA.frontDoor.value, SLA.containerApps.value, SLA.keyVault.value, SLA.managedRedisHa.value, SLA.managedRedisZoneRedundant.value, SLA.aiServices.value]).toEqual([99.99, 99.99, 99.95, 99.99, 99.9, 99.99, 99.9]);
+  for (const f of [...Object.values(FRONT_DOOR_LIMITS), ...Object.values(CONTAINER_APPS_QUOTAS), ...Object.values(VOICE_LIVE_QUOTAS), ...Object.values(SLA)]) {
+    expect(f.source.length).toBeGreaterThan(20);
+    expect(f.read).toBe("2026-12-03");
+  }
+});
+
+test("several regions: Front Door, Traffic Manager and Container Apps figures as their pages give them", () => {
+  // Front Door WebSocket page: "each Azure Front Door profile supports up to 3,000 concurrent global connections".
+  expect(FRONT_DOOR.webSocketConnectionsPerProfile).toBe(3000);
+  // Health probes page: default frequency 30 s, HEAD by default, only 200 OK is healthy; 50 origins per group.
+  expect([FRONT_DOOR.probeIntervalSeconds, FRONT_DOOR.probeRequestType, FRONT_DOOR.probeProtocol, FRONT_DOOR.healthyStatus, FRONT_DOOR.maxOriginsPerOriginGroup]).toEqual([30, "HEAD", "Https", 200, 50]);
+  // Traffic Manager endpoint monitoring: 30 or 10 s, tolerated failures 0-9, fast-probe timeout 5-9 s; TTL 60 s (reliability page).
+  expect([...TRAFFIC_MANAGER.probeIntervalsSeconds].sort((a, b) => a - b)).toEqual([10, 30]);
+  expect(TRAFFIC_MANAGER.toleratedFailures).toEqual({ min: 0, max: 9 });
+  expect(TRAFFIC_MANAGER.fastProbeTimeoutSeconds).toEqual({ min: 5, max: 9 });
+  expect([TRAFFIC_MANAGER.weighted, TRAFFIC_MANAGER.externalEndpoints, TRAFFIC_MANAGER.monitorProtocol, TRAFFIC_MANAGER.recommendedTtlSeconds]).toEqual(["Weighted", "ExternalEndpoints", "HTTPS", 60]);
+  // Domains page: no automatic rotation through Traffic Manager; revalidation 45 days before expiry.
+  expect(FRONT_DOOR_DOMAIN_CHAIN).toMatchObject({ managedCertificateAutoRenewsThroughTrafficManager: false, revalidationDaysBeforeExpiry: 45, oneDomainOnSeveralProfilesConfirmed: false });
+  for (const v of [FRONT_DOOR, TRAFFIC_MANAGER, FRONT_DOOR_DOMAIN_CHAIN]) expect(v.read).toBe("2026-12-03");
+});
+
+test("created upstream accounts: the kind, SKU and model format Microsoft's templates use", () => {
+  // Azure/template-reference-generator accounts sample (2025-06-01): kind AIServices, sku S0; deployments: format OpenAI, GlobalStandard.
+  expect([COGNITIVE_SERVICES.kind, COGNITIVE_SERVICES.sku, COGNITIVE_SERVICES.openAiModelFormat]).toEqual(["AIServices", "S0", "OpenAI"]);
+  expect(COGNITIVE_SERVICES.deploymentSkus).toContain("GlobalStandard");
+  expect(COGNITIVE_SERVICES.endpointDomains).toContain("services.ai.azure.com");
 });

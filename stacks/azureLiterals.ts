@@ -258,3 +258,254 @@ export const WORKBOOK = {
   source: "https://learn.microsoft.com/rest/api/application-insights/workbooks/create-or-update?view=rest-application-insights-2021-08-01 (kind: only valid value shared; category, displayName, serializedData required; sample content {\"version\":\"Notebook/1.0\",\"items\":[{\"type\":1,...},{\"type\":3,\"content\":{\"version\":\"KqlItem/1.0\",...}}]}); https://learn.microsoft.com/azure/azure-monitor/visualize/resource-manager-workbooks (category: \"Supported values include workbook, tsg, Azure Monitor\"); queryType 0 with resourceType microsoft.insights/components as in portal-exported workbooks (public templates; Microsoft's content schema was not found by the search tool)",
   read: READ,
 } as const;
+
+// ---- Capacity planning for a multi-region stack (stacks/globalCapacity.ts) ------------------------------
+// Limits, quotas and SLA percentages the global capacity plan checks against. Each with its source and the
+// date it was read; `confidence` says how direct the source is (Microsoft's own page, or a copy/summary).
+
+/** A planning figure Azure publishes, with where it was read. */
+export interface SourcedLimit extends SourcedValue {
+  value: number;
+  /** Whether a support or quota request can raise it. */
+  adjustable?: boolean;
+  /** high: Microsoft's own page; medium: a Microsoft repository or an exact copy; low: a third-party summary. */
+  confidence: "high" | "medium" | "low";
+}
+
+/** Front Door Standard/Premium WebSocket and profile limits. */
+export const FRONT_DOOR_LIMITS = {
+  /** "Currently, each Azure Front Door profile supports up to 3,000 concurrent global connections" (WebSocket page). */
+  webSocketsPerProfile: {
+    value: 3000, adjustable: false, confidence: "high",
+    source: "https://learn.microsoft.com/azure/frontdoor/standard-premium/websocket (ja-jp and zh-cn copies of the current page, and docs.azure.cn/en-us/frontdoor/standard-premium/websocket: each profile supports up to 3,000 concurrent global connections)",
+    read: READ,
+  },
+  /** "Maximum of 500 total Standard and Premium profiles per subscription" (Front Door limits). */
+  profilesPerSubscription: {
+    value: 500, adjustable: false, confidence: "low",
+    source: "Azure Front Door Standard and Premium service limits, French rendering as copied in the Hugging Face dataset AshJem/AzureDB3 ('Maximum de 500 profils Standard et Premium au total par abonnement'; 'Profils maximum par abonnement 500 / 500'); the English include (MicrosoftDocs/azure-docs includes/front-door-limits.md, ms.date 2026-07-14) was read only for its classic tier",
+    read: READ,
+  },
+} as const satisfies Record<string, SourcedLimit>;
+
+/**
+ * Container Apps quotas ("Quotas for Azure Container Apps", current table: default and maximum quota).
+ * Cores per environment count "the sum of cores requested by each active replica of all revisions in an
+ * environment": during a revision change both revisions' replicas count.
+ */
+export const CONTAINER_APPS_QUOTAS = {
+  /** Consumption workload profile: cores per environment, default (quota name: Managed Environment ... Cores). */
+  coresPerEnvironment: {
+    value: 100, adjustable: true, confidence: "high",
+    source: "https://learn.microsoft.com/azure/container-apps/quotas (en-ca/en-us render: Workload Profiles Environments, Consumption workload profile, Cores, Environment, default 100, maximum 5,000, 'Calculated by the sum of cores requested by each active replica of all revisions in an environment'; consumption-only table: default 100, 'Is Configurable: Yes')",
+    read: READ,
+  },
+  /** The most cores an environment's Consumption profile can be raised to. */
+  coresPerEnvironmentMax: {
+    value: 5000, adjustable: false, confidence: "high",
+    source: "https://learn.microsoft.com/azure/container-apps/quotas (Consumption workload profile, Cores, Environment: maximum quota 5,000)",
+    read: READ,
+  },
+  /** Cores one replica may request (Consumption workload profile). */
+  coresPerReplica: {
+    value: 4, adjustable: false, confidence: "high",
+    source: "https://learn.microsoft.com/azure/container-apps/quotas (Consumption workload profile, Cores, Replica: 4, maximum 4)",
+    read: READ,
+  },
+  /** Replicas per revision: unlimited as a quota, but "Maximum replicas configurable are 300 in Azure portal and 1000 in Azure CLI". */
+  replicasPerRevision: {
+    value: 1000, adjustable: false, confidence: "high",
+    source: "https://learn.microsoft.com/azure/container-apps/quotas (Replicas, Revision: 'Maximum replicas configurable are 300 in Azure portal and 1000 in Azure CLI. There must also be enough cores quota available.')",
+    read: READ,
+  },
+  /** Environments per subscription per region (quota name Managed Environment Count). */
+  environmentsPerRegion: {
+    value: 15, adjustable: true, confidence: "high",
+    source: "https://learn.microsoft.com/azure/container-apps/quotas (Environments, Region, default 15, maximum unlimited; Managed Environment Count)",
+    read: READ,
+  },
+} as const satisfies Record<string, SourcedLimit>;
+
+/** An Azure Managed Redis Balanced SKU: memory, whether it joins an active geo-replication group, Microsoft's benchmark throughput. */
+export interface ManagedRedisSku {
+  sku: string;
+  memoryGB: number;
+  geoReplication: boolean;
+  /** GET requests a second Microsoft measured on this size with memtier_benchmark (1 KB payload, not guaranteed). */
+  benchmarkGetsPerSecond: number;
+}
+
+/**
+ * Azure Managed Redis Balanced sizes. Memory and throughput: Microsoft's "Performance testing with Azure
+ * Managed Redis" table (GET requests per second for Balanced by size in GB: 0.5 and 1 GB 120,000; 3 and 6
+ * GB 230,000; 12 GB 480,000; 24 GB 810,000; "not guaranteed ... no SLA for these numbers"). The SKU name of
+ * each size (B0 0.5 GB, B1 1, B3 3, B5 6, B10 12, B20 24) is read from public SKU tables (the size table on
+ * Microsoft's scale page is an image). Geo-replication: "The Balanced B0 and B1 SKUs & Flash Optimized SKUs
+ * don't support active geo-replication", and it needs high availability. A per-SKU client connection
+ * limit was NOT found by search: the plan prints the connections and says so.
+ */
+export const MANAGED_REDIS_BALANCED: { skus: ManagedRedisSku[]; usableFraction: number } & SourcedValue = {
+  skus: [
+    { sku: "Balanced_B0", memoryGB: 0.5, geoReplication: false, benchmarkGetsPerSecond: 120_000 },
+    { sku: "Balanced_B1", memoryGB: 1, geoReplication: false, benchmarkGetsPerSecond: 120_000 },
+    { sku: "Balanced_B3", memoryGB: 3, geoReplication: true, benchmarkGetsPerSecond: 230_000 },
+    { sku: "Balanced_B5", memoryGB: 6, geoReplication: true, benchmarkGetsPerSecond: 230_000 },
+    { sku: "Balanced_B10", memoryGB: 12, geoReplication: true, benchmarkGetsPerSecond: 480_000 },
+    { sku: "Balanced_B20", memoryGB: 24, geoReplication: true, benchmarkGetsPerSecond: 810_000 },
+  ],
+  /** Microsoft's benchmark guidance fills an instance "roughly 75% full, accounting for buffers". */
+  usableFraction: 0.75,
+  source: "MicrosoftDocs/azure-docs articles/redis/best-practices-performance.md (ms.date 2025-11-10: throughput table by size, '75% full, accounting for buffers'); articles/redis/how-to-active-geo-replication.md ('Yes (except B0 and B1)', 'only supported when Azure Managed Redis is in a high availability configuration'); SKU names to sizes: public SKU tables (e.g. 'Balanced B5, 6GB', 'Balanced B10, 12GB'), medium confidence",
+  read: READ,
+};
+
+/**
+ * Voice Live (Speech / Foundry resource, S0) per-resource quotas; both adjustable by support request.
+ * The pricing catalog (cost/catalogs/voice-live-*.json) carries the same figures for the cost model.
+ */
+export const VOICE_LIVE_QUOTAS = {
+  newConnectionsPerMinute: {
+    value: 30, adjustable: true, confidence: "high",
+    source: "https://learn.microsoft.com/azure/ai-services/speech-service/speech-services-quotas-and-limits ('Voice Live quotas and limits per resource': new connections per minute, Standard (S0) 30)",
+    read: READ,
+  },
+  tokensPerMinute: {
+    value: 100_000, adjustable: true, confidence: "high",
+    source: "Voice Live FAQ (MicrosoftDocs/azure-ai-docs voice-live-faq.yml, ms.date 2026-03-31: 'The current limit is 100,000 tokens per minute per resource'); the quotas page says 120,000: the newer, lower figure is used",
+    read: READ,
+  },
+  /** A connection lasts at most this long: rotation must happen before it. */
+  maxConnectionMinutes: {
+    value: 60, adjustable: false, confidence: "high",
+    source: "https://learn.microsoft.com/azure/ai-services/speech-service/speech-services-quotas-and-limits (Voice Live: a session lasts at most 60 minutes)",
+    read: READ,
+  },
+} as const satisfies Record<string, SourcedLimit>;
+
+/** Azure OpenAI realtime: a session's longest life on Azure (OpenAI's own API allows 60 minutes). */
+export const AZURE_OPENAI_REALTIME = {
+  maxConnectionMinutes: {
+    value: 30, adjustable: false, confidence: "medium",
+    source: "Azure OpenAI Realtime documentation as quoted in Microsoft Q&A 'GPT Realtime maximum session length 30 minutes' (learn.microsoft.com/answers, 2026-01-26: 'The maximum session duration is 30 minutes', sessions cut at exactly 30 minutes on Azure; OpenAI's own API: 60)",
+    read: READ,
+  },
+} as const satisfies Record<string, SourcedLimit>;
+
+/**
+ * Availability SLAs (monthly uptime) of each layer. Microsoft's consolidated SLA document
+ * (microsoft.com/licensing/docs/view/Service-Level-Agreements-SLA-for-Online-Services) could not be read
+ * by the search tool here: each figure names the page it was read from instead.
+ */
+export const SLA = {
+  trafficManager: {
+    value: 99.99, confidence: "low",
+    source: "third-party summaries of Microsoft's SLA (several AZ-305 and architecture tables, e.g. 'Traffic Manager | 99.99% | DNS-based routing'); Microsoft's SLA page not readable here",
+    read: READ,
+  },
+  frontDoor: {
+    value: 99.99, confidence: "medium",
+    source: "Azure/modern-web-app-pattern-java slo-calculation.md (Microsoft's reference architecture: 'Azure Front Door | 99.990%')",
+    read: READ,
+  },
+  containerApps: {
+    value: 99.95, confidence: "medium",
+    source: "Azure/modern-web-app-pattern-java slo-calculation.md ('Azure Container Apps | 99.950%'); the reliability page says the SLA 'is based on the scale rules you set'",
+    read: READ,
+  },
+  keyVault: {
+    value: 99.99, confidence: "medium",
+    source: "Azure/modern-web-app-pattern-java slo-calculation.md ('Azure Key Vault | 99.990%')",
+    read: READ,
+  },
+  /** Azure Managed Redis with high availability (standard replication); without it there is no SLA. */
+  managedRedisHa: {
+    value: 99.9, confidence: "high",
+    source: "learn.microsoft.com azure-cache-for-redis/managed-redis/managed-redis-high-availability ('Standard replication ... 99.9%'; 'Zone redundancy ... 99.99%'); reliability-managed-redis.md: 'To be eligible for availability SLAs for Azure Managed Redis: You must enable high availability configuration'",
+    read: READ,
+  },
+  managedRedisZoneRedundant: {
+    value: 99.99, confidence: "high",
+    source: "learn.microsoft.com azure-cache-for-redis/managed-redis/managed-redis-high-availability ('Zone redundancy | Multi-node replicated configuration across Availability Zones ... 99.99%')",
+    read: READ,
+  },
+  /** Azure AI services (Cognitive Services: the Speech/Foundry resource Voice Live runs on, and Azure OpenAI). */
+  aiServices: {
+    value: 99.9, confidence: "low",
+    source: "Azure SLA summary 'We guarantee that Cognitive Services will be available at least 99.9% of the time' (selina603/mktcontent support/sla/abstract-en.md, a copy of Azure's SLA summary page, 2017); no newer figure found",
+    read: READ,
+  },
+} as const satisfies Record<string, SourcedLimit>;
+// ------------------------------------------------------------------------------------ several regions
+
+/** Front Door Standard/Premium: what one profile carries, and how its origin groups probe. */
+export const FRONT_DOOR = {
+  /** The WebSocket cap per profile (FRONT_DOOR_LIMITS, with its source). */
+  webSocketConnectionsPerProfile: FRONT_DOOR_LIMITS.webSocketsPerProfile.value,
+  /** Origins per origin group (Standard and Premium). */
+  maxOriginsPerOriginGroup: 50,
+  /** The probe interval the health probe page calls the default, and uses for its probe-volume example. */
+  probeIntervalSeconds: 30,
+  /** "For new Front Door profiles, by default, the probe method is set as HEAD"; HEAD recommended. */
+  probeRequestType: "HEAD",
+  probeProtocol: "Https",
+  /** Only a 200 counts as healthy. */
+  healthyStatus: 200,
+  source: "origins per group: the Front Door Standard and Premium limits table (the French edition of learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits as found by the search, 'Origines maximales par groupe d'origines 50 / 50'); probes: learn.microsoft.com/azure/frontdoor/health-probes (MicrosoftDocs/azure-docs articles/frontdoor/health-probes.md, ms.date 2025-01-29: 'default probe frequency of 30 seconds', HEAD default, '200 OK status code indicates the origin is healthy', 'If you have multiple origins in your origin group ... you can't disable health probes')",
+  read: READ,
+} as const;
+
+/**
+ * Azure Traffic Manager (Microsoft.Network/trafficmanagerprofiles, azure-native `trafficmanager`): the
+ * values the program sets and the limits the failover time follows from.
+ */
+export const TRAFFIC_MANAGER = {
+  /** trafficRoutingMethod: Performance | Priority | Weighted | Geographic | MultiValue | Subnet. */
+  weighted: "Weighted",
+  /** The endpoint type segment of an external endpoint (Microsoft.Network/trafficmanagerprofiles/ExternalEndpoints). */
+  externalEndpoints: "ExternalEndpoints",
+  monitorProtocol: "HTTPS",
+  /** intervalInSeconds takes 30 (normal) or 10 (fast probing). */
+  probeIntervalsSeconds: [10, 30],
+  /** With a 10 s interval the timeout is 5-9 s; with 30 s, 5-10 s. */
+  fastProbeTimeoutSeconds: { min: 5, max: 9 },
+  /** toleratedNumberOfFailures: 0-9 (default 3); the endpoint is Degraded after one failure more. */
+  toleratedFailures: { min: 0, max: 9 },
+  /** Probes come only from US-based Azure regions (they reach Front Door's US edge locations). */
+  probesFromUsOnly: true,
+  /** Microsoft's reliability recommendation for a profile's DNS TTL. */
+  recommendedTtlSeconds: 60,
+  /** Fast probing costs extra per external endpoint per month (USD). */
+  fastProbingExternalEndpointMonthlyUsd: 2,
+  source: "learn.microsoft.com/azure/traffic-manager/traffic-manager-monitoring (MicrosoftDocs/azure-docs articles/traffic-manager/traffic-manager-monitoring.md: intervals 30/10 s, tolerated failures 0-9 default 3, timeouts 5-10 / 5-9 s, failover timeline 'after a fourth consecutive failure ... Degraded', clients follow cached DNS answers until the TTL expires); TTL 60 s: learn.microsoft.com/azure/reliability/reliability-traffic-manager ('TTL value of user profiles should be in 60 seconds'); US-only probes: learn.microsoft.com/azure/frontdoor/high-availability (ms.date 2026-01-28); fast probing $2 per external endpoint a month: azure.microsoft.com/roadmap/fast-failover-and-tcp-probing-in-azure-traffic-manager (2017-06-30); routing methods: @pulumi/azure-native 3.28 enums trafficmanager.TrafficRoutingMethod (generated from the REST spec); ExternalEndpoints: learn.microsoft.com/azure/templates/microsoft.network/trafficmanagerprofiles/externalendpoints",
+  read: READ,
+} as const;
+
+/** Front Door custom domains behind Traffic Manager: what Microsoft says, and what could not be confirmed. */
+export const FRONT_DOOR_DOMAIN_CHAIN = {
+  /** A managed certificate is not renewed automatically when the domain reaches Front Door through Traffic Manager. */
+  managedCertificateAutoRenewsThroughTrafficManager: false,
+  /** Days before expiry a managed certificate waits for revalidation (Pending Revalidation). */
+  revalidationDaysBeforeExpiry: 45,
+  /** Front Door (classic) says a custom domain is on one profile at a time; no Standard/Premium page read here says more. */
+  oneDomainOnSeveralProfilesConfirmed: false,
+  source: "learn.microsoft.com/azure/frontdoor/domain (MicrosoftDocs/azure-docs articles/frontdoor/domain.md: 'Azure Front Door won't automatically rotate certificates ... if your DNS record points to Azure Traffic Manager, which in turn resolves to Azure Front Door'; 45 days); classic: learn.microsoft.com/azure/frontdoor/front-door-custom-domain ('A custom domain can only be associated with one Front Door profile at a time')",
+  read: READ,
+} as const;
+
+/**
+ * An upstream resource the program creates (`create` on an upstream entry): a Foundry (AI Services)
+ * account, and for Azure OpenAI upstreams the model deployment.
+ */
+export const COGNITIVE_SERVICES = {
+  /** Microsoft.CognitiveServices/accounts kind of a Foundry / AI Services multi-service resource (Voice Live, Azure OpenAI). */
+  kind: "AIServices",
+  sku: "S0",
+  /** The only values `create.sku` accepts here. */
+  deploymentSkus: ["GlobalStandard", "DataZoneStandard", "Standard"],
+  /** DeploymentModel.format of Azure OpenAI models. */
+  openAiModelFormat: "OpenAI",
+  /** The endpoints an account answers on, under its custom subdomain. */
+  endpointDomains: ["services.ai.azure.com", "cognitiveservices.azure.com", "openai.azure.com"],
+  source: "account: Azure/template-reference-generator settings/remarks/microsoft.cognitiveservices/samples/accounts/projects/main.bicep (Microsoft.CognitiveServices/accounts@2025-06-01: kind 'AIServices', sku 'S0', customSubDomainName, disableLocalAuth, publicNetworkAccess 'Enabled'); deployment: public templates deploying gpt-realtime 2025-08-28 as { format: 'OpenAI', sku GlobalStandard } (e.g. codgician/serenitea-pot gpt-realtime.nix); endpoint domains: the upstream URLs this project's stacks use (<name>.services.ai.azure.com) and Azure OpenAI's <name>.openai.azure.com; a deployment with a real subscription confirms the pairs",
+  read: READ,
+} as const;

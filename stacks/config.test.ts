@@ -199,7 +199,7 @@ test("the environment the infrastructure sets is one the service accepts", () =>
   const service = loadConfig(env);
   expect(service.upstreams.map((u) => [u.name, u.priority, u.apiKey])).toEqual([["us", 1, "key-value"], ["se", 2, "key-value"]]);
   expect(service.auth).toMatchObject({ mode: "oidc", issuer: config.auth.issuer });
-  expect(service.frontDoorId).toBe("fd-1");
+  expect(service.frontDoorIds).toEqual(["fd-1"]);
   expect(service.maxSessionsPerInstance).toBe(350);
   expect(JSON.parse(upstreamsJson(config.upstreams))[0]).not.toHaveProperty("apiKey");
   expect(service.redisUrl).toBe("rediss://:a%2Fb%2Bc%3Dd%2Fe%2Bf%3D@cache.example.net:6380");

@@ -10,6 +10,8 @@ import { DEFAULT_SESSIONS_PER_REPLICA, LATENCY_BUCKETS_MS, SESSION_DEFAULTS, Ups
 import { catalogIds, findCatalogForUpstream } from "../cost";
 import { CustomDomainSchema } from "./customDomain";
 import { networkProblems } from "./networkSizing";
+import { REGION_NAME, regionProblems } from "./regions";
+import { COGNITIVE_SERVICES } from "./azureLiterals";
 
 export const PROJECT = "voice-platform";
 
@@ -39,7 +41,7 @@ export const RESOURCE_GROUP_NAME = /^[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]$/;
 
 /** Container Apps consumption: each vCPU comes with 2 GiB. */
 export const CPU_CHOICES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 4] as const;
-export const REDIS_SKUS = ["Basic_C1", "Standard_C1", "Premium_P1", "Balanced_B0", "Balanced_B1"] as const;
+export const REDIS_SKUS = ["Basic_C1", "Standard_C1", "Premium_P1", "Balanced_B0", "Balanced_B1", "Balanced_B3", "Balanced_B5"] as const;
 /** Where the proxy runs: Container Apps (the default), or an App Service plan (the seed's Option C). */
 export const HOSTING_CHOICES = ["containerApps", "appService"] as const;
 export type Hosting = (typeof HOSTING_CHOICES)[number];
@@ -83,9 +85,59 @@ const WafSchema = z.object({
   managedRuleSets: z.boolean().default(false),
 }).default({ enabled: false, mode: "Prevention", upgradeRateLimit: { threshold: 60, durationMinutes: 1 }, allowedCountries: [], blockedIpRanges: [], managedRuleSets: false });
 
+/**
+ * Several regions (stacks/regions.ts, docs/regions.md): 1-5 entries, the first being `location`. Absent:
+ * the stack runs in `location` alone, exactly as before. `addressSpace` (network.enabled only): the
+ * region's VNet; by default network.addressSpace shifted by the region's index.
+ */
+const RegionsSchema = z.array(z.object({
+  name: z.string().regex(REGION_NAME, "1-8 lowercase letters and digits, starting with a letter (it becomes part of resource names)"),
+  location: Region,
+  addressSpace: z.string().optional(),
+  /**
+   * The hour (UTC) the region's users' business day starts: the capacity plan puts each region's share of
+   * the day on its own curve (default 8). Planning only.
+   */
+  busyStartHourUtc: z.number().int().min(0).max(23).optional(),
+})).min(1, "at least one region").max(5, "at most 5 regions");
+
+/**
+ * The concurrent sessions the stack must carry at its busiest, plus headroom: sizes the Front Door
+ * profiles (3,000 WebSockets each) and the replicas each region needs to carry it alone.
+ */
+const CapacitySchema = z.object({
+  peakConcurrentSessions: positiveInt.max(1_000_000),
+  headroomPercent: z.number().min(0, "must be >= 0").max(500).default(20),
+  /**
+   * The Container Apps Consumption cores quota of each region's environment, when support has raised it
+   * (published default 100, adjustable: stacks/azureLiterals.ts). The plan lists the raise as a request.
+   */
+  environmentCoresQuota: positiveInt.max(5_000).optional(),
+});
+
+/**
+ * `create` on an upstream entry: the program creates the resource (a Foundry / AI Services account in the
+ * entry's region and resource group, named by the URL's first label) and, for an Azure OpenAI upstream,
+ * its model deployment; a key-auth upstream's key goes to Key Vault from the account, an Entra upstream
+ * gets the app's identity as Cognitive Services User. The entry itself reaches the service unchanged
+ * (`create` is taken out before the upstream schema sees it: stacks/config.ts splitUpstreamCreate).
+ */
+export const UpstreamCreateSchema = z.object({
+  deployment: z.object({
+    model: z.string().min(1),
+    version: z.string().min(1),
+    sku: z.enum(COGNITIVE_SERVICES.deploymentSkus).default("GlobalStandard"),
+    /** Thousands of tokens a minute the deployment may use. */
+    capacity: positiveInt.max(100_000),
+  }).optional(),
+}).strict();
+export type UpstreamCreate = z.infer<typeof UpstreamCreateSchema>;
+
 export const StackConfigSchema = z
   .object({
     location: Region,
+    regions: RegionsSchema.optional(),
+    capacity: CapacitySchema.optional(),
     replicas: z.object({ min: z.number().int().min(0), max: positiveInt.max(1000) }),
     sessionsPerReplica: positiveInt.max(1000).default(DEFAULT_SESSIONS_PER_REPLICA),
     cpu: z.number().refine((c) => (CPU_CHOICES as readonly number[]).includes(c), { message: `must be one of ${CPU_CHOICES.join(", ")} vCPU` }).default(1),
@@ -104,6 +156,8 @@ export const StackConfigSchema = z
      * Live / Azure OpenAI usage is billed there, so the budget watches these groups with the stack's own.
      */
     upstreamResourceGroups: z.record(z.string(), z.string().regex(RESOURCE_GROUP_NAME, "not a resource group name (1-90 letters, digits, _ ( ) - ., not ending in .)")),
+    /** The entries' `create` blocks by upstream name (filled from `upstreams[].create`, see splitUpstreamCreate). */
+    upstreamCreate: z.record(z.string(), UpstreamCreateSchema).default({}),
     keyVault: z.object({
       /**
        * Part of the vault's name hash. A destroyed vault stays soft-deleted (7-90 days; in prod purge
@@ -230,14 +284,69 @@ export const StackConfigSchema = z
     }
     if (c.budget.startDate && !c.budget.startDate.endsWith("-01")) problem(["budget", "startDate"], "must be the first day of a month");
     for (const p of networkProblems(c)) problem(p.path, p.message);
+    for (const p of regionProblems(c)) problem(p.path, p.message);
+    for (const p of upstreamCreateProblems(c)) problem(p.path, p.message);
   });
 
 export type StackConfig = z.infer<typeof StackConfigSchema>;
 export type UpstreamSpec = StackConfig["upstreams"][number];
 
-/** Production stacks must survive a replica loss. */
+/**
+ * Moves each upstream entry's `create` block to `upstreamCreate` (by the entry's name), so the entries are
+ * exactly what the service receives. Errors in a block are reported under `upstreamCreate.<name>`.
+ */
+export function splitUpstreamCreate(raw: Record<string, unknown>): Record<string, unknown> {
+  if (!Array.isArray(raw.upstreams)) return raw;
+  const creates: Record<string, unknown> = {};
+  const upstreams = raw.upstreams.map((u: unknown) => {
+    if (!u || typeof u !== "object" || !("create" in u)) return u;
+    const { create, ...entry } = u as Record<string, unknown>;
+    creates[String((entry as { name?: unknown }).name)] = create ?? {};
+    return entry;
+  });
+  return Object.keys(creates).length ? { ...raw, upstreams, upstreamCreate: { ...(raw.upstreamCreate as object ?? {}), ...creates } } : raw;
+}
+
+/** The account name of an upstream the program creates: its URL's first label, on a domain accounts answer on. */
+export function upstreamAccountName(url: string): string | undefined {
+  const host = (() => { try { return new URL(url).hostname; } catch { return ""; } })();
+  const [label, ...rest] = host.split(".");
+  return (COGNITIVE_SERVICES.endpointDomains as readonly string[]).includes(rest.join(".")) && /^[a-z0-9][a-z0-9-]{1,62}$/.test(label) ? label : undefined;
+}
+
+type CreateInputs = Pick<StackConfig, "upstreams" | "upstreamResourceGroups" | "upstreamCreate">;
+
+function upstreamCreateProblems(c: CreateInputs): Array<{ path: (string | number)[]; message: string }> {
+  const out: Array<{ path: (string | number)[]; message: string }> = [];
+  const byName = new Map(c.upstreams.map((u) => [u.name, u]));
+  for (const [name, create] of Object.entries(c.upstreamCreate)) {
+    const u = byName.get(name);
+    if (!u) {
+      out.push({ path: ["upstreamCreate", name], message: `no upstream is named "${name}"` });
+      continue;
+    }
+    if (!upstreamAccountName(u.url)) out.push({ path: ["upstreamCreate", name], message: `the program names the account after the URL's first label: ${u.url} must be https://<name>.${COGNITIVE_SERVICES.endpointDomains.join(" | ")}` });
+    if (u.kind === "azure-openai" && !create.deployment) out.push({ path: ["upstreamCreate", name, "deployment"], message: `required for azure-openai: the model deployment "${u.deployment}" to create` });
+    if (u.kind === "voice-live" && create.deployment) out.push({ path: ["upstreamCreate", name, "deployment"], message: "Voice Live uses its managed models: no deployment to create" });
+  }
+  // A group the program creates holds only accounts it creates (it cannot create a group that exists).
+  const groups = new Map<string, { created: string[]; existing: string[] }>();
+  for (const u of c.upstreams) {
+    const group = c.upstreamResourceGroups[u.name];
+    if (!group) continue;
+    const g = groups.get(group) ?? { created: [], existing: [] };
+    (c.upstreamCreate[u.name] ? g.created : g.existing).push(u.name);
+    groups.set(group, g);
+  }
+  for (const [group, g] of groups) {
+    if (g.created.length && g.existing.length) out.push({ path: ["upstreamResourceGroups", g.created[0]], message: `${group} holds created (${g.created.join(", ")}) and existing (${g.existing.join(", ")}) upstreams: the program creates the group of the ones it creates, so give them a group of their own` });
+  }
+  return out;
+}
+
+/** Production stacks must survive a replica loss. `global` is the multi-region production stack (Pulumi.global.yaml). */
 export function isProduction(stack: string): boolean {
-  return stack === "prod" || stack.startsWith("prod-");
+  return stack === "prod" || stack.startsWith("prod-") || stack === "global";
 }
 
 export interface ConfigProblem {
@@ -258,7 +367,7 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>): S
   for (const key of Object.keys(raw)) {
     if (!known.has(key) && key !== "upstreamKeys") problems.push({ stack, path: key, reason: "unknown key" });
   }
-  const result = StackConfigSchema.safeParse(raw);
+  const result = StackConfigSchema.safeParse(splitUpstreamCreate(raw));
   if (!result.success) {
     for (const issue of result.error.issues) {
       problems.push({ stack, path: issue.path.join(".") || "(root)", reason: issue.message });

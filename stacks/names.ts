@@ -20,6 +20,35 @@ export function resourceNames(project: string, stack: string) {
 }
 
 /**
+ * The names of one region's resources: the primary region (suffix "") keeps the single-region names;
+ * another region appends "-<name>" (stacks/regions.ts), within each service's length limit.
+ */
+export function regionResourceNames(project: string, stack: string, suffix: string) {
+  const names = resourceNames(project, stack);
+  if (!suffix) return names;
+  const base = `${project}-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+  return {
+    ...names,
+    resourceGroup: `${names.resourceGroup}${suffix}`,
+    environment: `${names.environment}${suffix}`,
+    // Container app names: at most 32 characters; the suffix must survive the cut.
+    containerApp: `ca-${base}`.slice(0, 32 - suffix.length) + suffix,
+    vnet: `${names.vnet}${suffix}`,
+  };
+}
+
+/** A region's Redis name: the stack's, with the region's suffix kept within 60 characters. */
+export function regionRedisName(stackRedisName: string, suffix: string): string {
+  return suffix ? stackRedisName.slice(0, 60 - suffix.length) + suffix : stackRedisName;
+}
+
+/** Traffic Manager's DNS label (<label>.trafficmanager.net is global): the stack's Redis-style unique name. */
+export function trafficManagerLabel(project: string, stack: string, subscriptionId: string): string {
+  const hash = createHash("sha256").update(`${subscriptionId}/${project}/${stack}/trafficmanager`).digest("hex").slice(0, 6);
+  return `${project}-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 55) + `-${hash}`;
+}
+
+/**
  * Key Vault, ACR and Redis names are global across Azure: a short hash of the subscription and stack keeps
  * them unique and stable (the same inputs always give the same name, like Bicep's uniqueString).
  */

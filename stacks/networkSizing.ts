@@ -142,7 +142,7 @@ export interface NetworkLayout {
  * subnet right after it (aligned: it is never larger than the first). Returns the problems instead when
  * the space is malformed, too small, or overlaps a reserved range.
  */
-export function networkLayout(addressSpace: string, maxReplicas: number, endpoints = PRIVATE_ENDPOINTS.length): NetworkLayout | string[] {
+export function networkLayout(addressSpace: string, maxReplicas: number, endpoints: number = PRIVATE_ENDPOINTS.length): NetworkLayout | string[] {
   const space = parseCidr(addressSpace);
   if (typeof space === "string") return [space];
   const problems: string[] = [];
@@ -258,22 +258,42 @@ export interface NetworkCost {
  * ("Managed resources", custom-virtual-networks page above: one standard load balancer and a standard
  * static public IP for egress). Data processed by the endpoints is not counted (cents per GB).
  */
-export function networkMonthlyCost(c: NetworkInputs, prices: NetworkPrices = networkPrices(), base = baseInfrastructure()): NetworkCost {
+/**
+ * Several regions (stacks/regions.ts) multiply the per-region items: each region's VNet has its own
+ * endpoints (Redis, Key Vault, registry, one per other region's Redis), zones, load balancer and IP;
+ * several Front Door profiles multiply the Premium uplift and add a base fee each.
+ */
+export interface NetworkScale {
+  regions: number;
+  frontDoorProfiles: number;
+}
+
+export function networkMonthlyCost(c: NetworkInputs, prices: NetworkPrices = networkPrices(), base = baseInfrastructure(), scale: NetworkScale = { regions: 1, frontDoorProfiles: 1 }): NetworkCost {
   const lines: NetworkCost["lines"] = [];
   const add = (item: string, monthly: number, figure: Figure) => lines.push({ item, monthly, figure: `${figure.value} ${figure.unit}, ${figure.confidence} confidence${figure.assumption ? ", an assumption" : ""}; sources in cost/catalogs/azure-network-2026.json` });
+  const { regions, frontDoorProfiles: profiles } = scale;
+  const each = (n: number, what: string) => (n === 1 ? what : `${n} x ${what}`);
+  if (c.frontDoor.enabled && profiles > 1) {
+    lines.push({ item: `${profiles - 1} more Front Door profiles (base fee)`, monthly: (profiles - 1) * base.frontDoorMonthly, figure: `${base.frontDoorMonthly} USD per profile per month (the infrastructure sheet's Front Door base fee)` });
+  }
   if (c.frontDoor.enabled && frontDoorSku(c) === "Premium_AzureFrontDoor") {
-    add("Front Door Premium instead of Standard", prices.frontDoorPremiumMonthly.value - base.frontDoorMonthly, prices.frontDoorPremiumMonthly);
+    add(each(profiles, "Front Door Premium instead of Standard"), profiles * (prices.frontDoorPremiumMonthly.value - base.frontDoorMonthly), prices.frontDoorPremiumMonthly);
   }
   if (c.network.enabled) {
+    const endpoints = regions * (PRIVATE_ENDPOINTS.length + regions - 1);
+    const zones = regions * PRIVATE_ENDPOINTS.length;
     add("Container registry Premium instead of Basic", (prices.containerRegistryPremiumPerDay.value - base.registryPerDay) * base.daysPerMonth, prices.containerRegistryPremiumPerDay);
-    add(`${PRIVATE_ENDPOINTS.length} private endpoints`, PRIVATE_ENDPOINTS.length * prices.privateEndpointHourly.value * HOURS_PER_MONTH, prices.privateEndpointHourly);
-    add(`${PRIVATE_ENDPOINTS.length} private DNS zones`, PRIVATE_ENDPOINTS.length * prices.privateDnsZoneMonthly.value, prices.privateDnsZoneMonthly);
-    add("the environment's standard load balancer", prices.loadBalancerStandardHourly.value * HOURS_PER_MONTH, prices.loadBalancerStandardHourly);
-    add("the environment's egress public IP", prices.publicIpStandardHourly.value * HOURS_PER_MONTH, prices.publicIpStandardHourly);
+    add(`${endpoints} private endpoints`, endpoints * prices.privateEndpointHourly.value * HOURS_PER_MONTH, prices.privateEndpointHourly);
+    add(`${zones} private DNS zones`, zones * prices.privateDnsZoneMonthly.value, prices.privateDnsZoneMonthly);
+    add(each(regions, "the environment's standard load balancer"), regions * prices.loadBalancerStandardHourly.value * HOURS_PER_MONTH, prices.loadBalancerStandardHourly);
+    add(each(regions, "the environment's egress public IP"), regions * prices.publicIpStandardHourly.value * HOURS_PER_MONTH, prices.publicIpStandardHourly);
   }
-  const unpriced = c.network.enabled && c.frontDoor.enabled
-    ? ["Container Apps bills the private endpoint Front Door's Private Link creates on the environment as 'Dedicated plan management' (Container Apps private endpoints page): no public price was found"]
-    : [];
+  const unpriced = [
+    ...(c.network.enabled && c.frontDoor.enabled
+      ? ["Container Apps bills the private endpoint Front Door's Private Link creates on the environment as 'Dedicated plan management' (Container Apps private endpoints page): no public price was found"]
+      : []),
+    ...(c.frontDoor.enabled && profiles > 1 ? ["Traffic Manager's DNS queries and health checks (no current public price was read)"] : []),
+  ];
   return { monthly: lines.reduce((a, l) => a + l.monthly, 0), lines, unpriced };
 }
 
@@ -302,14 +322,14 @@ export interface NetworkPlan {
 }
 
 /** Everything above for one stack; the config has been validated (networkProblems found nothing). */
-export function networkPlan(c: NetworkInputs): NetworkPlan {
+export function networkPlan(c: NetworkInputs, scale: NetworkScale = { regions: 1, frontDoorProfiles: 1 }): NetworkPlan {
   let layout: NetworkLayout | undefined;
   if (c.network.enabled) {
     const l = networkLayout(c.network.addressSpace, c.replicas.max);
     if (Array.isArray(l)) throw new Error(`network: ${l.join("; ")}`);
     layout = l;
   }
-  return { enabled: c.network.enabled, layout, frontDoorSku: frontDoorSku(c), registrySku: registrySku(c), exposure: exposure(c), cost: networkMonthlyCost(c) };
+  return { enabled: c.network.enabled, layout, frontDoorSku: frontDoorSku(c), registrySku: registrySku(c), exposure: exposure(c), cost: networkMonthlyCost(c, undefined, undefined, scale) };
 }
 
 /** Problems with the network and WAF settings, by dotted path (stacks/config.ts reports them). */

@@ -1,5 +1,5 @@
 /** The policies catch the defects they exist for, on resources shaped like what the program registers. */
-import { runPolicies, type RegisteredResource } from "./policies";
+import { regionFindings, runPolicies, type RegisteredResource } from "./policies";
 
 const resource = (type: string, inputs: Record<string, unknown>): RegisteredResource => ({ type, name: "r", parent: null, inputs });
 const names = (resources: RegisteredResource[]) => runPolicies("prod", resources).map((p) => p.policy);
@@ -72,4 +72,40 @@ test("production: a custom domain the WAF's security policy does not list is ref
   const edge = (domains: number) => runPolicies("prod", stack(domains)).filter((p) => p.policy === "edge-firewall-in-production");
   expect(edge(1).map((p) => [p.level, p.message])).toEqual([["mandatory", "the WAF's security policy covers 1 of the profile's 2 domains (endpoint and custom domains)"]]);
   expect(edge(2)).toEqual([]);
+});
+
+test("production with several Front Door profiles: each profile's security policy must cover its own endpoint and custom domain", () => {
+  const limit = { ruleType: "RateLimitRule", action: "Block", groupBy: [{ variableName: "SocketAddr" }], matchConditions: [{ matchVariable: "RequestHeader", selector: "Upgrade" }] };
+  const profile = (name: string, covered: number) => [
+    resource("azure-native:cdn:Profile", { profileName: name, sku: { name: "Premium_AzureFrontDoor" } }),
+    resource("azure-native:cdn:AFDEndpoint", { profileName: name, endpointName: name }),
+    resource("azure-native:cdn:AFDCustomDomain", { profileName: name, hostName: "voice.example.com" }),
+    resource("azure-native:cdn:SecurityPolicy", { profileName: name, parameters: { associations: [{ domains: Array.from({ length: covered }, (_, i) => ({ id: `${name}-d${i}` })) }] } }),
+  ];
+  const waf = resource("azure-native:frontdoor:Policy", { policySettings: { enabledState: "Enabled" }, customRules: { rules: [limit] } });
+  const edge = (resources: ReturnType<typeof resource>[]) => runPolicies("prod", resources).filter((p) => p.policy === "edge-firewall-in-production").map((p) => p.message);
+  expect(edge([waf, ...profile("afd-1", 2), ...profile("afd-2", 2)])).toEqual([]);
+  // Two covered domains in total would have passed a stack-wide count of one profile; per profile it does not.
+  expect(edge([waf, ...profile("afd-1", 2), ...profile("afd-2", 1)])).toEqual(["the WAF's security policy covers 1 of the profile's 2 domains (endpoint and custom domains) of profile afd-2"]);
+  expect(edge([waf, ...profile("afd-1", 2), ...profile("afd-2", 0)])).toEqual(["no security policy attaching a WAF policy to the Front Door endpoint of profile afd-2"]);
+});
+
+test("several regions: every app accepts every profile, knows its region and peers; every profile reaches every region", () => {
+  const app = (name: string, env: Array<{ name: string; value?: string; secretRef?: string }>) => ({ ...resource("azure-native:app:ContainerApp", { template: { containers: [{ env }] } }), name });
+  const full = (region: string) => [{ name: "FRONT_DOOR_ID", value: "a,b" }, { name: "REGION", value: region }, { name: "PEER_REDIS_URLS", secretRef: "peer-redis-urls" }];
+  const profiles = ["afd-1", "afd-2"].map((n) => resource("azure-native:cdn:Profile", { profileName: n }));
+  const origins = (n: string, count: number) => Array.from({ length: count }, () => resource("azure-native:cdn:AFDOrigin", { profileName: n }));
+  const good = [app("voice-app", full("us")), app("voice-se-app", full("se")), ...profiles, ...origins("afd-1", 2), ...origins("afd-2", 2)];
+  expect(regionFindings(good)).toEqual([]);
+  expect(regionFindings([app("voice-app", full("us")), app("voice-se-app", [{ name: "FRONT_DOOR_ID", value: "a" }]), ...profiles, ...origins("afd-1", 2), ...origins("afd-2", 1)])).toEqual([
+    "voice-se-app: FRONT_DOOR_ID lists 1 of the 2 Front Door profiles",
+    "voice-se-app: no REGION",
+    "voice-se-app: no PEER_REDIS_URLS from a Key Vault secret (the other regions' Redis)",
+    "profile afd-2: 1 origins for 2 regions' apps",
+  ]);
+  // An app whose variables a preview does not know yet is not judged.
+  expect(regionFindings([app("voice-app", full("us")), { ...resource("azure-native:app:ContainerApp", { template: { containers: [{}] } }), name: "voice-se-app" }, ...profiles, ...origins("afd-1", 2), ...origins("afd-2", 2)])).toEqual([]);
+  // A single-region, single-profile stack is not judged.
+  expect(regionFindings([app("voice-app", [{ name: "FRONT_DOOR_ID", value: "a" }]), profiles[0], ...origins("afd-1", 1)])).toEqual([]);
+  expect(runPolicies("staging", [app("voice-app", full("us")), app("voice-se-app", []), ...profiles]).filter((p) => p.policy === "every-region-behind-every-profile").every((p) => p.level === "mandatory")).toBe(true);
 });

@@ -267,19 +267,70 @@ export const STACK_POLICIES: StackPolicy[] = [
     name: "edge-firewall-in-production",
     level: (stack) => (isProduction(stack) ? "mandatory" : "advisory"),
     check: (resources) => {
-      if (!resources.some((r) => r.type === "azure-native:cdn:Profile")) return [];
+      const profiles = resources.filter((r) => r.type === "azure-native:cdn:Profile");
+      if (profiles.length === 0) return [];
       const out: string[] = [];
       if (!resources.some((r) => r.type === "azure-native:frontdoor:Policy" && edgeRateLimitFindings(r).length === 0)) out.push("no WAF policy with the WebSocket upgrade rate limit");
-      const association = resources.find((r) => r.type === "azure-native:cdn:SecurityPolicy");
-      const covered: number = (association?.inputs as Loose)?.parameters?.associations?.[0]?.domains?.length ?? 0;
-      if (!(covered > 0)) out.push("no security policy attaching a WAF policy to the Front Door endpoint");
-      // The endpoint and every custom domain: a domain left out is served without the WAF.
-      const domains = 1 + resources.filter((r) => r.type === "azure-native:cdn:AFDCustomDomain").length;
-      if (covered > 0 && covered < domains) out.push(`the WAF's security policy covers ${covered} of the profile's ${domains} domains (endpoint and custom domains)`);
+      // Per profile (a stack may have several): its security policy covers its endpoint and every custom
+      // domain; a domain left out is served without the WAF.
+      // Profile names are known in the plan; in a preview of new profiles they may not be (unknown
+      // outputs): then the stack's domains are counted together.
+      const known = profiles.every((p) => typeof (p.inputs as Loose).profileName === "string");
+      const inProfile = (type: string, profile: string | undefined) => resources.filter((r) => r.type === type && (profile === undefined || (r.inputs as Loose).profileName === profile));
+      for (const p of known ? profiles : [undefined]) {
+        const name = p ? (p.inputs as Loose).profileName as string : undefined;
+        const associations: Loose[] = inProfile("azure-native:cdn:SecurityPolicy", name).flatMap((r) => (r.inputs as Loose).parameters?.associations ?? []);
+        const covered = associations.reduce((n, a) => n + (a.domains?.length ?? 0), 0);
+        // A profile serves at least one endpoint (each route has one).
+        const endpoints = Math.max(name === undefined ? profiles.length : 1, inProfile("azure-native:cdn:AFDEndpoint", name).length);
+        const domains = endpoints + inProfile("azure-native:cdn:AFDCustomDomain", name).length;
+        const where = name && profiles.length > 1 ? ` of profile ${name}` : "";
+        if (!(covered > 0)) out.push(`no security policy attaching a WAF policy to the Front Door endpoint${where}`);
+        else if (covered < domains) out.push(`the WAF's security policy covers ${covered} of the profile's ${domains} domains (endpoint and custom domains)${where}`);
+      }
       return out;
     },
   },
 ];
+
+/**
+ * A stack with several regions or Front Door profiles is one only if every piece knows every other: each
+ * region's app accepts every profile (FRONT_DOOR_ID lists them all; the proxy refuses the others' traffic
+ * otherwise), knows its region and the other regions' Redis (REGION, PEER_REDIS_URLS: without them a
+ * session cannot resume in another region), and every profile's origins are all the regions' apps (a
+ * profile missing a region cannot send its clients there when the other is lost). Values a preview does
+ * not know yet (ids of new resources) are not judged.
+ */
+export function regionFindings(resources: RegisteredResource[]): string[] {
+  const apps = resources.filter((r) => r.type === "azure-native:app:ContainerApp");
+  const profiles = resources.filter((r) => r.type === "azure-native:cdn:Profile");
+  if (apps.length <= 1 && profiles.length <= 1) return [];
+  const out: string[] = [];
+  for (const app of apps) {
+    const env: Loose = (app.inputs as Loose).template?.containers?.[0]?.env;
+    // Unknown until its inputs resolve (a preview of new profiles): judged on the next run.
+    if (!Array.isArray(env) || env.length === 0) continue;
+    const get = (name: string): Loose => env.find((e: Loose) => e.name === name);
+    const ids = get("FRONT_DOOR_ID")?.value;
+    if (profiles.length > 0 && typeof ids === "string" && ids.split(",").filter(Boolean).length !== profiles.length) {
+      out.push(`${app.name}: FRONT_DOOR_ID lists ${ids.split(",").filter(Boolean).length} of the ${profiles.length} Front Door profiles`);
+    }
+    if (apps.length > 1) {
+      if (!get("REGION")?.value) out.push(`${app.name}: no REGION`);
+      if (!get("PEER_REDIS_URLS")?.secretRef) out.push(`${app.name}: no PEER_REDIS_URLS from a Key Vault secret (the other regions' Redis)`);
+    }
+  }
+  const origins = resources.filter((r) => r.type === "azure-native:cdn:AFDOrigin");
+  for (const p of profiles) {
+    const name = (p.inputs as Loose).profileName;
+    if (typeof name !== "string") continue;
+    const mine = origins.filter((o) => (o.inputs as Loose).profileName === name);
+    if (apps.length > 1 && mine.length !== apps.length) out.push(`profile ${name}: ${mine.length} origins for ${apps.length} regions' apps`);
+  }
+  return out;
+}
+
+STACK_POLICIES.push({ name: "every-region-behind-every-profile", level: mandatory, check: regionFindings });
 
 export function runPolicies(stack: string, resources: RegisteredResource[]): PolicyResult[] {
   return [

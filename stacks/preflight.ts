@@ -96,9 +96,10 @@ export interface RequiredSecret {
   why: string;
 }
 
-export function requiredSecrets(stack: string, config: Pick<StackConfig, "upstreams">): RequiredSecret[] {
+export function requiredSecrets(stack: string, config: Pick<StackConfig, "upstreams"> & Partial<Pick<StackConfig, "upstreamCreate">>): RequiredSecret[] {
   return [
-    ...config.upstreams.filter((u) => u.auth === "key").map((u) => ({
+    // A created account's key goes to Key Vault from the account itself.
+    ...config.upstreams.filter((u) => u.auth === "key" && !config.upstreamCreate?.[u.name]).map((u) => ({
       key: `upstreamKeys.${u.name}`, required: true,
       command: `pulumi config set --secret --path '${PROJECT}:upstreamKeys.${u.name}' '<key of ${u.url}>' -s ${stack}`,
       why: `stored in Key Vault, the app's ${apiKeyEnvOf(u)}`,

@@ -9,17 +9,23 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import { Alerts } from "./alerts";
 import { Budget, firstOfMonth } from "./budget";
-import { isProduction, parseConfigValue, parseStackConfig, PROJECT, StackConfigError, StackConfigSchema, type StackConfig } from "./config";
+import { isProduction, parseConfigValue, parseStackConfig, PROJECT, StackConfigError, StackConfigSchema, upstreamAccountName, type StackConfig } from "./config";
+import { assignRole, BuiltInRole } from "./roles";
+import { UpstreamAccount } from "./upstreamAccount";
 import { FrontDoorProfile } from "./frontDoorProfile";
 import { FrontDoorRoute } from "./frontDoorRoute";
 import { PrivateNetwork } from "./network";
 import { PRIVATE_LINK } from "./privateEndpoints";
 import { EdgeFirewall } from "./waf";
-import { globalNames, resourceNames } from "./names";
+import { globalNames, regionRedisName, regionResourceNames, resourceNames, trafficManagerLabel } from "./names";
+import { networkLayout } from "./networkSizing";
+import { frontDoorProfileCount, isMultiRegion, regionPrivateEndpoints, regionWarnings, stackRegions, type RegionPlan } from "./regions";
+import { TrafficManager } from "./trafficManager";
+import { FRONT_DOOR } from "./azureLiterals";
 import { Observability } from "./observability";
 import { RedisStore } from "./redisStore";
 import { ServiceImage, type RegistryTokenExchange } from "./serviceImage";
-import { apiKeySecretName, REDIS_KEY_SECRET, REDIS_URL_SECRET } from "./serviceEnv";
+import { apiKeySecretName, PEER_REDIS_URLS_SECRET, peerRedisUrlsVaultSecret, REDIS_KEY_SECRET, REDIS_URL_SECRET } from "./serviceEnv";
 import { sizeStack, type StackSizing } from "./sizing";
 import { Vault } from "./vault";
 import { VoiceApp } from "./voiceApp";
@@ -82,14 +88,42 @@ export function voicePlatform(deps: ProgramDeps): Record<string, unknown> {
   });
   return {
     ...platform.outputs,
-    budgetDerivation: [...(platform.sizing.budget.derivation?.lines ?? [`fixed amount ${platform.sizing.budget.amount}`]), ...(platform.sizing.budget.network?.lines ?? [])],
+    budgetDerivation: [...(platform.sizing.budget.derivation?.lines ?? [`fixed amount ${platform.sizing.budget.amount}`]), ...(platform.sizing.budget.network?.lines ?? []), ...(platform.sizing.budget.regions?.lines ?? [])],
     network: { exposure: platform.sizing.network.exposure, layout: platform.sizing.network.layout, frontDoorSku: platform.sizing.network.frontDoorSku, registrySku: platform.sizing.network.registrySku },
-    capacityWarnings: platform.sizing.warnings,
+    capacityWarnings: ingressAwareWarnings(config, platform.sizing),
     sessionsPerReplicaBasis: { configured: config.sessionsPerReplica, ...platform.sizing.sessionsPerReplicaBasis },
     scaleDays: platform.sizing.scaleDays,
     logDailyCap: platform.sizing.logDailyCap.derivation,
     infrastructureMonthly: platform.sizing.estimate?.monthly.infrastructureBreakdown,
   };
+}
+
+/** One region's share of the stack: its group, Redis, network and app (stacks/regions.ts). */
+interface RegionStack {
+  plan: RegionPlan;
+  names: ReturnType<typeof regionResourceNames>;
+  resourceGroupName: pulumi.Input<string>;
+  redis: RedisStore;
+  network?: PrivateNetwork;
+  /** What the region's first revision waits for: its private endpoints and DNS zone links. */
+  privatePaths: pulumi.Resource[];
+  /** Container Apps secret name -> Key Vault secret URI, for this region's app. */
+  keyVaultSecrets: Record<string, pulumi.Output<string>>;
+  host?: { fqdn: pulumi.Output<string>; id: pulumi.Output<string>; environmentId?: pulumi.Output<string>; appName: string };
+}
+
+/**
+ * The sizing's warnings and the regions' (stacks/regions.ts). The cost model warns when the traffic
+ * model's peak exceeds ONE Front Door profile; a stack with several profiles is checked against all.
+ */
+export function ingressAwareWarnings(config: StackConfig, sizing: StackSizing): string[] {
+  const profiles = config.frontDoor.enabled ? frontDoorProfileCount(config.capacity) : 0;
+  const fromSizing = profiles > 1 ? sizing.warnings.filter((w) => !w.startsWith("front door: ")) : sizing.warnings;
+  const peak = sizing.capacityPlan?.peakConcurrentSessions;
+  const ingress = profiles > 1 && peak !== undefined && peak > profiles * FRONT_DOOR.webSocketConnectionsPerProfile
+    ? [`front door: the traffic model's peak of ${peak} concurrent sessions exceeds the ${profiles} profiles' ${profiles * FRONT_DOOR.webSocketConnectionsPerProfile} WebSocket connections: raise capacity.peakConcurrentSessions`]
+    : [];
+  return [...fromSizing, ...ingress, ...regionWarnings(config)];
 }
 
 export function createPlatform(options: PlatformOptions): PlatformResult {
@@ -99,6 +133,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
   const location = config.location;
   const client = authorization.getClientConfigOutput();
   const unique = client.subscriptionId.apply((id) => globalNames(PROJECT, stack, id, config.keyVault.generation));
+  const multiRegion = isMultiRegion(config);
 
   const group = new resources.ResourceGroup("rg", { resourceGroupName: names.resourceGroup, location });
   const resourceGroupName = group.name;
@@ -114,20 +149,59 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     privateOnly: sizing.network.enabled,
   });
 
-  const keyVaultSecrets: Record<string, pulumi.Output<string>> = {};
+  // Upstreams the program creates (`create` on the entry): their groups, accounts and deployments.
+  const accounts = new Map<string, UpstreamAccount>();
+  const upstreamGroups = new Map<string, pulumi.Output<string>>();
+  for (const upstream of config.upstreams.filter((u) => config.upstreamCreate[u.name])) {
+    const groupName = config.upstreamResourceGroups[upstream.name];
+    let upstreamGroup = upstreamGroups.get(groupName);
+    if (!upstreamGroup) {
+      upstreamGroup = new resources.ResourceGroup(`rg-upstream-${groupName}`, { resourceGroupName: groupName, location: upstream.region! }).name;
+      upstreamGroups.set(groupName, upstreamGroup);
+    }
+    const account = new UpstreamAccount(`upstream-${upstream.name}`, {
+      upstream, create: config.upstreamCreate[upstream.name], accountName: upstreamAccountName(upstream.url)!, resourceGroupName: upstreamGroup,
+    });
+    accounts.set(upstream.name, account);
+    // An Entra upstream: the app's identity calls it with its own token.
+    if (upstream.auth === "entra") {
+      assignRole(`upstream-${upstream.name}-user`, { scope: account.account.id, principalId: vault.identity.principalId, role: BuiltInRole.cognitiveServicesUser, subscriptionId: client.subscriptionId }, { parent: account });
+    }
+  }
+
+  // Upstream keys: one secret each, shared by every region's app; a created account's own key, or the
+  // stack's secret.
+  const upstreamSecrets: Record<string, pulumi.Output<string>> = {};
   for (const upstream of config.upstreams.filter((u) => u.auth === "key")) {
-    const key = secrets.upstreamKeys.apply((keys) => {
+    const key = accounts.get(upstream.name)?.key ?? secrets.upstreamKeys.apply((keys) => {
       const value = keys[upstream.name];
       if (!value) throw new Error(`${stack}: upstreamKeys.${upstream.name}: missing; set it with: pulumi config set --secret --path 'voice-platform:upstreamKeys.${upstream.name}' <key> -s ${stack}`);
       return value;
     });
-    keyVaultSecrets[apiKeySecretName(upstream)] = vault.secret(`secret-${upstream.name}`, apiKeySecretName(upstream), key);
+    upstreamSecrets[apiKeySecretName(upstream)] = vault.secret(`secret-${upstream.name}`, apiKeySecretName(upstream), key);
   }
 
-  const redis = new RedisStore("redis", { resourceGroupName, location, name: unique.redis, sku: config.redis.sku, privateOnly: sizing.network.enabled });
-  keyVaultSecrets[REDIS_URL_SECRET] = vault.secret("secret-redis-url", REDIS_URL_SECRET, redis.url);
-  // The open-sessions scale rule's password (Container Apps only: App Service's autoscaler cannot use it).
-  if (config.hosting === "containerApps") keyVaultSecrets[REDIS_KEY_SECRET] = vault.secret("secret-redis-key", REDIS_KEY_SECRET, redis.accessKey);
+  // Each region: its own resource group (the primary uses the stack's), Redis and Key Vault copies of its
+  // URL and key. The app's secret names stay "redis-url" and "redis-key"; the vault's carry the suffix.
+  const regions: RegionStack[] = stackRegions(config).map((plan) => {
+    const regionNames = regionResourceNames(PROJECT, stack, plan.suffix);
+    const regionGroup = plan.primary ? resourceGroupName : new resources.ResourceGroup(`rg${plan.suffix}`, { resourceGroupName: regionNames.resourceGroup, location: plan.location }).name;
+    const redis = new RedisStore(`redis${plan.suffix}`, {
+      resourceGroupName: regionGroup, location: plan.location, name: unique.redis.apply((n) => regionRedisName(n, plan.suffix)), sku: config.redis.sku, privateOnly: sizing.network.enabled,
+    });
+    const keyVaultSecrets: Record<string, pulumi.Output<string>> = { ...upstreamSecrets };
+    keyVaultSecrets[REDIS_URL_SECRET] = vault.secret(`secret-redis-url${plan.suffix}`, `${REDIS_URL_SECRET}${plan.suffix}`, redis.url);
+    // The open-sessions scale rule's password (Container Apps only: App Service's autoscaler cannot use it).
+    if (config.hosting === "containerApps") keyVaultSecrets[REDIS_KEY_SECRET] = vault.secret(`secret-redis-key${plan.suffix}`, `${REDIS_KEY_SECRET}${plan.suffix}`, redis.accessKey);
+    return { plan, names: regionNames, resourceGroupName: regionGroup, redis, privatePaths: [], keyVaultSecrets };
+  });
+  // The other regions' Redis, for the resume state the proxy replicates there (PEER_REDIS_URLS).
+  if (multiRegion) {
+    for (const region of regions) {
+      const peers = pulumi.secret(pulumi.all(regions.filter((r) => r !== region).map((r) => r.redis.url)).apply((urls) => urls.join(",")));
+      region.keyVaultSecrets[PEER_REDIS_URLS_SECRET] = vault.secret(`secret-peer-redis-urls-${region.plan.name}`, peerRedisUrlsVaultSecret(region.plan.name), peers);
+    }
+  }
 
   const image = new ServiceImage("image", {
     resourceGroupName, location, registryName: unique.registry, contextDir: options.contextDir,
@@ -137,84 +211,131 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     sku: sizing.network.registrySku, privateOnly: sizing.network.enabled, pushCidrs: config.network.registryPushCidrs,
   });
 
-  // The private network: the identity reads Key Vault, the app pulls the image, the proxy and KEDA reach
-  // Redis, all through private endpoints; the first revision waits for them and for the DNS zone links.
-  const privateNetwork = sizing.network.layout ? new PrivateNetwork("network", {
-    resourceGroupName, location, vnetName: names.vnet, layout: sizing.network.layout,
-    targets: [PRIVATE_LINK.vault, PRIVATE_LINK.registry, redis.privateLink],
-  }) : undefined;
-  const privatePaths: pulumi.Resource[] = privateNetwork ? [
-    privateNetwork.connect("pe-vault", `pe-kv-${names.vnet.slice(5)}`, PRIVATE_LINK.vault, vault.vault.id),
-    privateNetwork.connect("pe-registry", `pe-acr-${names.vnet.slice(5)}`, PRIVATE_LINK.registry, image.registry.id),
-    privateNetwork.connect("pe-redis", `pe-redis-${names.vnet.slice(5)}`, redis.privateLink, redis.resourceId),
-    ...privateNetwork.links,
-  ] : [];
+  // The private network, one VNet per region: the identity reads Key Vault, the app pulls the image, the
+  // proxy and KEDA reach Redis, all through private endpoints in the region's VNet; the other regions'
+  // Redis too (a private endpoint may sit in another region than its resource), so no VNet peering is
+  // needed. Each region's zones live in its own resource group, linked to its VNet only.
+  if (sizing.network.layout) {
+    for (const region of regions) {
+      // Several regions: each VNet also holds a private endpoint per other region's Redis.
+      const layout = multiRegion ? networkLayout(region.plan.addressSpace, config.replicas.max, regionPrivateEndpoints(regions.length)) : sizing.network.layout;
+      if (Array.isArray(layout)) throw new Error(`network: ${layout.join("; ")}`);
+      const suffix = region.plan.suffix;
+      const network = new PrivateNetwork(`network${suffix}`, {
+        resourceGroupName: region.resourceGroupName, location: region.plan.location, vnetName: region.names.vnet, layout,
+        targets: [PRIVATE_LINK.vault, PRIVATE_LINK.registry, region.redis.privateLink],
+      });
+      const short = region.names.vnet.slice(5);
+      region.network = network;
+      region.privatePaths = [
+        network.connect(`pe-vault${suffix}`, `pe-kv-${short}`, PRIVATE_LINK.vault, vault.vault.id),
+        network.connect(`pe-registry${suffix}`, `pe-acr-${short}`, PRIVATE_LINK.registry, image.registry.id),
+        network.connect(`pe-redis${suffix}`, `pe-redis-${short}`, region.redis.privateLink, region.redis.resourceId),
+        ...regions.filter((peer) => peer !== region).map((peer) => network.connect(`pe-redis${suffix}-to-${peer.plan.name}`, `pe-redis-${short}-to-${peer.plan.name}`, peer.redis.privateLink, peer.redis.resourceId)),
+        ...network.links,
+      ];
+    }
+  }
 
-  const frontDoor = config.frontDoor.enabled ? new FrontDoorProfile("frontdoor", { resourceGroupName, profileName: names.frontDoor, sku: sizing.network.frontDoorSku }) : undefined;
+  // Enough Front Door profiles for the declared peak (3,000 WebSockets each); every app accepts all of them.
+  const profileCount = config.frontDoor.enabled ? frontDoorProfileCount(config.capacity) : 0;
+  const frontDoors = Array.from({ length: profileCount }, (_, i) => new FrontDoorProfile(i === 0 ? "frontdoor" : `frontdoor-${i + 1}`, {
+    resourceGroupName, profileName: i === 0 ? names.frontDoor : `${names.frontDoor}-${i + 1}`, sku: sizing.network.frontDoorSku,
+  }));
+  const frontDoorIds = frontDoors.length === 0 ? undefined : frontDoors.length === 1
+    ? frontDoors[0].frontDoorId
+    : pulumi.all(frontDoors.map((f) => f.frontDoorId)).apply((ids) => ids.join(","));
 
   // The first revision (or site) pulls the image and resolves the Key Vault references with the identity:
   // both roles must exist before it (their propagation can still lag: docs/infrastructure.md).
   const requiredRoles = [image.pullRole, vault.readerRole];
-  let host: { fqdn: pulumi.Output<string>; id: pulumi.Output<string>; environmentId?: pulumi.Output<string> };
   if (config.hosting === "appService") {
+    const [region] = regions;
     const site = new VoiceWebApp("webapp", {
       resourceGroupName, location, planName: names.appServicePlan, appName: unique.webApp, autoscaleName: names.autoscale, config, sizing,
-      identityId: vault.identity.id, identityClientId: vault.identity.clientId, image: image.repoDigest, keyVaultSecrets,
-      appInsightsConnectionString: observability.connectionString, appInsightsId: observability.appInsights.id, frontDoorId: frontDoor?.frontDoorId, requiredRoles,
+      identityId: vault.identity.id, identityClientId: vault.identity.clientId, image: image.repoDigest, keyVaultSecrets: region.keyVaultSecrets,
+      appInsightsConnectionString: observability.connectionString, appInsightsId: observability.appInsights.id, frontDoorId: frontDoorIds, requiredRoles,
     });
-    host = { fqdn: site.fqdn, id: site.app.id };
+    region.host = { fqdn: site.fqdn, id: site.app.id, appName: names.containerApp };
   } else {
     const sharedKeys = operationalinsights.getSharedKeysOutput({ resourceGroupName, workspaceName: observability.workspace.name });
-    const voiceApp = new VoiceApp("voice", {
-      resourceGroupName, location, environmentName: names.environment, appName: names.containerApp, config, sizing,
-      workspaceCustomerId: observability.workspace.customerId,
-      // The invoke's result is not marked secret: without this the key sat in the state as plain text.
-      workspaceSharedKey: pulumi.secret(sharedKeys.apply((k) => k.primarySharedKey ?? "")),
-      identityId: vault.identity.id,
-      registryServer: image.registry.loginServer,
-      image: image.repoDigest,
-      keyVaultSecrets,
-      appInsightsConnectionString: observability.connectionString,
-      frontDoorId: frontDoor?.frontDoorId,
-      redisHost: redis.host,
-      redisPort: redis.port,
-      requiredRoles: [...requiredRoles, ...privatePaths],
-      network: privateNetwork ? { infrastructureSubnetId: privateNetwork.infrastructureSubnet.id } : undefined,
-    });
-    host = { fqdn: voiceApp.fqdn, id: voiceApp.app.id, environmentId: voiceApp.environment.id };
+    // The invoke's result is not marked secret: without this the key sat in the state as plain text.
+    const workspaceSharedKey = pulumi.secret(sharedKeys.apply((k) => k.primarySharedKey ?? ""));
+    for (const region of regions) {
+      const voiceApp = new VoiceApp(`voice${region.plan.suffix}`, {
+        resourceGroupName: region.resourceGroupName, location: region.plan.location, environmentName: region.names.environment, appName: region.names.containerApp, config, sizing,
+        workspaceCustomerId: observability.workspace.customerId,
+        workspaceSharedKey,
+        identityId: vault.identity.id,
+        registryServer: image.registry.loginServer,
+        image: image.repoDigest,
+        keyVaultSecrets: region.keyVaultSecrets,
+        appInsightsConnectionString: observability.connectionString,
+        frontDoorId: frontDoorIds,
+        region: multiRegion ? region.plan.name : undefined,
+        redisHost: region.redis.host,
+        redisPort: region.redis.port,
+        requiredRoles: [...requiredRoles, ...region.privatePaths],
+        network: region.network ? { infrastructureSubnetId: region.network.infrastructureSubnet.id } : undefined,
+      });
+      region.host = { fqdn: voiceApp.fqdn, id: voiceApp.app.id, environmentId: voiceApp.environment.id, appName: region.names.containerApp };
+    }
   }
 
-  const route = frontDoor
-    ? new FrontDoorRoute("frontdoor-route", {
-      resourceGroupName, profileName: frontDoor.profile.name, endpointName: names.frontDoor, originHostName: host.fqdn,
-      privateLink: sizing.network.enabled && host.environmentId ? { environmentId: host.environmentId, location } : undefined,
-      customDomain: config.frontDoor.customDomain,
-    })
-    : undefined;
-  if (frontDoor && route && config.waf.enabled) {
-    new EdgeFirewall("waf", {
-      resourceGroupName, profileName: frontDoor.profile.name, policyName: `waf${PROJECT}${stack}`, sku: sizing.network.frontDoorSku,
-      // The custom domain too: a domain the security policy does not list is served without the WAF.
-      settings: config.waf, domainIds: [route.endpoint.id, ...(route.customDomain ? [route.customDomain.domain.id] : [])],
+  // Each profile: an endpoint, one origin group with every region's app, the route, the custom domain.
+  const routes = frontDoors.map((frontDoor, i) => new FrontDoorRoute(i === 0 ? "frontdoor-route" : `frontdoor-route-${i + 1}`, {
+    resourceGroupName, profileName: frontDoor.profile.name, endpointName: i === 0 ? names.frontDoor : `${names.frontDoor}-${i + 1}`,
+    origins: regions.map((region) => ({
+      key: region.plan.primary ? "" : region.plan.name,
+      hostName: region.host!.fqdn,
+      privateLink: sizing.network.enabled && region.host!.environmentId ? { environmentId: region.host!.environmentId, location: region.plan.location } : undefined,
+    })),
+    customDomain: config.frontDoor.customDomain,
+  }));
+  if (config.waf.enabled) {
+    // One WAF policy, attached to every profile's domains by each profile's security policy.
+    let sharedPolicyId: pulumi.Output<string> | undefined;
+    routes.forEach((route, i) => {
+      const firewall = new EdgeFirewall(i === 0 ? "waf" : `waf-${i + 1}`, {
+        resourceGroupName, profileName: frontDoors[i].profile.name, policyName: `waf${PROJECT}${stack}`, sku: sizing.network.frontDoorSku,
+        // The custom domain too: a domain the security policy does not list is served without the WAF.
+        settings: config.waf, domainIds: [route.endpoint.id, ...(route.customDomain ? [route.customDomain.domain.id] : [])],
+        sharedPolicyId,
+      });
+      sharedPolicyId = firewall.policyId;
     });
   }
+  // Several profiles: Traffic Manager spreads clients over them by DNS.
+  const trafficManager = routes.length > 1 ? new TrafficManager("traffic-manager", {
+    resourceGroupName, profileName: `tm-${names.frontDoor.slice(4)}`,
+    relativeName: client.subscriptionId.apply((id) => trafficManagerLabel(PROJECT, stack, id)),
+    endpoints: routes.map((route, i) => ({ name: `frontdoor-${i + 1}`, target: route.hostName })),
+  }) : undefined;
 
+  const [primary, ...others] = regions;
   const alerts = new Alerts("alerts", {
     resourceGroupName, location, actionGroupName: names.actionGroup, config, sizing,
     appInsightsId: observability.appInsights.id, workspaceId: observability.workspace.id,
-    containerApp: config.hosting === "containerApps" ? { id: host.id, name: names.containerApp } : undefined, redisId: redis.resourceId, redisKind: redis.kind,
-    frontDoorProfileId: frontDoor?.profile.id, webhookUrl: secrets.alertWebhookUrl,
+    containerApp: config.hosting === "containerApps" ? { id: primary.host!.id, name: names.containerApp } : undefined, redisId: primary.redis.resourceId, redisKind: primary.redis.kind,
+    frontDoorProfileId: frontDoors[0]?.profile.id, webhookUrl: secrets.alertWebhookUrl,
+    ...(others.length ? { moreRegions: others.map((r) => ({ suffix: r.plan.suffix, containerApp: { id: r.host!.id, name: r.host!.appName }, redisId: r.redis.resourceId })) } : {}),
+    ...(frontDoors.length > 1 ? { moreFrontDoorProfiles: frontDoors.slice(1).map((f, i) => ({ suffix: `-${i + 2}`, id: f.profile.id })) } : {}),
   });
 
   new OperationsWorkbook("operations", { resourceGroupName, location, appInsightsId: observability.appInsights.id, project: PROJECT, stack });
 
-  const budgetGroups = [names.resourceGroup, ...config.upstreams.map((u) => config.upstreamResourceGroups[u.name])];
+  const budgetGroups = [names.resourceGroup, ...others.map((r) => r.names.resourceGroup), ...config.upstreams.map((u) => config.upstreamResourceGroups[u.name])];
   new Budget("budget", {
     subscriptionId: client.subscriptionId, resourceGroups: budgetGroups, budgetName: names.budget, amount: sizing.budget.amount, financeEmails: config.budget.financeEmails,
     actionGroupId: alerts.actionGroup.id, startDate: config.budget.startDate ?? firstOfMonth(options.now ?? new Date()),
   });
 
-  const publicHost = route ? (route.customDomain ? route.customDomain.domain.hostName : route.hostName) : host.fqdn;
+  const [route] = routes;
+  const host = primary.host!;
+  // Several profiles: clients use the custom domain (CNAME'd to Traffic Manager; validated in config).
+  const publicHost = trafficManager && config.frontDoor.customDomain
+    ? pulumi.output(config.frontDoor.customDomain.hostName)
+    : route ? (route.customDomain ? route.customDomain.domain.hostName : route.hostName) : host.fqdn;
   return {
     outputs: {
       wssUrl: pulumi.interpolate`wss://${publicHost}/voice-live/realtime`,
@@ -226,9 +347,15 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
       budgetResourceGroups: budgetGroups,
       dailySpendAlertUsd: sizing.dailySpendAlertUsd,
       sessionCapacity: sizing.sessionCapacity,
-      frontDoorId: frontDoor?.frontDoorId,
+      frontDoorId: frontDoorIds,
       frontDoorHostName: route?.hostName,
       customDomainValidation: route?.customDomain?.validation,
+      ...(multiRegion ? { regions: pulumi.all(regions.map((r) => r.host!.fqdn.apply((fqdn) => ({ name: r.plan.name, location: r.plan.location, appFqdn: fqdn })))) } : {}),
+      ...(trafficManager ? {
+        trafficManagerFqdn: trafficManager.fqdn,
+        frontDoorHostNames: pulumi.all(routes.map((r) => r.hostName)),
+        customDomainValidations: pulumi.all(routes.map((r) => r.customDomain ? r.customDomain.validation : pulumi.output(undefined))),
+      } : {}),
     },
     sizing,
   };

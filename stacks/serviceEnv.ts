@@ -15,6 +15,16 @@ export const REDIS_URL_SECRET = "redis-url";
 /** The Redis access key alone: the open-sessions scale rule's password (KEDA's redis scaler takes no URL). */
 export const REDIS_KEY_SECRET = "redis-key";
 
+/**
+ * Several regions (stacks/regions.ts): the region's name, and the other regions' Redis URLs (a secret:
+ * they carry the access keys), comma-separated. Spelled here until contracts/env.ts carries them.
+ */
+export const REGION_ENV = "REGION";
+export const PEER_REDIS_URLS_ENV = "PEER_REDIS_URLS";
+/** The Container Apps secret the app reads PEER_REDIS_URLS from; the Key Vault secret is per region. */
+export const PEER_REDIS_URLS_SECRET = "peer-redis-urls";
+export const peerRedisUrlsVaultSecret = (region: string) => `${PEER_REDIS_URLS_SECRET}-${region}`;
+
 /** The UPSTREAMS variable: the stack's entries as they are (the same schema parses them); keys are only named. */
 export function upstreamsJson(upstreams: Upstream[]): string {
   return JSON.stringify(upstreams);
@@ -30,11 +40,11 @@ export interface EnvVar {
 export function serviceEnvironment(
   config: StackConfig,
   sizing: Pick<StackSizing, "maxSessionsPerInstance" | "terminationGraceSeconds">,
-  wired: { frontDoorId?: string; appInsightsConnectionString: string },
+  wired: { frontDoorId?: string; appInsightsConnectionString: string; region?: { name: string; upstreams: Upstream[] } },
 ): EnvVar[] {
   const env: EnvVar[] = [
     { name: Env.port, value: String(SERVICE_PORT) },
-    { name: Env.upstreams, value: upstreamsJson(config.upstreams) },
+    { name: Env.upstreams, value: upstreamsJson(wired.region?.upstreams ?? config.upstreams) },
     ...config.upstreams.filter((u) => u.auth === "key").map((u) => ({ name: apiKeyEnvOf(u), secretRef: apiKeySecretName(u) })),
     { name: Env.authJwksUrl, value: config.auth.jwksUrl },
     { name: Env.authIssuer, value: config.auth.issuer },
@@ -51,5 +61,10 @@ export function serviceEnvironment(
   ];
   if (config.allowedOrigins.length > 0) env.push({ name: Env.allowedOrigins, value: config.allowedOrigins.join(",") });
   if (wired.frontDoorId) env.push({ name: Env.frontDoorId, value: wired.frontDoorId });
+  // Only a stack with several regions: single-region stacks keep exactly the variables they had.
+  if (wired.region) {
+    env.push({ name: REGION_ENV, value: wired.region.name });
+    env.push({ name: PEER_REDIS_URLS_ENV, secretRef: PEER_REDIS_URLS_SECRET });
+  }
   return env;
 }

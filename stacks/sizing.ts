@@ -11,6 +11,7 @@ import {
 } from "../cost";
 import type { StackConfig } from "./config";
 import { networkBudget, networkPlan, type NetworkPlan } from "./networkSizing";
+import { frontDoorProfileCount, stackRegions } from "./regions";
 import { compareScaleRules, DEFAULT_POLLING_SECONDS, volumeForPeakSessions, type ScaleSimulation } from "./scaleSimulation";
 import { arrivalsPerMinute } from "../cost";
 
@@ -205,6 +206,8 @@ export interface StackSizing {
     derivation?: BudgetDerivation;
     /** What the private network and the edge add (stacks/networkSizing.ts), in the amount when derived. */
     network?: { monthly: number; amount: number; lines: string[] };
+    /** What each region beyond the first adds (its Redis and its always-on replicas), in the amount when derived. */
+    regions?: { monthly: number; amount: number; lines: string[] };
   };
   /** Address space, subnets, SKUs, what is public and private, and the network's monthly cost. */
   network: NetworkPlan;
@@ -369,7 +372,7 @@ export function sizeStack(config: StackConfig): StackSizing {
   const derivation = e && base ? budgetFromEstimate(e, config.budget.headroomPercent, { range, pricing: base.pricing, maxMinutes: base.maxMinutes }) : undefined;
   const budgetAmount = derivation ? derivation.amount : config.budget.amount!;
   const daysPerMonth = (base?.catalog ?? catalogById(DEFAULT_CATALOG_ID)).daysPerMonth;
-  const network = networkPlan(config);
+  const network = networkPlan(config, { regions: stackRegions(config).length, frontDoorProfiles: config.frontDoor.enabled ? frontDoorProfileCount(config.capacity) : 1 });
   const networkShare = network.cost.monthly > 0 ? {
     monthly: network.cost.monthly,
     amount: networkBudget(network.cost, config.budget.headroomPercent),
@@ -381,7 +384,11 @@ export function sizeStack(config: StackConfig): StackSizing {
   if (networkShare && derivation) {
     networkShare.lines.push(`network $${networkShare.monthly.toFixed(2)} + ${config.budget.headroomPercent}% headroom = $${networkShare.amount}; budget $${derivation.amount} + $${networkShare.amount} = $${derivation.amount + networkShare.amount}`);
   }
-  const totalBudget = derivation ? derivation.amount + (networkShare?.amount ?? 0) : budgetAmount;
+  const regionsShare = regionsCost(config, base?.catalog ?? catalogById(DEFAULT_CATALOG_ID));
+  if (regionsShare && derivation) {
+    regionsShare.lines.push(`regions $${regionsShare.monthly.toFixed(2)} + ${config.budget.headroomPercent}% headroom = $${regionsShare.amount}; budget so far $${derivation.amount + (networkShare?.amount ?? 0)} + $${regionsShare.amount} = $${derivation.amount + (networkShare?.amount ?? 0) + regionsShare.amount}`);
+  }
+  const totalBudget = derivation ? derivation.amount + (networkShare?.amount ?? 0) + (regionsShare?.amount ?? 0) : budgetAmount;
   return {
     sessionCapacity: sessionCapacity(infrastructure),
     capacityAlertThreshold: capacityAlertThreshold(config),
@@ -400,7 +407,7 @@ export function sizeStack(config: StackConfig): StackSizing {
     estimate: e,
     range,
     capacityPlan: e?.capacity,
-    budget: derivation ? { amount: totalBudget, derivation, ...(networkShare ? { network: networkShare } : {}) } : { amount: budgetAmount },
+    budget: derivation ? { amount: totalBudget, derivation, ...(networkShare ? { network: networkShare } : {}), ...(regionsShare ? { regions: regionsShare } : {}) } : { amount: budgetAmount },
     network,
     sessionsPerReplicaBasis: basis,
     warnings: [
@@ -410,6 +417,39 @@ export function sizeStack(config: StackConfig): StackSizing {
       ...(e && base ? [...lengthWarning(base, e), ...e.capacity.warnings] : []),
       ...(networkShare && !derivation ? [`budget: the fixed budget.amount ($${budgetAmount}) does not include the private network and edge, $${networkShare.monthly.toFixed(2)} a month (npm run plan lists them)`] : []),
     ],
+  };
+}
+
+/**
+ * What each region beyond the first adds to the infrastructure the cost model prices for one: its own
+ * Redis, and its environment's always-on replicas (replicas.min all month; the replicas the traffic needs
+ * are already priced, whichever region runs them; the free grant is per subscription, used by the first).
+ */
+export function regionsCost(config: StackConfig, catalog: Catalog): { monthly: number; amount: number; lines: string[] } | undefined {
+  const extra = stackRegions(config).length - 1;
+  if (extra <= 0 || config.hosting !== "containerApps") return undefined;
+  const infra = catalog.infrastructure;
+  const hours = catalog.daysPerMonth * 24;
+  let redis: number;
+  let replicas: number;
+  let figure: string;
+  if (infra.mode === "fixed") {
+    redis = infra.fixedMonthly.redis.value;
+    replicas = infra.fixedMonthly.containerApps.value;
+    figure = `the catalog's fixed monthly Redis ($${redis}) and Container Apps ($${replicas})`;
+  } else {
+    const price = infra.redisMonthly[config.redis.sku];
+    if (!price) throw new RangeError(`no price for Redis SKU "${config.redis.sku}" in catalog ${catalog.id}`);
+    redis = price.value;
+    const perReplicaHour = 3600 * (config.cpu * infra.containerApps.vcpuSecond.value + config.memoryGiB * infra.containerApps.gibSecond.value);
+    replicas = config.replicas.min * hours * perReplicaHour;
+    figure = `Redis ${config.redis.sku} $${redis}/month; ${config.replicas.min} replicas x ${hours} h x $${perReplicaHour.toFixed(4)}/replica-hour (${config.cpu} vCPU, ${config.memoryGiB} GiB)`;
+  }
+  const monthly = extra * (redis + replicas);
+  return {
+    monthly,
+    amount: Math.ceil(monthly * (1 + config.budget.headroomPercent / 100)),
+    lines: [`regions: ${extra} more region(s), each $${(redis + replicas).toFixed(2)}/month (${figure}; catalog ${catalog.id})`],
   };
 }
 

@@ -4,7 +4,8 @@ import type * as azureInputs from "@pulumi/azure-native/types/input";
 import { HealthPath, OPEN_SESSIONS_KEY, SERVICE_PORT } from "../contracts";
 import type { StackConfig } from "./config";
 import { KEDA_REDIS_SCALER } from "./azureLiterals";
-import { apiKeySecretName, REDIS_KEY_SECRET, serviceEnvironment } from "./serviceEnv";
+import { regionUpstreams } from "./regions";
+import { apiKeySecretName, PEER_REDIS_URLS_SECRET, REDIS_KEY_SECRET, serviceEnvironment } from "./serviceEnv";
 import { LIVENESS_PERIOD_SECONDS, READINESS_PERIOD_SECONDS, type ScaleSettings, type StackSizing } from "./sizing";
 
 /** Scale rule names (also what the plan and the alerts call them). */
@@ -44,7 +45,8 @@ export function scaleRules(scale: ScaleSettings, redis: { host: string; port: nu
 
 export interface VoiceAppArgs {
   resourceGroupName: pulumi.Input<string>;
-  location: pulumi.Input<string>;
+  /** A region name such as eastus2 (its upstreams come first in a multi-region stack's UPSTREAMS). */
+  location: string;
   environmentName: string;
   appName: string;
   config: StackConfig;
@@ -58,7 +60,13 @@ export interface VoiceAppArgs {
   /** Versionless Key Vault secret URIs by Container Apps secret name. */
   keyVaultSecrets: Record<string, pulumi.Input<string>>;
   appInsightsConnectionString: pulumi.Input<string>;
+  /** Every Front Door profile's id, comma-separated (the proxy accepts any of them in X-Azure-FDID). */
   frontDoorId?: pulumi.Input<string>;
+  /**
+   * A stack with several regions: this app's region name (REGION) and the other regions' Redis URLs
+   * (PEER_REDIS_URLS, from the `peer-redis-urls` secret). Absent in a single-region stack.
+   */
+  region?: string;
   /** Where the open-sessions rule reads the registry (its password is the `redis-key` secret). */
   redisHost: pulumi.Input<string>;
   redisPort: pulumi.Input<number>;
@@ -108,6 +116,7 @@ export class VoiceApp extends pulumi.ComponentResource {
       if (!args.keyVaultSecrets[apiKeySecretName(u)]) throw new Error(`VoiceApp: no Key Vault secret for upstream "${u.name}"`);
     }
     if (!args.keyVaultSecrets[REDIS_KEY_SECRET]) throw new Error(`VoiceApp: no Key Vault secret "${REDIS_KEY_SECRET}" for the open-sessions scale rule`);
+    if (args.region && !args.keyVaultSecrets[PEER_REDIS_URLS_SECRET]) throw new Error(`VoiceApp: region ${args.region} has no Key Vault secret "${PEER_REDIS_URLS_SECRET}" (the other regions' Redis)`);
     this.environment = new app.ManagedEnvironment(`${name}-env`, {
       resourceGroupName: args.resourceGroupName,
       location: args.location,
@@ -120,7 +129,10 @@ export class VoiceApp extends pulumi.ComponentResource {
     }, { parent: this });
 
     const env = pulumi.all([args.frontDoorId, args.appInsightsConnectionString]).apply(([frontDoorId, cs]) =>
-      serviceEnvironment(config, sizing, { frontDoorId, appInsightsConnectionString: cs }));
+      serviceEnvironment(config, sizing, {
+        frontDoorId, appInsightsConnectionString: cs,
+        region: args.region ? { name: args.region, upstreams: regionUpstreams(config.upstreams, String(args.location)) } : undefined,
+      }));
 
     this.app = new app.ContainerApp(`${name}-app`, {
       resourceGroupName: args.resourceGroupName,

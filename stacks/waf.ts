@@ -76,6 +76,12 @@ export interface EdgeFirewallArgs {
   settings: WafSettings;
   /** The Front Door endpoint (and any custom domains) the policy guards. */
   domainIds: pulumi.Input<string>[];
+  /**
+   * Another profile's WAF policy to attach instead of creating one: a stack with several profiles keeps
+   * one set of rules (a WAF policy may be assigned to several Front Door profiles; its learned thresholds
+   * are per profile: Microsoft's Front Door WAF HTTP DDoS ruleset page, "If a single WAF policy ... is assigned to multiple Azure Front Door profiles, traffic thresholds are computed separately for each profile", MicrosoftDocs/azure-docs, read 2026-12-03).
+   */
+  sharedPolicyId?: pulumi.Input<string>;
 }
 
 /**
@@ -85,13 +91,15 @@ export interface EdgeFirewallArgs {
  * not on the route. Managed rule sets only on Premium. The WAF sees only the WebSocket handshake.
  */
 export class EdgeFirewall extends pulumi.ComponentResource {
-  readonly policy: frontdoor.Policy;
+  /** Absent when the profile attaches another profile's policy. */
+  readonly policy?: frontdoor.Policy;
+  readonly policyId: pulumi.Output<string>;
   readonly securityPolicy: cdn.SecurityPolicy;
 
   constructor(name: string, args: EdgeFirewallArgs, opts?: pulumi.ComponentResourceOptions) {
     super("voice:platform:EdgeFirewall", name, {}, opts);
     if (args.settings.managedRuleSets && args.sku !== "Premium_AzureFrontDoor") throw new Error("EdgeFirewall: managed rule sets need Front Door Premium");
-    this.policy = new frontdoor.Policy(`${name}-policy`, {
+    this.policy = args.sharedPolicyId !== undefined ? undefined : new frontdoor.Policy(`${name}-policy`, {
       resourceGroupName: args.resourceGroupName,
       policyName: wafPolicyName(args.policyName),
       location: "Global",
@@ -100,16 +108,17 @@ export class EdgeFirewall extends pulumi.ComponentResource {
       customRules: { rules: wafCustomRules(args.settings) },
       ...(args.settings.managedRuleSets ? { managedRules: { managedRuleSets: [{ ...WAF.defaultRuleSet }, { ...WAF.botRuleSet }] } } : {}),
     }, { parent: this });
+    this.policyId = this.policy ? this.policy.id : pulumi.output(args.sharedPolicyId!);
     this.securityPolicy = new cdn.SecurityPolicy(`${name}-association`, {
       resourceGroupName: args.resourceGroupName,
       profileName: args.profileName,
       securityPolicyName: "waf",
       parameters: {
         type: WAF.securityPolicyType,
-        wafPolicy: { id: this.policy.id },
+        wafPolicy: { id: this.policyId },
         associations: [{ domains: args.domainIds.map((id) => ({ id })), patternsToMatch: ["/*"] }],
       },
     }, { parent: this });
-    this.registerOutputs({ policyId: this.policy.id });
+    this.registerOutputs({ policyId: this.policyId });
   }
 }

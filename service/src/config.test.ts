@@ -32,6 +32,21 @@ describe("loadConfig", () => {
     expect(loadConfig(env({ UPSTREAMS: JSON.stringify([upstream("au", 1, { connectionsPerMinute: 120 })]) })).upstreams[0].connectionsPerMinute).toBe(120);
     expect(() => loadConfig(env({ UPSTREAMS: JSON.stringify([upstream("au", 1, { connectionsPerMinute: 0 })]) }))).toThrow(/UPSTREAMS\[0\]\["connectionsPerMinute"\]/);
   });
+  test("regions: REGION defaults to local; PEER_REDIS_URLS is a list of redis URLs other than REDIS_URL, and needs REDIS_URL", () => {
+    expect(loadConfig(env())).toMatchObject({ region: "local", peerRedisUrls: [], peerCopyIntervalMs: 250 });
+    const multi = loadConfig(env({ REGION: "swedencentral", REDIS_URL: "rediss://:k@a.example:6380", PEER_REDIS_URLS: "rediss://:k@b.example:6380, redis://c.example:6379", PEER_COPY_INTERVAL_MS: "100" }));
+    expect(multi).toMatchObject({ region: "swedencentral", peerRedisUrls: ["rediss://:k@b.example:6380", "redis://c.example:6379"], peerCopyIntervalMs: 100 });
+    expect(() => loadConfig(env({ REGION: "Sweden Central" }))).toThrow(/REGION: must be a region name/);
+    expect(() => loadConfig(env({ PEER_REDIS_URLS: "redis://b:6379" }))).toThrow(/PEER_REDIS_URLS: needs REDIS_URL/);
+    expect(() => loadConfig(env({ REDIS_URL: "redis://a:6379", PEER_REDIS_URLS: "redis://a:6379" }))).toThrow(/must not list this region's own REDIS_URL/);
+    expect(() => loadConfig(env({ REDIS_URL: "redis://a:6379", PEER_REDIS_URLS: "http://b:6379,redis://c:1,redis://c:1" }))).toThrow(/entry 1 is not[\s\S]*listed twice/);
+    expect(() => loadConfig(env({ PEER_COPY_INTERVAL_MS: "5" }))).toThrow(/PEER_COPY_INTERVAL_MS must be a whole number >= 10/);
+  });
+  test("FRONT_DOOR_ID: one profile id or a comma-separated list (several profiles front one stack); absent: no check", () => {
+    expect(loadConfig(env()).frontDoorIds).toEqual([]);
+    expect(loadConfig(env({ FRONT_DOOR_ID: "fd-1" })).frontDoorIds).toEqual(["fd-1"]);
+    expect(loadConfig(env({ FRONT_DOOR_ID: "fd-1, fd-2" })).frontDoorIds).toEqual(["fd-1", "fd-2"]);
+  });
   test("UPSTREAM_ROTATE_MINUTES may be a fraction (short rotations in tests); TERMINATION_GRACE_SECONDS defaults to Container Apps' 30", () => {
     expect(loadConfig(env({ UPSTREAM_ROTATE_MINUTES: "0.05" })).upstreamRotateMinutes).toBe(0.05);
     expect(() => loadConfig(env({ UPSTREAM_ROTATE_MINUTES: "0" }))).toThrow(/UPSTREAM_ROTATE_MINUTES must be a number > 0, got "0"/);

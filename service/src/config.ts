@@ -30,6 +30,14 @@ export const DEFAULTS = {
    * A token valid for longer than this is refused: a leaked token must not work for ever.
    */
   authMaxTokenLifetimeMinutes: 24 * 60,
+  /** A single-region deployment, and `npm start`. */
+  region: "local",
+  /**
+   * A session's resume state is copied to each peer region at most this often: what a client loses when
+   * its region dies is at most this plus the copy's own time (docs/resume-replication.md measures it).
+   * 250 ms keeps it under one conversation turn while coalescing the bursts of a turn's events.
+   */
+  peerCopyIntervalMs: 250,
 } as const;
 
 export type UpstreamConfig = Upstream & { apiKey?: string };
@@ -90,7 +98,10 @@ const EnvSchema = z.object({
   [Env.resumeConfigMaxBytes]: intFrom(Env.resumeConfigMaxBytes, RESUME_STATE_DEFAULTS.configMaxBytes, 256),
   [Env.maxDetachedPerUser]: z.string().optional(),
   [Env.allowedOrigins]: list,
-  [Env.frontDoorId]: z.string().min(1).optional(),
+  [Env.frontDoorId]: list,
+  [Env.region]: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be a region name: lowercase letters, digits and hyphens (e.g. swedencentral)").optional(),
+  [Env.peerRedisUrls]: list,
+  [Env.peerCopyIntervalMs]: intFrom(Env.peerCopyIntervalMs, DEFAULTS.peerCopyIntervalMs, 10),
   [Env.appInsightsConnectionString]: z.string().min(1).optional(),
   [Env.costRecordSalt]: z.string().min(16, "must be at least 16 characters").optional(),
   [Env.userConnectsPerMinute]: intFrom(Env.userConnectsPerMinute, DEFAULTS.userConnectsPerMinute),
@@ -110,6 +121,11 @@ export interface ServiceConfig {
   upstreams: UpstreamConfig[];
   auth: AuthConfig;
   redisUrl?: string;
+  /** This deployment's region (REGION). */
+  region: string;
+  /** The other regions' Redis (PEER_REDIS_URLS): resume state is replicated there (registry/replication.ts). */
+  peerRedisUrls: string[];
+  peerCopyIntervalMs: number;
   sessionMaxMinutes: number;
   /** 0: no idle limit. */
   sessionIdleMinutes: number;
@@ -123,7 +139,8 @@ export interface ServiceConfig {
   /** Bounds of each session's resume state (bytes) and of the detached sessions a user keeps. */
   resumeState: ResumeStateLimits;
   allowedOrigins: string[];
-  frontDoorId?: string;
+  /** Front Door profile ids whose X-Azure-FDID is accepted; empty: no check. */
+  frontDoorIds: string[];
   appInsightsConnectionString?: string;
   /** Salt of the pseudonymous user id in cost records; without it the records carry no user. */
   costRecordSalt?: string;
@@ -199,6 +216,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
   }
 
   const resumeState = vars ? resumeStateLimits(vars, env[Env.maxDetachedPerUser], problems) : undefined;
+  if (vars) peerProblems(vars.PEER_REDIS_URLS, vars.REDIS_URL, problems);
 
   if (problems.length > 0 || !vars || !auth || !resumeState) throw new ConfigError(problems);
   return {
@@ -207,6 +225,9 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     upstreams,
     auth,
     redisUrl: vars.REDIS_URL,
+    region: vars.REGION ?? DEFAULTS.region,
+    peerRedisUrls: vars.PEER_REDIS_URLS,
+    peerCopyIntervalMs: vars.PEER_COPY_INTERVAL_MS,
     sessionMaxMinutes: vars.SESSION_MAX_MINUTES,
     sessionIdleMinutes: vars.SESSION_IDLE_MINUTES,
     resumeTtlSeconds: vars.RESUME_TTL_SECONDS,
@@ -217,13 +238,33 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ServiceC
     maxSessionsPerInstance: vars.MAX_SESSIONS_PER_INSTANCE,
     resumeState,
     allowedOrigins: vars.ALLOWED_ORIGINS,
-    frontDoorId: vars.FRONT_DOOR_ID,
+    frontDoorIds: vars.FRONT_DOOR_ID,
     appInsightsConnectionString: vars.APPLICATIONINSIGHTS_CONNECTION_STRING,
     costRecordSalt: vars.COST_RECORD_SALT,
     testPage: vars.TEST_PAGE,
     userConnectsPerMinute: vars.USER_CONNECTS_PER_MINUTE,
     adminPort: vars.ADMIN_PORT === -1 ? undefined : vars.ADMIN_PORT,
   };
+}
+
+/**
+ * PEER_REDIS_URLS: each a redis:// or rediss:// URL, none twice, none this region's own REDIS_URL, and
+ * only with REDIS_URL (the in-process store holds one instance's sessions: nothing to replicate).
+ */
+function peerProblems(peers: string[], redisUrl: string | undefined, problems: string[]): void {
+  for (const peer of peers) {
+    let url: URL | undefined;
+    try {
+      url = new URL(peer);
+    } catch {
+      url = undefined;
+    }
+    // The URL itself is not repeated: it may carry a password.
+    if (!url || !/^rediss?:$/.test(url.protocol) || !url.hostname) problems.push(`${Env.peerRedisUrls}: every entry must be a redis:// or rediss:// URL (entry ${peers.indexOf(peer) + 1} is not)`);
+  }
+  if (new Set(peers).size !== peers.length) problems.push(`${Env.peerRedisUrls}: a URL is listed twice`);
+  if (peers.length > 0 && !redisUrl) problems.push(`${Env.peerRedisUrls}: needs ${Env.redisUrl} (this region's own Redis)`);
+  if (redisUrl && peers.includes(redisUrl)) problems.push(`${Env.peerRedisUrls}: must not list this region's own ${Env.redisUrl}`);
 }
 
 /** The resume-state bounds, checked against each other; problems are named by variable. */

@@ -58,6 +58,17 @@ export const ARM_VALUES: ArmValueRule[] = [
   { type: "azure-native:cdn:Profile", path: "sku.name", allowed: ["Standard_AzureFrontDoor", "Premium_AzureFrontDoor", "Standard_Microsoft", "Standard_Verizon", "Premium_Verizon", "Custom_Verizon", "Standard_Akamai", "Standard_ChinaCdn", "Standard_955BandWidth_ChinaCdn", "Standard_AvgBandWidth_ChinaCdn", "StandardPlus_ChinaCdn", "StandardPlus_955BandWidth_ChinaCdn", "StandardPlus_AvgBandWidth_ChinaCdn"], api: "Microsoft.Cdn/profiles 2025-06-01" },
   { type: "azure-native:cdn:AFDEndpoint", path: "enabledState", allowed: onOff, api: "Microsoft.Cdn/profiles/afdEndpoints 2025-06-01" },
   { type: "azure-native:cdn:AFDOriginGroup", path: "sessionAffinityState", allowed: onOff, api: "Microsoft.Cdn/profiles/originGroups 2025-06-01" },
+  // Several regions: the origin group's probe (values as the REST spec's HealthProbeRequestType and
+  // ProbeProtocol, generated into azure-native 3.28's cdn enums), present only with several origins.
+  { type: "azure-native:cdn:AFDOriginGroup", path: "healthProbeSettings.probeRequestType", allowed: ["NotSet", "GET", "HEAD"], api: "Microsoft.Cdn/profiles/originGroups 2025-06-01", optional: true },
+  { type: "azure-native:cdn:AFDOriginGroup", path: "healthProbeSettings.probeProtocol", allowed: ["NotSet", "Http", "Https"], api: "Microsoft.Cdn/profiles/originGroups 2025-06-01", optional: true },
+  // Traffic Manager (Microsoft.Network/trafficmanagerprofiles, learn.microsoft.com/azure/templates/microsoft.network/trafficmanagerprofiles, read 2026-12-03).
+  { type: "azure-native:trafficmanager:Profile", path: "trafficRoutingMethod", allowed: ["Performance", "Priority", "Weighted", "Geographic", "MultiValue", "Subnet"], api: "Microsoft.Network/trafficmanagerprofiles 2022-04-01" },
+  { type: "azure-native:trafficmanager:Profile", path: "profileStatus", allowed: onOff, api: "Microsoft.Network/trafficmanagerprofiles 2022-04-01" },
+  { type: "azure-native:trafficmanager:Profile", path: "monitorConfig.protocol", allowed: ["HTTP", "HTTPS", "TCP"], api: "Microsoft.Network/trafficmanagerprofiles 2022-04-01" },
+  { type: "azure-native:trafficmanager:Profile", path: "trafficViewEnrollmentStatus", allowed: onOff, api: "Microsoft.Network/trafficmanagerprofiles 2022-04-01" },
+  { type: "azure-native:trafficmanager:Endpoint", path: "endpointType", allowed: ["AzureEndpoints", "ExternalEndpoints", "NestedEndpoints"], api: "Microsoft.Network/trafficmanagerprofiles/{endpointType} 2022-04-01" },
+  { type: "azure-native:trafficmanager:Endpoint", path: "endpointStatus", allowed: onOff, api: "Microsoft.Network/trafficmanagerprofiles/ExternalEndpoints 2022-04-01" },
   { type: "azure-native:cdn:AFDOrigin", path: "enabledState", allowed: onOff, api: "Microsoft.Cdn/profiles/originGroups/origins 2025-06-01" },
   { type: "azure-native:cdn:Route", path: "supportedProtocols[]", allowed: ["Http", "Https"], api: "Microsoft.Cdn/profiles/afdEndpoints/routes 2025-06-01" },
   { type: "azure-native:cdn:Route", path: "forwardingProtocol", allowed: ["HttpOnly", "HttpsOnly", "MatchRequest"], api: "Microsoft.Cdn/profiles/afdEndpoints/routes 2025-06-01" },

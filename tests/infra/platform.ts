@@ -12,6 +12,7 @@ import { ARM_VALUES, checkArmValues } from "./armValues";
 import { brokenCopies, packVerdicts } from "./policyParity";
 
 import { lookups, type Loose } from "../support/plan";
+import { expectSingleRegionUnchanged } from "./singleRegion";
 
 // Typed from the sources (stacks/azureLiterals.ts names them): Key Vault RBAC guide's built-in roles table,
 // and the AcrPull role definition JSON (azure-rbac-catalog.org, azadvertizer.net), read 2026-12-03.
@@ -25,6 +26,10 @@ export function describePlatform(stack: string): void {
   beforeAll(async () => {
     run = await runProgram(stack);
   }, 60_000);
+
+  test("the stack declares no regions and registers exactly the resources, names and inputs it did before regions existed", () => {
+    expectSingleRegionUnchanged(run);
+  });
 
   test("every enum-valued property carries a value its ARM API accepts", () => {
     const checked = checkArmValues(run.resources);

@@ -13,6 +13,7 @@ import { ARM_VALUES, checkArmValues } from "./armValues";
 import { brokenCopies, packVerdicts } from "./policyParity";
 
 import { lookups, type Loose } from "../support/plan";
+import { expectSingleRegionUnchanged } from "./singleRegion";
 
 let run: PlanRun;
 const { all, one } = lookups(() => run);
@@ -20,6 +21,10 @@ const { all, one } = lookups(() => run);
 beforeAll(async () => {
   run = await runProgram("small");
 }, 60_000);
+
+test("the stack declares no regions and registers exactly the resources, names and inputs it did before regions existed", () => {
+  expectSingleRegionUnchanged(run);
+});
 
 test("every enum-valued property carries a value its ARM API accepts, App Service's included", () => {
   const checked = checkArmValues(run.resources);
@@ -80,7 +85,7 @@ test("app settings: the service's environment, secrets as Key Vault references, 
   const env = Object.fromEntries(settings.map((s) => [s.name, s.value.startsWith("@Microsoft.KeyVault(") ? (s.name === "REDIS_URL" ? "rediss://:a%2Fb@x.redis.azure.net:10000" : "key-value") : s.value]));
   const service = loadConfig(env);
   expect(service.maxSessionsPerInstance).toBe(75);
-  expect(service.frontDoorId).toBe(run.outputs.frontDoorId);
+  expect(service.frontDoorIds).toEqual([run.outputs.frontDoorId]);
   // No scale-rule secret here: App Service's autoscaler cannot use it.
   expect(all("azure-native:keyvault:Secret").map((s) => s.inputs.secretName).sort()).toEqual(["redis-url", "upstream-au-api-key"]);
 });

@@ -103,15 +103,22 @@ test("upstream keys never reach a client or the logs", async () => {
 describe("capacity, draining and Front Door", () => {
   let small: TestStack;
   beforeAll(async () => {
-    small = await startStack({ env: { MAX_SESSIONS_PER_INSTANCE: "1", FRONT_DOOR_ID: "fd-1234" } });
+    small = await startStack({ env: { MAX_SESSIONS_PER_INSTANCE: "1", FRONT_DOOR_ID: "fd-1234,fd-5678" } });
   });
   afterAll(() => small.stop());
   const fd = { headers: { "x-azure-fdid": "fd-1234" } };
 
-  test("403 without the Front Door id or with another profile's", async () => {
+  test("403 without a Front Door id or with another profile's; any profile of the list is accepted", async () => {
     const token = await mintToken({ sub: "fd" });
     expect(await refusal(small.wsUrl(), token)).toMatchObject({ status: 403, code: "front_door_required" });
     expect(await refusal(small.wsUrl(), token, { headers: { "x-azure-fdid": "someone-elses" } })).toMatchObject({ status: 403, code: "front_door_required" });
+    expect(await refusal(small.wsUrl(), token, { headers: { "x-azure-fdid": "fd-1234,fd-5678" } })).toMatchObject({ status: 403, code: "front_door_required" });
+    // The second profile (a stack fronted by two profiles): admitted.
+    const second = await connect(small.wsUrl(), token, { headers: { "x-azure-fdid": "fd-5678" } });
+    second.ws.close();
+    await second.closed;
+    // Its slot is free again before the next test fills the instance.
+    for (let i = 0; i < 100 && (await fetch(`http://127.0.0.1:${small.proxy.port}/readyz`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 20));
   });
 
   test("503 when the instance is full, and /readyz says so", async () => {

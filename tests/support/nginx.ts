@@ -14,6 +14,8 @@ export interface Nginx {
   url: string;
   port: number;
   errorLog(): string;
+  /** SIGKILL to nginx and its worker at once (a machine gone), unlike `stop`. */
+  kill(): void;
   stop(): Promise<void>;
 }
 
@@ -26,14 +28,20 @@ export function nginxBinary(): string {
   }
 }
 
-export async function startNginx(servers: string[]): Promise<Nginx> {
+/**
+ * nginx with the shipped site for `servers`, or with the site `render` returns for the listen address
+ * (e.g. the front of two regions in tests/support/regions.ts).
+ */
+export async function startNginx(servers: string[], render?: (listen: string) => string): Promise<Nginx> {
   const prefix = mkdtempSync(join(tmpdir(), "nginx-"));
   mkdirSync(join(prefix, "logs"));
   mkdirSync(join(prefix, "temp"));
   const port = await freePort();
-  const site = renderNginxSite({ listen: `127.0.0.1:${port}`, servers });
+  const listen = `127.0.0.1:${port}`;
+  const site = render ? render(listen) : renderNginxSite({ listen, servers });
   writeFileSync(join(prefix, "nginx.conf"), nginxMainConfig({ prefix, site, workerConnections: 1024, errorLogLevel: "info" }));
-  const child = spawn(nginxBinary(), ["-p", prefix, "-c", join(prefix, "nginx.conf")], { stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: `kill` takes the worker down with the master.
+  const child = spawn(nginxBinary(), ["-p", prefix, "-c", join(prefix, "nginx.conf")], { stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   child.stderr?.on("data", (c: Buffer) => (output += c.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -55,8 +63,17 @@ export async function startNginx(servers: string[]): Promise<Nginx> {
     url: `http://127.0.0.1:${port}`,
     port,
     errorLog: () => readFileSync(join(prefix, "logs", "error.log"), "utf8"),
+    kill() {
+      if (child.exitCode === null && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         // Fast shutdown: a graceful one (SIGQUIT) waits for every open WebSocket to end.
         child.kill("SIGTERM");
         await exited;

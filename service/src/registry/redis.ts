@@ -5,9 +5,11 @@
  *   voice:sessions               sorted set, member = session id, score = last heartbeat (ms, Redis clock)
  *   voice:user:{uid}:sessions    sorted set, same scoring, for the per-user limit
  *   voice:resume:{token}         hash: the resumable session (ids, user, path, model, start, generation,
- *                                state live|detached|ended, configuration as JSON, items' bytes, dropped)
+ *                                state live|detached|ended, configuration as JSON, items' bytes, dropped,
+ *                                region: where the current generation was taken (registry/replication.ts))
  *   voice:resume:{token}:items   list of the conversation's text items (JSON), oldest first
  *   voice:user:{uid}:detached    sorted set of the user's detached tokens, score = when detached
+ *   voice:region                 this Redis's region name (REGION), written by registry/replication.ts
  *
  * Memberships are scored by their last heartbeat and stale members are pruned inside the scripts that
  * read the sets, so a crashed instance leaks nothing: its sessions drop out of every count one TTL after
@@ -58,7 +60,21 @@ export interface RedisStateOptions {
   claimPageBytes?: number;
   /** Connection errors (the client reconnects by itself); never throws. */
   onError?: (error: Error) => void;
+  /** Written with each new generation (create, claim, restore): copies between regions are ordered by generation, then this. */
+  region?: string;
 }
+
+/** Where a session's resume state lives under a key prefix (shared with registry/replication.ts). */
+export function resumeKeys(prefix: string) {
+  return {
+    statePrefix: `${prefix}resume:`,
+    state: (token: string) => `${prefix}resume:${token}`,
+    items: (token: string) => `${prefix}resume:${token}:items`,
+  };
+}
+
+/** The default key prefix: it puts the open-sessions set where the scale rule counts it (OPEN_SESSIONS_KEY). */
+export const DEFAULT_PREFIX = OPEN_SESSIONS_KEY.slice(0, -"sessions".length);
 
 export const DEFAULT_REGISTRY_TTL_SECONDS = 15;
 
@@ -144,7 +160,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
 return redis.call('ZCARD', KEYS[1])
 `;
 
-// KEYS: stateHash, items, userDetached. ARGV: userId, path, model, liveTtlMs, token.
+// KEYS: stateHash, items, userDetached. ARGV: userId, path, model, liveTtlMs, token, region.
 // Returns {status, generation, itemCount, fields...}. The items are read in bounded pages (CLAIM_PAGE),
 // never in this reply: one user's state must not make a reply, or a script, long for everyone else.
 const CLAIM = `
@@ -153,7 +169,7 @@ if h[1] == false or h[4] == 'ended' then return {'not_found'} end
 if h[1] ~= ARGV[1] then return {'other_user'} end
 if h[2] ~= ARGV[2] or h[3] ~= ARGV[3] then return {'other_route'} end
 local gen = redis.call('HINCRBY', KEYS[1], 'generation', 1)
-redis.call('HSET', KEYS[1], 'state', 'live')
+redis.call('HSET', KEYS[1], 'state', 'live', 'region', ARGV[6])
 redis.call('ZREM', KEYS[3], ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
@@ -261,8 +277,10 @@ return evicted
 // that writes or refreshes meanwhile learns it was taken over instead of writing the state back.
 const END = `
 if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return 0 end
+-- The marker keeps the generation's region: its copy in another region replaces that region's copy of the same generation.
+local region = redis.call('HGET', KEYS[1], 'region') or ''
 redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('HSET', KEYS[1], 'generation', ARGV[1], 'state', 'ended')
+redis.call('HSET', KEYS[1], 'generation', ARGV[1], 'state', 'ended', 'region', region)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('ZREM', KEYS[3], ARGV[2])
 return 1
@@ -303,10 +321,10 @@ end
 return 1
 `;
 
-type Client = ReturnType<typeof createClient>;
+export type Client = ReturnType<typeof createClient>;
 
 /** EVALSHA with a fallback to EVAL when the server has not seen the script (restart, failover). */
-class Script {
+export class Script {
   private readonly sha: string;
   constructor(private readonly source: string) {
     this.sha = createHash("sha1").update(source).digest("hex");
@@ -331,7 +349,8 @@ export async function createRedisState(url: string, options: RedisStateOptions =
   const ttlMs = (options.ttlSeconds ?? DEFAULT_REGISTRY_TTL_SECONDS) * 1000;
   const resumeTtlMs = (options.resumeTtlSeconds ?? DEFAULT_RESUME_TTL_SECONDS) * 1000;
   // The default prefix puts the open-sessions set where the scale rule counts it (OPEN_SESSIONS_KEY).
-  const prefix = options.prefix ?? OPEN_SESSIONS_KEY.slice(0, -"sessions".length);
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const region = options.region ?? "local";
   const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
   const coolDownMs = options.coolDownMs ?? 2000;
   const limits = options.limits ?? DEFAULT_STATE_LIMITS;
@@ -455,7 +474,7 @@ export async function createRedisState(url: string, options: RedisStateOptions =
 
   const stateFields = (state: Omit<ResumeState, "items" | "dropped" | "config">, generation: number, bytes = 0, dropped = 0): string[] => [
     "sessionId", state.sessionId, "userId", state.userId, "path", state.path, "model", state.model,
-    "startedAt", String(state.startedAt), "generation", String(generation), "state", "live", "bytes", String(bytes), "dropped", String(dropped),
+    "startedAt", String(state.startedAt), "generation", String(generation), "state", "live", "bytes", String(bytes), "dropped", String(dropped), "region", region,
   ];
   const writeResult = (reply: unknown): WriteResult => {
     const n = Number(reply);
@@ -484,7 +503,7 @@ export async function createRedisState(url: string, options: RedisStateOptions =
     },
     async claim(token, userId, route): Promise<ClaimResult> {
       const reply = (await guarded(() => scripts.claim.run(
-        client, [keys.state(token), keys.items(token), keys.detached(userId)], [userId, route.path, route.model, String(ttlMs), token],
+        client, [keys.state(token), keys.items(token), keys.detached(userId)], [userId, route.path, route.model, String(ttlMs), token, region],
       ))) as Array<string | number>;
       if (reply[0] !== "ok") return { ok: false, reason: reply[0] as "not_found" | "other_user" | "other_route" };
       const generation = Number(reply[1]);

@@ -87,7 +87,7 @@ export function createAdmission(deps: AdmissionDeps): Admission {
     if (config.allowedOrigins.length > 0 && origin !== undefined && !config.allowedOrigins.includes(origin)) {
       return refuse(socket, "origin_not_allowed", `origin ${origin} is not allowed`);
     }
-    if (config.frontDoorId !== undefined && req.headers["x-azure-fdid"] !== config.frontDoorId) {
+    if (config.frontDoorIds.length > 0 && !config.frontDoorIds.includes(String(req.headers["x-azure-fdid"] ?? ""))) {
       return refuse(socket, "front_door_required", "connect through the Front Door endpoint");
     }
     let userId: string;

@@ -5,7 +5,8 @@
 import pino from "pino";
 import { ConfigError, loadConfig, type ServiceConfig } from "../config";
 import { createMemoryState } from "../registry/memory";
-import { createRedisState } from "../registry/redis";
+import { createRedisState, DEFAULT_REGISTRY_TTL_SECONDS } from "../registry/redis";
+import { createReplication, describeReplication, withReplication } from "../registry/replication";
 import type { SharedState } from "../registry/types";
 import { drainTimings, type DrainTimings } from "../session/drain";
 import { startProxy, type Proxy } from "./proxy";
@@ -16,12 +17,15 @@ export const LOG_REDACT = ["req.headers.authorization", "req.headers[\"api-key\"
 /**
  * The shared session state: Redis when REDIS_URL is set, in-process otherwise. Never waits for Redis to
  * answer: the proxy listens (and serves on its own limits) while Redis is down or refuses the password,
- * and joins when it answers; every connection error is logged, at most once every 10 s.
+ * and joins when it answers; every connection error is logged, at most once every 10 s. With
+ * PEER_REDIS_URLS, resume state is also copied to the other regions' Redis (registry/replication.ts).
  */
-export async function createSharedState(config: ServiceConfig, logger: pino.Logger): Promise<SharedState> {
+export async function createSharedState(config: ServiceConfig, logger: pino.Logger, options: { commandTimeoutMs?: number } = {}): Promise<SharedState> {
   if (!config.redisUrl) return createMemoryState({ resumeTtlSeconds: config.resumeTtlSeconds, limits: config.resumeState });
   let lastLog = 0;
-  return createRedisState(config.redisUrl, {
+  const state = await createRedisState(config.redisUrl, {
+    region: config.region,
+    commandTimeoutMs: options.commandTimeoutMs,
     resumeTtlSeconds: config.resumeTtlSeconds,
     limits: config.resumeState,
     onError: (error) => {
@@ -30,6 +34,17 @@ export async function createSharedState(config: ServiceConfig, logger: pino.Logg
       logger.warn({ err: error.message }, "redis connection error (sessions are admitted on this instance's limits meanwhile)");
     },
   });
+  if (config.peerRedisUrls.length === 0) return state;
+  const replication = await createReplication({
+    region: config.region, localUrl: config.redisUrl, peerUrls: config.peerRedisUrls, copyIntervalMs: config.peerCopyIntervalMs,
+    liveTtlMs: DEFAULT_REGISTRY_TTL_SECONDS * 1000, resumeTtlMs: config.resumeTtlSeconds * 1000, limits: config.resumeState,
+    onPeer: ({ peer, up, error }) => (up ? logger.info({ peer }, "peer region's redis reachable: copying resume state") : logger.warn({ peer, err: error }, "peer region's redis unreachable: copies wait (bounded)")),
+  });
+  // Once a minute in the logs (Log Analytics in Azure): each peer's state, backlog, copies and lag.
+  const summary = setInterval(() => logger.info({ replication: describeReplication(replication.stats()) }, "resume-state replication"), 60_000);
+  summary.unref();
+  const replicated = withReplication(state, replication);
+  return { ...replicated, close: () => (clearInterval(summary), replicated.close()) };
 }
 
 /**
