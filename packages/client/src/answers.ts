@@ -51,6 +51,12 @@ export class AnswerTracker {
     return this.again();
   }
 
+  /** The request never reached the server (proxy.unforwarded): it is sent again as it is, not asked for again. */
+  withdrawn(): void {
+    this.owed = undefined;
+    this.responseId = undefined;
+  }
+
   get cutResponseId(): string | undefined {
     return this.responseId;
   }

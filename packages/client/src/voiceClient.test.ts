@@ -202,6 +202,25 @@ describe("reconnecting", () => {
     expect(second.events.map((e) => e.audio)).toEqual(["AAA2", "AAA3", "AAA4"]);
   });
 
+  test("proxy.unforwarded with a response.create among them: it is sent again once, not also retried as a cut answer", async () => {
+    const { client, sockets, clock } = setup({}, sequence(0));
+    void client.connect();
+    await settle();
+    const first = sockets.last;
+    first.accept({ sessionId: "s-1", resumeToken: "tok-1" });
+    client.send({ type: "input_audio_buffer.commit" });
+    client.send({ type: "response.create" });
+    first.serverSends({ type: "proxy.reconnect", session_id: "s-1", resume_token: "tok-1", reason: "server restarting" });
+    first.serverSends({ type: "proxy.unforwarded", session_id: "s-1", count: 2 });
+    first.serverCloses(1012, "server restarting");
+    clock.advance(0);
+    await settle();
+    const second = sockets.last;
+    second.accept({ sessionId: "s-1", resumeToken: "tok-1", resumeStatus: "resumed" });
+    second.serverSends({ type: "proxy.resumed", session_id: "s-1", resumed_items: 1, elapsed_ms: 1_000 });
+    expect(second.events.map((e) => e.type)).toEqual(["input_audio_buffer.commit", "response.create"]);
+  });
+
   test("unexpected closes back off exponentially with jitter, and the client gives up after maxAttempts", async () => {
     const policy = { maxAttempts: 4, initialDelayMs: 100, maxDelayMs: 1_000, multiplier: 2, jitter: 0.5 };
     const { client, sockets, clock, of } = setup({ reconnect: policy }, sequence(0, 1, 0.5, 0));

@@ -364,7 +364,10 @@ export class VoiceClient {
         // The server did not forward our last `count` events (sent as it asked us to reconnect): they go
         // first on the next connection, so an utterance begun at that moment is not cut.
         const count = typeof event.count === "number" && event.count > 0 ? Math.floor(event.count) : 0;
-        this.outbox.unshiftAll(this.recent.slice(-count).map((text) => ({ text, audioChars: audioCharsOf(JSON.parse(text) as { type?: unknown; audio?: unknown }) })));
+        const unsent = this.recent.slice(-count);
+        // A response.create among them was never received: it goes again from the outbox, not also as a retry.
+        if (unsent.some((text) => RESPONSE_CREATE.test(text.slice(0, 64)))) this.answers.withdrawn();
+        this.outbox.unshiftAll(unsent.map((text) => ({ text, audioChars: audioCharsOf(JSON.parse(text) as { type?: unknown; audio?: unknown }) })));
         break;
       }
       case ProxyEvent.reconnect:
