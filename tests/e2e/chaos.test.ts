@@ -1,7 +1,8 @@
 /**
  * The survival experiments at a small size (tests/support/chaos.ts says what is measured), on one cluster
- * of 3 proxy instances (in this process; `npm run chaos` uses processes) behind nginx with a real redis-server and two emulated upstreams, rotating every
- * 3 s throughout: each must lose no session, no user turn, no input frame and cut no answer, for the
+ * of 3 proxy instances (in this process; `npm run chaos` uses processes) behind nginx with a real
+ * redis-server and two emulated upstreams, rotating every 3 s throughout: each must lose no session, no
+ * user turn, no input frame and cut no answer, for the
  * client library and for openai 7 with `reconnect: true`. Resume times are printed, not asserted (the
  * machine is shared). `npm run chaos` runs the same experiments with more users, each on its own cluster.
  */
