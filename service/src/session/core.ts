@@ -363,8 +363,8 @@ export class Session {
 
   /** A link for an open upstream: one that sends nothing within firstEventMs counts as stalled (stall.ts). */
   private newLink(up: UpstreamLink, forwardSessionCreated: boolean): Link {
-    const link = { up, acksDue: 0, priming: false, forwardSessionCreated, timers: [] } as Omit<Link, "watch"> as Link;
-    link.watch = new LinkWatch(this.deps.clock, this.deps.limits.firstEventMs, () => this.linkLost(link, 1006, "stall"));
+    const watch = new LinkWatch(this.deps.clock, this.deps.limits.firstEventMs, () => this.linkLost(link, 1006, "stall"));
+    const link: Link = { up, acksDue: 0, priming: false, forwardSessionCreated, timers: [], watch };
     return link;
   }
 
