@@ -8,6 +8,7 @@
 import { runProgram, SECRET_PLACEHOLDER, type PlanRun } from "../../plan/mockEngine";
 import { regionalDependencyFindings, runPolicies, type RegisteredResource } from "../../stacks/policies";
 import { packVerdicts } from "./policyParity";
+import { regionLines } from "../../plan/summary";
 import type { Loose } from "../support/plan";
 
 let run: PlanRun;
@@ -78,6 +79,14 @@ test("private network: each VNet reaches its own region's vault; the registry's 
   for (const e of registryEndpoints) expect(e.dependsOn).toContainEqual(urn("azure-native:containerregistry:Replication", "image-replica-swedencentral"));
   // 4 endpoints x 2 addresses + 1 more for the second region's registry data endpoint + 5 reserved = 14: a /28 holds it.
   expect(inputs("azure-native:network:Subnet").filter((s) => s.subnetName === "private-endpoints").map((s) => s.addressPrefix)).toEqual(["10.60.0.32/28", "10.60.4.32/28"]);
+});
+
+test("the plan says, per region, which vault and which registry copy a new replica needs", () => {
+  const lines = regionLines(run).filter((l) => l.includes("new replicas read"));
+  expect(lines).toEqual([
+    expect.stringMatching(/^ {4}new replicas read Key Vault kvvoiceplatformg[0-9a-f]{6} \(eastus2\); pull acrvoiceplatformglobal[0-9a-f]{6}\.azurecr\.io from its home in eastus2 \(Premium\)$/),
+    expect.stringMatching(/^ {4}new replicas read Key Vault kvvoiceplatform[0-9a-f]{6}-se \(swedencentral\); pull acrvoiceplatformglobal[0-9a-f]{6}\.azurecr\.io from its geo-replica in swedencentral \(Premium\)$/),
+  ]);
 });
 
 test("the budget lists the registry's geo-replica and the second vault", () => {
