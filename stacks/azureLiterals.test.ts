@@ -104,6 +104,8 @@ test("what a surviving region depends on: registry geo-replication and Key Vault
   // Private link page: "two private IP addresses ... one for the registry itself, and one for the registry's
   // data endpoint"; the ACR maintainer: one more private IP in each VNet per replication region.
   expect([1, 2, 3].map(ACR_GEO_REPLICATION.privateEndpointAddresses)).toEqual([2, 3, 4]);
+  // Zone redundancy page: on by default for every registry and geo-replica where the region has zones.
+  expect(ACR_GEO_REPLICATION.replicasZoneRedundantByDefault).toBe(true);
   // Key Vault availability and redundancy: paired-region copy, read-only failover, private link back within 20 minutes.
   expect(KEY_VAULT_REDUNDANCY).toMatchObject({ replicatesToPairedRegion: true, customerTriggeredFailover: false, readOnlyDuringFailover: true, privateLinkReconnectMinutes: 20 });
   // Microsoft.KeyVault vaults REST spec: vaultName pattern.

@@ -87,7 +87,9 @@ export class ServiceImage extends pulumi.ComponentResource {
     const replicas = args.replicaLocations ?? [];
     if (replicas.length > 0 && args.sku !== "Premium") throw new Error(`ServiceImage: geo-replication to ${replicas.join(", ")} needs the Premium registry, got ${args.sku ?? "Basic"}`);
     for (const location of replicas) {
-      // The replication's name is its location (alphanumeric, as Azure's own replicas are named).
+      // The replication's name is its location (alphanumeric, as Azure's own replicas are named). Zone
+      // redundancy is left at the SDK's default: Azure makes replicas zone-redundant anyway where the
+      // region has zones (azureLiterals ACR_GEO_REPLICATION.replicasZoneRedundantByDefault).
       this.replications.set(location, new containerregistry.Replication(`${name}-replica-${location}`, {
         resourceGroupName: args.resourceGroupName,
         registryName: this.registry.name,
