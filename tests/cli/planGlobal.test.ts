@@ -27,6 +27,17 @@ test("the shipped global stack fails on its placeholders only; customised, it pa
   expect(shipped.stdout).toMatch(/^Global capacity: 12,000 concurrent interviews designed for/m);
   expect(shipped.stdout).not.toContain("redis.geoReplication.registry");
   expect(shipped.stdout).not.toContain("capacity plan (frontDoor.webSocketsPerProfile)");
+  // The shipped stack holds its peak: the only capacity warning left is the undocumented re-sent-input case.
+  expect(shipped.stdout.split("\n").filter((l: string) => l.includes("! capacity plan (")).map((l: string) => l.match(/\(([^)]+)\)/)![1])).toEqual(["voiceLive.tokensPerMinute.resent", "voiceLive.tokensPerMinute.resent"]);
+  expect(shipped.stdout).toMatch(/Simulated day: 50,000 interviews, peak [\d,]+ open, \d+ replicas \(max 52\), 0 refused; other region lost: 100,000 interviews, peak [\d,]+ open, \d+ replicas, 0 refused/);
+  // docs/capacity.md quotes the shipped stack's plan: its dollar figures and declared raises are what the plan prints now.
+  const doc = readFileSync(join(root, "docs", "capacity.md"), "utf8");
+  const shippedSection = doc.slice(doc.indexOf("Cost of the shipped stack"));
+  const dollars = shippedSection.slice(0, shippedSection.indexOf("Not priced")).match(/\$[\d,]+(\.\d+)?/g)!;
+  expect(dollars.length).toBeGreaterThan(5);
+  for (const d of dollars.filter((x) => x !== "$306")) expect(shipped.stdout).toContain(d);
+  expect(shipped.stdout).toMatch(/us1, us2, us3, us4, us5, us6, us7, us8: 30 -> 240/);
+  expect(shipped.stdout).toMatch(/se1, se2, se3, se4, se5, se6, se7, se8: 100,000 -> 1,000,000/);
 
   const dir = mkdtempSync(join(tmpdir(), "plan-global-"));
   copyFileSync(join(root, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
