@@ -127,6 +127,13 @@ export function regionLines(run: PlanRun): string[] {
     const first = upstreams.length ? Math.min(...upstreams.map((u) => u.priority)) : 0;
     lines.push(`  ${env.REGION ?? "(single region)"} ${app.location}: app ${app.containerAppName}, replicas ${scale.minReplicas}..${scale.maxReplicas}; Redis ${store ? `${store.name} (${store.sku})` : address}${vnet ? `; VNet ${vnet.addressPrefixes ?? vnet.addressSpace?.addressPrefixes?.join(",")}` : ""}`);
     lines.push(`    upstreams first: ${upstreams.filter((u) => u.priority === first).map((u) => u.name).join(", ")}; then: ${upstreams.filter((u) => u.priority !== first).map((u) => u.name).join(", ") || "none"}; PEER_REDIS_URLS ${env.PEER_REDIS_URLS ?? "unset"}; FRONT_DOOR_ID lists ${(env.FRONT_DOOR_ID ?? "").split(",").filter(Boolean).length} profile(s)`);
+    // What a new replica reads at start: the vault behind its secrets and the registry copy it pulls from.
+    const vaultHosts = [...new Set((app.configuration?.secrets ?? []).map((x: Loose) => /^https:\/\/([^.]+)\./.exec(String(x.keyVaultUrl))?.[1]).filter(Boolean))] as string[];
+    const vaults = vaultHosts.map((h) => `${h} (${all("azure-native:keyvault:Vault").find((v) => v.vaultName === h)?.location ?? "?"})`);
+    const server = String(app.configuration?.registries?.[0]?.server ?? "");
+    const registry = all("azure-native:containerregistry:Registry").find((r) => `${r.registryName}.azurecr.io` === server);
+    const copy = registry?.location === app.location ? "its home" : all("azure-native:containerregistry:Replication").some((r) => r.registryName === registry?.registryName && r.location === app.location) ? "its geo-replica" : "no copy";
+    if (apps.length > 1) lines.push(`    new replicas read Key Vault ${vaults.join(", ") || "none"}; pull ${server} from ${copy} in ${app.location}${registry ? ` (${registry.sku?.name})` : ""}`);
   }
   const probe = groups[0]?.healthProbeSettings;
   lines.push(`  front door: ${profiles.length} profile(s) (${profiles.map((p) => p.profileName).join(", ")}), each with ${groups.length ? origins.length / groups.length : 0} origins, affinity ${groups[0]?.sessionAffinityState}, probe ${probe ? `${probe.probeRequestType} ${probe.probePath} every ${probe.probeIntervalInSeconds} s` : "off"}`);

@@ -5,7 +5,7 @@
  */
 import {
   AZURE_OPENAI_REALTIME, CONTAINER_APPS_QUOTAS, FRONT_DOOR_LIMITS, MANAGED_REDIS_BALANCED, SLA, VOICE_LIVE_QUOTAS,
-  ACR_REFRESH_TOKEN_USER, APP_SERVICE_VCPUS, COGNITIVE_SERVICES, FRONT_DOOR, FRONT_DOOR_DOMAIN_CHAIN, TRAFFIC_MANAGER, AZURE_CACHE_FOR_REDIS, KEDA_REDIS_SCALER, AZURE_OPENAI_MODEL_REGIONS, BUILT_IN_ROLES, CONTAINER_APPS_PROBE, LOG_ANALYTICS, MANAGED_REDIS, VOICE_LIVE_MODEL_REGIONS,
+  ACR_GEO_REPLICATION, KEY_VAULT_REDUNDANCY, REGION_PAIRS, REGION_PAIRS_SOURCE, ACR_REFRESH_TOKEN_USER, APP_SERVICE_VCPUS, COGNITIVE_SERVICES, FRONT_DOOR, FRONT_DOOR_DOMAIN_CHAIN, TRAFFIC_MANAGER, AZURE_CACHE_FOR_REDIS, KEDA_REDIS_SCALER, AZURE_OPENAI_MODEL_REGIONS, BUILT_IN_ROLES, CONTAINER_APPS_PROBE, LOG_ANALYTICS, MANAGED_REDIS, VOICE_LIVE_MODEL_REGIONS,
 } from "./azureLiterals";
 import { BuiltInRole } from "./roles";
 
@@ -95,4 +95,22 @@ test("created upstream accounts: the kind, SKU and model format Microsoft's temp
   expect([COGNITIVE_SERVICES.kind, COGNITIVE_SERVICES.sku, COGNITIVE_SERVICES.openAiModelFormat]).toEqual(["AIServices", "S0", "OpenAI"]);
   expect(COGNITIVE_SERVICES.deploymentSkus).toContain("GlobalStandard");
   expect(COGNITIVE_SERVICES.endpointDomains).toContain("services.ai.azure.com");
+});
+
+test("what a surviving region depends on: registry geo-replication and Key Vault's redundancy, as Microsoft's pages give them", () => {
+  // Geo-replication page: "Geo-replication requires the Premium SKU"; one global endpoint; pulls survive the
+  // home region's outage; "Premium registry fees for each region"; a data endpoint per replica region with private link.
+  expect(ACR_GEO_REPLICATION).toMatchObject({ requiredSku: "Premium", oneLoginServer: true, dataPlaneSurvivesHomeRegionOutage: true, premiumFeePerReplicaRegion: true, dataEndpointPerReplicaRegion: true });
+  // Private link page: "two private IP addresses ... one for the registry itself, and one for the registry's
+  // data endpoint"; the ACR maintainer: one more private IP in each VNet per replication region.
+  expect([1, 2, 3].map(ACR_GEO_REPLICATION.privateEndpointAddresses)).toEqual([2, 3, 4]);
+  // Zone redundancy page: on by default for every registry and geo-replica where the region has zones.
+  expect(ACR_GEO_REPLICATION.replicasZoneRedundantByDefault).toBe(true);
+  // Key Vault availability and redundancy: paired-region copy, read-only failover, private link back within 20 minutes.
+  expect(KEY_VAULT_REDUNDANCY).toMatchObject({ replicatesToPairedRegion: true, customerTriggeredFailover: false, readOnlyDuringFailover: true, privateLinkReconnectMinutes: 20 });
+  // Microsoft.KeyVault vaults REST spec: vaultName pattern.
+  expect([KEY_VAULT_REDUNDANCY.namePattern, KEY_VAULT_REDUNDANCY.maxNameLength]).toEqual(["^[a-zA-Z0-9-]{3,24}$", 24]);
+  // Region pairs: East US 2 with Central US, Sweden Central with Sweden South (neither with the other).
+  expect(REGION_PAIRS).toEqual({ eastus2: "centralus", swedencentral: "swedensouth" });
+  for (const v of [ACR_GEO_REPLICATION, KEY_VAULT_REDUNDANCY, REGION_PAIRS_SOURCE]) expect(v.read).toBe("2026-12-03");
 });

@@ -509,3 +509,74 @@ export const COGNITIVE_SERVICES = {
   source: "account: Azure/template-reference-generator settings/remarks/microsoft.cognitiveservices/samples/accounts/projects/main.bicep (Microsoft.CognitiveServices/accounts@2025-06-01: kind 'AIServices', sku 'S0', customSubDomainName, disableLocalAuth, publicNetworkAccess 'Enabled'); deployment: public templates deploying gpt-realtime 2025-08-28 as { format: 'OpenAI', sku GlobalStandard } (e.g. codgician/serenitea-pot gpt-realtime.nix); endpoint domains: the upstream URLs this project's stacks use (<name>.services.ai.azure.com) and Azure OpenAI's <name>.openai.azure.com; a deployment with a real subscription confirms the pairs",
   read: READ,
 } as const;
+
+// ------------------------------------------------------------------ what a surviving region depends on
+
+/**
+ * Azure Container Registry geo-replication (Microsoft.ContainerRegistry/registries/replications,
+ * azure-native `containerregistry.Replication`, API version 2024-11-01-preview in @pulumi/azure-native
+ * 3.28): what a stack with several regions relies on to start replicas when the registry's home region
+ * is lost.
+ */
+export const ACR_GEO_REPLICATION = {
+  /** Geo-replication is a Premium feature. */
+  requiredSku: "Premium",
+  /** One login server for every replica: Azure routes a pull to the replica with the best network performance for the client, usually the closest. */
+  oneLoginServer: true,
+  /** An outage of the home region or a replica region leaves pushes and pulls working; management operations (network rules, new replicas) may fail while the home region is down. */
+  dataPlaneSurvivesHomeRegionOutage: true,
+  /** "you incur Premium registry fees for each region": the home region and every replica. */
+  premiumFeePerReplicaRegion: true,
+  /** Regional endpoints (<registry>.<region>.geo.azurecr.io) exist as a preview: not used; the global login server is. */
+  regionalEndpointsPreview: true,
+  /** With private endpoints, each replica region gets a dedicated data endpoint (<registry>.<region>.data.azurecr.io). */
+  dataEndpointPerReplicaRegion: true,
+  /**
+   * Private IPs a registry private endpoint takes: one for the login server, one per region's data
+   * endpoint (home region included); adding a replica allocates one more in EVERY VNet holding a private
+   * endpoint of the registry, and fails and rolls back when one of those subnets has no free address.
+   */
+  privateEndpointAddresses: (regions: number): number => 1 + regions,
+  /**
+   * Zone redundancy is on by default for every registry and geo-replica in regions with availability
+   * zones (eastus2 and swedencentral have them); the zoneRedundancy property may still read Disabled.
+   * The program leaves the property at the SDK's default, as for the registry itself.
+   */
+  replicasZoneRedundantByDefault: true,
+  source: "zone redundancy: docs.azure.cn/en-us/container-registry/zone-redundancy (Microsoft's page: 'Zone redundancy is enabled by default for all Azure container registries in regions that support availability zones'; 'If your Premium registry uses geo-replication, all replicas in supported regions are also zone-redundant by default'; 'The zoneRedundancy property ... might still show as false'; region list includes East US 2 and Sweden Central: learn.microsoft.com/azure/container-registry/zone-redundancy); learn.microsoft.com/azure/container-registry/container-registry-geo-replication (MicrosoftDocs/azure-docs articles/container-registry/container-registry-geo-replication.md: 'Geo-replication requires the Premium SKU'; 'Use one global endpoint ... Azure routes requests to the geo-replica with the best network performance profile'; 'If an outage occurs in the registry's home region ... a geo-replicated registry remains available for data plane operations such as pushing or pulling'; 'If the registry's home region becomes unavailable, you may be unable to carry out registry management operations'; 'you incur Premium registry fees for each region'; 'If you configure a private link ... dedicated data endpoints in each of the geo-replicated regions are enabled by default'); learn.microsoft.com/azure/container-registry/container-registry-endpoint-reference (global, regional <registry>.<region>.geo.azurecr.io, data <registry>.<region>.data.azurecr.io endpoints); container-registry-private-link.md ('two private IP addresses ... one for the registry itself, and one for the registry's data endpoint'; 'If your registry is geo-replicated, query for the additional data endpoint for each registry replica'; group member names registry and registry_data_<region>); ACR maintainer's review of MicrosoftDocs/azure-management-docs pull request 155 (2026-06-16: 'when you add a replication region to a registry with private endpoints, it allocates an additional private IP in each associated VNet for that region's data endpoint ... if any private endpoint subnet across any connected VNet lacks free IPs, replica provisioning fails and rolls back'); regional endpoints in preview: Azure/acr docs/preview/regional-endpoints (ms.date 2026-03-02) and the Apps on Azure blog's public preview post",
+  read: READ,
+} as const;
+
+/**
+ * Key Vault's own redundancy, and why a stack with several regions gets a vault per region instead: its
+ * contents replicate to the vault region's PAIRED region, and Microsoft (not the customer) fails requests
+ * over, best effort; during failover the vault is read-only.
+ */
+export const KEY_VAULT_REDUNDANCY = {
+  /** Contents replicate within the region and to the paired region (same geography). */
+  replicatesToPairedRegion: true,
+  /** Failover to the pair is Microsoft-managed: the customer cannot trigger it. */
+  customerTriggeredFailover: false,
+  /** During failover the vault serves reads (list/get secrets) only. */
+  readOnlyDuringFailover: true,
+  /** A private endpoint connection may take up to this long more to come back after a region failover. */
+  privateLinkReconnectMinutes: 20,
+  /** Vault names: ^[a-zA-Z0-9-]{3,24}$ (globally unique: <name>.vault.azure.net). */
+  namePattern: "^[a-zA-Z0-9-]{3,24}$",
+  maxNameLength: 24,
+  source: "learn.microsoft.com/azure/key-vault/general/disaster-recovery-guidance ('For most Azure regions that are paired with another region, the contents of your key vault are replicated both within the region and to the paired region'; 'it may take up to 20 minutes for the connection to be re-established' with private link; 'During failover, your key vault is in read-only mode ... List secrets, Get secrets'); azure.github.io/multi-region-platform key-vault-across-regions ('Certificates and secrets: Use a Key Vault in each region'; Microsoft-managed failover 'You cannot trigger this failover. Initiation can take hours or longer'); name pattern: the Microsoft.KeyVault vaults CreateOrUpdate REST spec (vaultName pattern '^[a-zA-Z0-9-]{3,24}$')",
+  read: READ,
+} as const;
+
+/**
+ * Azure region pairs of the locations the shipped stacks use: Key Vault's paired-region copy of an
+ * eastus2 vault lives in centralus, not in swedencentral, so it does not serve a stack's second region.
+ */
+export const REGION_PAIRS: Record<string, string> = {
+  eastus2: "centralus",
+  swedencentral: "swedensouth",
+};
+export const REGION_PAIRS_SOURCE = {
+  source: "East US 2 / Central US: the Azure region pairs table (learn.microsoft.com/azure/reliability/cross-region-replication-azure; copy at azurecloud.expert/2018/01/08/azure-paired-regions 'North America East US 2 Central US'); Sweden Central / Sweden South: technspire.com 'Azure Sweden Central Deep Dive' (2026-02-19: 'paired for high-availability with Sweden South'); Microsoft's table could not be read here in full",
+  read: READ,
+} as const;

@@ -42,6 +42,19 @@ export function regionRedisName(stackRedisName: string, suffix: string): string 
   return suffix ? stackRedisName.slice(0, 60 - suffix.length) + suffix : stackRedisName;
 }
 
+/**
+ * A region's Key Vault name (a stack with several regions has a vault per region: docs/regions.md): the
+ * stack's vault name, its 6-character hash kept, with the region's suffix, within Key Vault's 24
+ * characters (azureLiterals KEY_VAULT_REDUNDANCY.namePattern): kvvoiceplatform<hash>-se. The primary region
+ * keeps the stack's vault.
+ */
+export function regionVaultName(stackVaultName: string, suffix: string, maxLength = 24): string {
+  if (!suffix) return stackVaultName;
+  const hash = stackVaultName.slice(-6);
+  const prefix = stackVaultName.slice(0, -6).slice(0, maxLength - hash.length - suffix.length);
+  return `${prefix}${hash}${suffix}`;
+}
+
 /** Traffic Manager's DNS label (<label>.trafficmanager.net is global): the stack's Redis-style unique name. */
 export function trafficManagerLabel(project: string, stack: string, subscriptionId: string): string {
   const hash = createHash("sha256").update(`${subscriptionId}/${project}/${stack}/trafficmanager`).digest("hex").slice(0, 6);

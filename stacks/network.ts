@@ -74,12 +74,12 @@ export class PrivateNetwork extends pulumi.ComponentResource {
   }
 
   /** A private endpoint for `targetId` in the endpoints' subnet, its A record in the target's zone. */
-  connect(name: string, endpointName: string, target: PrivateLinkTarget, targetId: pulumi.Input<string>): PrivateEndpoint {
+  connect(name: string, endpointName: string, target: PrivateLinkTarget, targetId: pulumi.Input<string>, dependsOn?: pulumi.Resource[]): PrivateEndpoint {
     const zone = this.zones.get(target.zone);
     if (!zone) throw new Error(`PrivateNetwork: no DNS zone for ${target.groupId} (${target.zone}); list it in targets`);
     return new PrivateEndpoint(name, {
       resourceGroupName: this.args.resourceGroupName, location: this.args.location, endpointName,
-      subnetId: this.endpointSubnet.id, targetId, target, zoneId: zone.id,
+      subnetId: this.endpointSubnet.id, targetId, target, zoneId: zone.id, dependsOn,
     }, { parent: this });
   }
 }

@@ -123,9 +123,13 @@ export function infrastructureSubnetPrefix(maxReplicas: number): number {
   throw new RangeError(`no subnet carries ${maxReplicas} replicas`);
 }
 
-/** The smallest subnet for the private endpoints (5 addresses reserved by Azure in every subnet). */
-export function privateEndpointSubnetPrefix(endpoints: number): number {
-  const needed = endpoints * ADDRESSES_PER_PRIVATE_ENDPOINT + WORKLOAD_PROFILES_SUBNET.subnetReservedAddresses;
+/**
+ * The smallest subnet for the private endpoints (5 addresses reserved by Azure in every subnet).
+ * `extraAddresses`: what some endpoints take beyond ADDRESSES_PER_PRIVATE_ENDPOINT (a geo-replicated
+ * registry's endpoint takes one per replica region's data endpoint: stacks/regions.ts).
+ */
+export function privateEndpointSubnetPrefix(endpoints: number, extraAddresses = 0): number {
+  const needed = endpoints * ADDRESSES_PER_PRIVATE_ENDPOINT + extraAddresses + WORKLOAD_PROFILES_SUBNET.subnetReservedAddresses;
   let prefix = PRIVATE_ENDPOINT_SUBNET_MAX_PREFIX;
   while (2 ** (32 - prefix) < needed) prefix--;
   return prefix;
@@ -142,7 +146,7 @@ export interface NetworkLayout {
  * subnet right after it (aligned: it is never larger than the first). Returns the problems instead when
  * the space is malformed, too small, or overlaps a reserved range.
  */
-export function networkLayout(addressSpace: string, maxReplicas: number, endpoints: number = PRIVATE_ENDPOINTS.length): NetworkLayout | string[] {
+export function networkLayout(addressSpace: string, maxReplicas: number, endpoints: number = PRIVATE_ENDPOINTS.length, extraAddresses = 0): NetworkLayout | string[] {
   const space = parseCidr(addressSpace);
   if (typeof space === "string") return [space];
   const problems: string[] = [];
@@ -150,7 +154,7 @@ export function networkLayout(addressSpace: string, maxReplicas: number, endpoin
     if (overlaps(space, parseCidr(reserved) as Cidr)) problems.push(`${addressSpace} overlaps ${reserved}, which a Container Apps workload-profiles environment reserves`);
   }
   const infraPrefix = infrastructureSubnetPrefix(maxReplicas);
-  const pePrefix = privateEndpointSubnetPrefix(endpoints);
+  const pePrefix = privateEndpointSubnetPrefix(endpoints, extraAddresses);
   const infra: Cidr = { base: space.base, prefix: infraPrefix };
   const pe: Cidr = { base: space.base + cidrSize(infra), prefix: pePrefix };
   const needed = cidrSize(infra) + cidrSize(pe);
@@ -179,14 +183,17 @@ export function frontDoorSku(c: Pick<NetworkInputs, "network" | "waf">): FrontDo
 }
 
 /**
+ * Premium with the private network, or with several regions (geo-replication is a Premium feature:
+ * azureLiterals ACR_GEO_REPLICATION); Basic otherwise.
+ *
  * A registry takes private endpoints and IP rules only on Premium ("Premium adds ... private link with
  * private endpoints to restrict access to the registry", Azure Container Registry service tiers,
  * docs.azure.cn/en-us/container-registry/container-registry-skus, read 2026-12-03; the built-in policy
  * "Container registries should have SKUs that support Private Links" denies sku.name != Premium,
  * Azure/azure-policy ACR_SkuSupportsPrivateEndpoints_AuditDeny.json).
  */
-export function registrySku(c: Pick<NetworkInputs, "network">): RegistrySku {
-  return c.network.enabled ? "Premium" : "Basic";
+export function registrySku(c: Pick<NetworkInputs, "network">, regions = 1): RegistrySku {
+  return c.network.enabled || regions > 1 ? "Premium" : "Basic";
 }
 
 // ---------------------------------------------------------------------------------------------- exposure
@@ -329,7 +336,7 @@ export function networkPlan(c: NetworkInputs, scale: NetworkScale = { regions: 1
     if (Array.isArray(l)) throw new Error(`network: ${l.join("; ")}`);
     layout = l;
   }
-  return { enabled: c.network.enabled, layout, frontDoorSku: frontDoorSku(c), registrySku: registrySku(c), exposure: exposure(c), cost: networkMonthlyCost(c, undefined, undefined, scale) };
+  return { enabled: c.network.enabled, layout, frontDoorSku: frontDoorSku(c), registrySku: registrySku(c, scale.regions), exposure: exposure(c), cost: networkMonthlyCost(c, undefined, undefined, scale) };
 }
 
 /** Problems with the network and WAF settings, by dotted path (stacks/config.ts reports them). */

@@ -332,6 +332,46 @@ export function regionFindings(resources: RegisteredResource[]): string[] {
 
 STACK_POLICIES.push({ name: "every-region-behind-every-profile", level: mandatory, check: regionFindings });
 
+/**
+ * A region's new replicas start only if what they read at start is in a region still up: each region's
+ * app must resolve its Key Vault references in a vault of its own region, and pull its image from a
+ * registry that has a copy in its region (the registry's home or a geo-replica, Premium). With one vault
+ * and one registry in the first region, losing it leaves the other region unable to scale out
+ * (docs/regions.md). Single-region stacks are not judged; values a preview does not know are skipped.
+ */
+export function regionalDependencyFindings(resources: RegisteredResource[]): string[] {
+  const apps = resources.filter((r) => r.type === "azure-native:app:ContainerApp");
+  if (apps.length <= 1) return [];
+  const vaults = resources.filter((r) => r.type === "azure-native:keyvault:Vault");
+  const registries = resources.filter((r) => r.type === "azure-native:containerregistry:Registry");
+  const replications = resources.filter((r) => r.type === "azure-native:containerregistry:Replication");
+  const out: string[] = [];
+  for (const app of apps) {
+    const inputs = app.inputs as Loose;
+    const location = inputs.location;
+    const name = typeof inputs.containerAppName === "string" ? inputs.containerAppName : app.name;
+    if (typeof location !== "string") continue;
+    for (const secret of (inputs.configuration?.secrets ?? []) as Loose[]) {
+      const host = typeof secret.keyVaultUrl === "string" ? /^https:\/\/([^./]+)\.vault\.azure\.net\//.exec(secret.keyVaultUrl)?.[1] : undefined;
+      const vault = host ? vaults.find((v) => (v.inputs as Loose).vaultName === host) : undefined;
+      if (vault && (vault.inputs as Loose).location !== location) {
+        out.push(`${name} (${location}): secret ${secret.name} is read from vault ${host} in ${(vault.inputs as Loose).location}; each region's app reads a vault in its own region`);
+      }
+    }
+    for (const reg of (inputs.configuration?.registries ?? []) as Loose[]) {
+      const registryName = typeof reg.server === "string" ? /^([^.]+)\.azurecr\.io$/.exec(reg.server)?.[1] : undefined;
+      const registry = registryName ? registries.find((r) => (r.inputs as Loose).registryName === registryName) : undefined;
+      if (!registry) continue;
+      const copies = [(registry.inputs as Loose).location, ...replications.filter((r) => (r.inputs as Loose).registryName === registryName).map((r) => (r.inputs as Loose).location)];
+      if (!copies.includes(location)) out.push(`${name} (${location}): registry ${registryName} has no copy in ${location} (home and geo-replicas: ${copies.join(", ")})`);
+      if ((registry.inputs as Loose).sku?.name !== "Premium") out.push(`registry ${registryName}: ${(registry.inputs as Loose).sku?.name} cannot be geo-replicated; several regions need Premium`);
+    }
+  }
+  return [...new Set(out)];
+}
+
+STACK_POLICIES.push({ name: "every-region-starts-replicas-on-its-own", level: mandatory, check: regionalDependencyFindings });
+
 export function runPolicies(stack: string, resources: RegisteredResource[]): PolicyResult[] {
   return [
     ...POLICIES.flatMap((policy) => resources.flatMap((r) =>

@@ -38,6 +38,8 @@ export interface PrivateEndpointArgs {
   target: PrivateLinkTarget;
   /** The private DNS zone (already linked to the VNet) that receives the endpoint's A record. */
   zoneId: pulumi.Input<string>;
+  /** What the endpoint waits for (a geo-replicated registry's replicas: each gets an address in it). */
+  dependsOn?: pulumi.Resource[];
 }
 
 /**
@@ -56,7 +58,7 @@ export class PrivateEndpoint extends pulumi.ComponentResource {
       privateEndpointName: args.endpointName,
       subnet: { id: args.subnetId },
       privateLinkServiceConnections: [{ name: args.endpointName, privateLinkServiceId: args.targetId, groupIds: [args.target.groupId] }],
-    }, { parent: this });
+    }, { parent: this, ...(args.dependsOn?.length ? { dependsOn: args.dependsOn } : {}) });
     new network.PrivateDnsZoneGroup(`${name}-dns`, {
       resourceGroupName: args.resourceGroupName,
       privateEndpointName: this.endpoint.name,

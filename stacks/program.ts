@@ -17,15 +17,14 @@ import { FrontDoorRoute } from "./frontDoorRoute";
 import { PrivateNetwork } from "./network";
 import { PRIVATE_LINK } from "./privateEndpoints";
 import { EdgeFirewall } from "./waf";
-import { globalNames, regionRedisName, regionResourceNames, resourceNames, trafficManagerLabel } from "./names";
-import { networkLayout } from "./networkSizing";
-import { frontDoorProfileCount, isMultiRegion, regionPrivateEndpoints, regionWarnings, stackRegions, type RegionPlan } from "./regions";
+import { globalNames, regionRedisName, regionResourceNames, regionVaultName, resourceNames, trafficManagerLabel } from "./names";
+import { frontDoorProfileCount, isMultiRegion, regionNetworkLayout, regionWarnings, stackRegions, type RegionPlan } from "./regions";
 import { TrafficManager } from "./trafficManager";
 import { FRONT_DOOR } from "./azureLiterals";
 import { Observability } from "./observability";
 import { RedisStore } from "./redisStore";
 import { ServiceImage, type RegistryTokenExchange } from "./serviceImage";
-import { apiKeySecretName, PEER_REDIS_URLS_SECRET, peerRedisUrlsVaultSecret, REDIS_KEY_SECRET, REDIS_URL_SECRET } from "./serviceEnv";
+import { apiKeySecretName, PEER_REDIS_URLS_SECRET, REDIS_KEY_SECRET, REDIS_URL_SECRET } from "./serviceEnv";
 import { sizeStack, type StackSizing } from "./sizing";
 import { Vault } from "./vault";
 import { VoiceApp } from "./voiceApp";
@@ -103,6 +102,8 @@ interface RegionStack {
   plan: RegionPlan;
   names: ReturnType<typeof regionResourceNames>;
   resourceGroupName: pulumi.Input<string>;
+  /** The Key Vault this region's app reads its secrets from: the stack's for the first region, its own for the others. */
+  vault: Vault;
   redis: RedisStore;
   network?: PrivateNetwork;
   /** What the region's first revision waits for: its private endpoints and DNS zone links. */
@@ -169,37 +170,50 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     }
   }
 
-  // Upstream keys: one secret each, shared by every region's app; a created account's own key, or the
-  // stack's secret.
-  const upstreamSecrets: Record<string, pulumi.Output<string>> = {};
-  for (const upstream of config.upstreams.filter((u) => u.auth === "key")) {
-    const key = accounts.get(upstream.name)?.key ?? secrets.upstreamKeys.apply((keys) => {
+  // Upstream keys: a created account's own key, or the stack's secret; one Key Vault secret each, in
+  // every region's vault.
+  const upstreamKeys = config.upstreams.filter((u) => u.auth === "key").map((upstream) => ({
+    upstream,
+    key: accounts.get(upstream.name)?.key ?? secrets.upstreamKeys.apply((keys) => {
       const value = keys[upstream.name];
       if (!value) throw new Error(`${stack}: upstreamKeys.${upstream.name}: missing; set it with: pulumi config set --secret --path 'voice-platform:upstreamKeys.${upstream.name}' <key> -s ${stack}`);
       return value;
-    });
-    upstreamSecrets[apiKeySecretName(upstream)] = vault.secret(`secret-${upstream.name}`, apiKeySecretName(upstream), key);
-  }
+    }),
+  }));
 
-  // Each region: its own resource group (the primary uses the stack's), Redis and Key Vault copies of its
-  // URL and key. The app's secret names stay "redis-url" and "redis-key"; the vault's carry the suffix.
+  // Each region: its own resource group (the primary uses the stack's), Redis, and Key Vault. A new
+  // replica resolves its Key Vault references when it starts: with one vault in the first region, a
+  // surviving region could not scale out while the first is lost (Key Vault's own failover goes to the
+  // vault region's pair, not to the stack's other region, and only when Microsoft starts it:
+  // docs/regions.md). So every other region gets its own vault holding the same secret names, written
+  // by the program, read by the same identity; each region's app references its own region's vault.
   const regions: RegionStack[] = stackRegions(config).map((plan) => {
     const regionNames = regionResourceNames(PROJECT, stack, plan.suffix);
     const regionGroup = plan.primary ? resourceGroupName : new resources.ResourceGroup(`rg${plan.suffix}`, { resourceGroupName: regionNames.resourceGroup, location: plan.location }).name;
+    const regionVault = plan.primary ? vault : new Vault(`vault${plan.suffix}`, {
+      resourceGroupName: regionGroup, location: plan.location, identityName: names.identity, identity: vault.identity,
+      vaultName: unique.keyVault.apply((n) => regionVaultName(n, plan.suffix)),
+      tenantId: client.tenantId, subscriptionId: client.subscriptionId,
+      purgeProtection: isProduction(stack),
+      privateOnly: sizing.network.enabled,
+    });
     const redis = new RedisStore(`redis${plan.suffix}`, {
       resourceGroupName: regionGroup, location: plan.location, name: unique.redis.apply((n) => regionRedisName(n, plan.suffix)), sku: config.redis.sku, privateOnly: sizing.network.enabled,
     });
-    const keyVaultSecrets: Record<string, pulumi.Output<string>> = { ...upstreamSecrets };
-    keyVaultSecrets[REDIS_URL_SECRET] = vault.secret(`secret-redis-url${plan.suffix}`, `${REDIS_URL_SECRET}${plan.suffix}`, redis.url);
+    const keyVaultSecrets: Record<string, pulumi.Output<string>> = {};
+    for (const { upstream, key } of upstreamKeys) {
+      keyVaultSecrets[apiKeySecretName(upstream)] = regionVault.secret(`secret-${upstream.name}${plan.suffix}`, apiKeySecretName(upstream), key);
+    }
+    keyVaultSecrets[REDIS_URL_SECRET] = regionVault.secret(`secret-redis-url${plan.suffix}`, REDIS_URL_SECRET, redis.url);
     // The open-sessions scale rule's password (Container Apps only: App Service's autoscaler cannot use it).
-    if (config.hosting === "containerApps") keyVaultSecrets[REDIS_KEY_SECRET] = vault.secret(`secret-redis-key${plan.suffix}`, `${REDIS_KEY_SECRET}${plan.suffix}`, redis.accessKey);
-    return { plan, names: regionNames, resourceGroupName: regionGroup, redis, privatePaths: [], keyVaultSecrets };
+    if (config.hosting === "containerApps") keyVaultSecrets[REDIS_KEY_SECRET] = regionVault.secret(`secret-redis-key${plan.suffix}`, REDIS_KEY_SECRET, redis.accessKey);
+    return { plan, names: regionNames, resourceGroupName: regionGroup, vault: regionVault, redis, privatePaths: [], keyVaultSecrets };
   });
   // The other regions' Redis, for the resume state the proxy replicates there (PEER_REDIS_URLS).
   if (multiRegion) {
     for (const region of regions) {
       const peers = pulumi.secret(pulumi.all(regions.filter((r) => r !== region).map((r) => r.redis.url)).apply((urls) => urls.join(",")));
-      region.keyVaultSecrets[PEER_REDIS_URLS_SECRET] = vault.secret(`secret-peer-redis-urls-${region.plan.name}`, peerRedisUrlsVaultSecret(region.plan.name), peers);
+      region.keyVaultSecrets[PEER_REDIS_URLS_SECRET] = region.vault.secret(`secret-peer-redis-urls-${region.plan.name}`, PEER_REDIS_URLS_SECRET, peers);
     }
   }
 
@@ -209,7 +223,14 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
     deployerAccessToken: authorization.getClientTokenOutput().token,
     exchangeToken: options.exchangeRegistryToken, pullerPrincipalId: vault.identity.principalId,
     sku: sizing.network.registrySku, privateOnly: sizing.network.enabled, pushCidrs: config.network.registryPushCidrs,
+    // Several regions: a geo-replica in each other region, so its new replicas pull while the first is lost.
+    ...(multiRegion ? { replicaLocations: regions.filter((r) => !r.plan.primary).map((r) => r.plan.location) } : {}),
   });
+  // The replica a region's app pulls from (none for the first region: the registry's home).
+  const replicaOf = (region: RegionStack): pulumi.Resource[] => {
+    const replica = image.replications.get(region.plan.location);
+    return replica ? [replica] : [];
+  };
 
   // The private network, one VNet per region: the identity reads Key Vault, the app pulls the image, the
   // proxy and KEDA reach Redis, all through private endpoints in the region's VNet; the other regions'
@@ -218,7 +239,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
   if (sizing.network.layout) {
     for (const region of regions) {
       // Several regions: each VNet also holds a private endpoint per other region's Redis.
-      const layout = multiRegion ? networkLayout(region.plan.addressSpace, config.replicas.max, regionPrivateEndpoints(regions.length)) : sizing.network.layout;
+      const layout = multiRegion ? regionNetworkLayout(region.plan.addressSpace, config.replicas.max, regions.length) : sizing.network.layout;
       if (Array.isArray(layout)) throw new Error(`network: ${layout.join("; ")}`);
       const suffix = region.plan.suffix;
       const network = new PrivateNetwork(`network${suffix}`, {
@@ -228,8 +249,11 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
       const short = region.names.vnet.slice(5);
       region.network = network;
       region.privatePaths = [
-        network.connect(`pe-vault${suffix}`, `pe-kv-${short}`, PRIVATE_LINK.vault, vault.vault.id),
-        network.connect(`pe-registry${suffix}`, `pe-acr-${short}`, PRIVATE_LINK.registry, image.registry.id),
+        // The region's own vault (the stack's for the first region).
+        network.connect(`pe-vault${suffix}`, `pe-kv-${short}`, PRIVATE_LINK.vault, region.vault.vault.id),
+        // A geo-replicated registry's endpoint gets an address per replica region's data endpoint:
+        // created after the replicas, so its DNS zone group writes every region's record.
+        network.connect(`pe-registry${suffix}`, `pe-acr-${short}`, PRIVATE_LINK.registry, image.registry.id, [...image.replications.values()]),
         network.connect(`pe-redis${suffix}`, `pe-redis-${short}`, region.redis.privateLink, region.redis.resourceId),
         ...regions.filter((peer) => peer !== region).map((peer) => network.connect(`pe-redis${suffix}-to-${peer.plan.name}`, `pe-redis-${short}-to-${peer.plan.name}`, peer.redis.privateLink, peer.redis.resourceId)),
         ...network.links,
@@ -249,6 +273,8 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
   // The first revision (or site) pulls the image and resolves the Key Vault references with the identity:
   // both roles must exist before it (their propagation can still lag: docs/infrastructure.md).
   const requiredRoles = [image.pullRole, vault.readerRole];
+  // Each region's app: AcrPull, Secrets User on its own region's vault, and its region's geo-replica.
+  const regionRoles = (region: RegionStack): pulumi.Resource[] => [image.pullRole, region.vault.readerRole, ...replicaOf(region)];
   if (config.hosting === "appService") {
     const [region] = regions;
     const site = new VoiceWebApp("webapp", {
@@ -275,7 +301,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
         region: multiRegion ? region.plan.name : undefined,
         redisHost: region.redis.host,
         redisPort: region.redis.port,
-        requiredRoles: [...requiredRoles, ...region.privatePaths],
+        requiredRoles: [...regionRoles(region), ...region.privatePaths],
         network: region.network ? { infrastructureSubnetId: region.network.infrastructureSubnet.id } : undefined,
       });
       region.host = { fqdn: voiceApp.fqdn, id: voiceApp.app.id, environmentId: voiceApp.environment.id, appName: region.names.containerApp };
@@ -350,7 +376,7 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
       frontDoorId: frontDoorIds,
       frontDoorHostName: route?.hostName,
       customDomainValidation: route?.customDomain?.validation,
-      ...(multiRegion ? { regions: pulumi.all(regions.map((r) => r.host!.fqdn.apply((fqdn) => ({ name: r.plan.name, location: r.plan.location, appFqdn: fqdn })))) } : {}),
+      ...(multiRegion ? { regions: pulumi.all(regions.map((r) => pulumi.all([r.host!.fqdn, r.vault.vault.name]).apply(([fqdn, keyVaultName]) => ({ name: r.plan.name, location: r.plan.location, appFqdn: fqdn, keyVaultName })))) } : {}),
       ...(trafficManager ? {
         trafficManagerFqdn: trafficManager.fqdn,
         frontDoorHostNames: pulumi.all(routes.map((r) => r.hostName)),

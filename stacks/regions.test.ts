@@ -1,8 +1,10 @@
 /** The regions' pure rules, on hand-computed values; and the config boundary's errors for them. */
 import { readStackFile, parseStackConfig, StackConfigError } from "./config";
-import { derivedAddressSpace, frontDoorProfileCount, regionLossReplicas, regionPrivateEndpoints, regionUpstreams, regionWarnings, stackRegions } from "./regions";
+import { derivedAddressSpace, frontDoorProfileCount, regionLossReplicas, regionNetworkLayout, regionPrivateEndpoints, regionRegistryExtraAddresses, regionUpstreams, regionWarnings, stackRegions } from "./regions";
+import { KEY_VAULT_REDUNDANCY } from "./azureLiterals";
+import { globalNames, regionVaultName } from "./names";
 import { trafficManagerFailoverSeconds, TRAFFIC_MANAGER_SETTINGS } from "./trafficManager";
-import { baseInfrastructure, networkMonthlyCost, networkPrices } from "./networkSizing";
+import { baseInfrastructure, networkLayout, networkMonthlyCost, networkPrices, registrySku } from "./networkSizing";
 import { regionsCost } from "./sizing";
 import { catalogById } from "../cost";
 
@@ -104,9 +106,22 @@ test("the budget prices every region and profile: network items per region, a ba
   if (catalog.infrastructure.mode !== "metered") throw new Error("expected a metered catalog");
   const ca = catalog.infrastructure.containerApps;
   const perRegion = catalog.infrastructure.redisMonthly[config.redis.sku].value + 2 * catalog.daysPerMonth * 24 * 3600 * (1 * ca.vcpuSecond.value + 2 * ca.gibSecond.value);
+  // The se region's registry geo-replica: Premium fees for each replica region (Microsoft's geo-replication
+  // page), at the network sheet's Premium price; the private network already prices the home registry's Premium.
+  const replica = prices.containerRegistryPremiumPerDay.value * catalog.daysPerMonth;
   const regions = regionsCost(config, catalog)!;
-  expect(regions.monthly).toBeCloseTo(perRegion, 9);
-  expect(regions.amount).toBe(Math.ceil(perRegion * 1.2));
+  expect(regions.monthly).toBeCloseTo(perRegion + replica, 9);
+  expect(regions.amount).toBe(Math.ceil((perRegion + replica) * 1.2));
+  expect(regions.lines).toEqual([
+    expect.stringMatching(/^regions: 1 more region\(s\), each \$/),
+    `regions: 1 registry geo-replica(s), each $${replica.toFixed(2)}/month (Premium fees for each replica region: $1.667/day x 30.42 days (USD per day (Premium, 500 GiB included), medium confidence; cost/catalogs/azure-network-2026.json))`,
+    expect.stringMatching(/^regions: 1 more Key Vault\(s\) \$0\.00\/month \(Standard is billed per operation/),
+  ]);
+  // Without the private network the registry would be Basic: several regions pay its Premium uplift too.
+  const open = regionsCost({ ...config, network: { ...config.network, enabled: false } }, catalog)!;
+  const uplift = (prices.containerRegistryPremiumPerDay.value - base.registryPerDay) * catalog.daysPerMonth;
+  expect(open.monthly).toBeCloseTo(perRegion + replica + uplift, 9);
+  expect(open.lines[2]).toMatch(/^regions: the registry on Premium instead of Basic \(geo-replication needs it\)/);
   const single = parseStackConfig("global", { ...globalRaw(), regions: undefined, capacity: undefined, frontDoor: { enabled: true } });
   expect(regionsCost(single, catalog)).toBeUndefined();
 });
@@ -125,4 +140,25 @@ test("plan warns when a region app cannot carry the peak alone, above the defaul
     expect.stringMatching(/^waf\.allowedCountries \(SE, AU\) blocks Traffic Manager's probes/), expect.stringMatching(/set replicas.max to 52$/),
   ]);
   expect(regionWarnings({ ...fits, waf: { ...config.waf, allowedCountries: ["SE", "US"] } })).toHaveLength(1);
+});
+
+test("several regions: a Premium registry, endpoint subnets with room for every region's registry data endpoint, a vault name per region", () => {
+  const off = { network: { enabled: false, addressSpace: "10.60.0.0/22", registryPushCidrs: [] } };
+  expect([registrySku(off), registrySku(off, 2), registrySku({ network: { ...off.network, enabled: true } })]).toEqual(["Basic", "Premium", "Premium"]);
+  // The registry's endpoint: 1 login-server address + 1 per region's data endpoint; 2 are counted per endpoint.
+  expect([1, 2, 3, 5].map(regionRegistryExtraAddresses)).toEqual([0, 1, 2, 4]);
+  // Three regions: 5 endpoints x 2 + 2 + 5 reserved = 17 addresses: a /27, where 15 fit a /28.
+  const three = regionNetworkLayout("10.60.0.0/22", 52, 3);
+  const uncounted = networkLayout("10.60.0.0/22", 52, regionPrivateEndpoints(3));
+  if (Array.isArray(three) || Array.isArray(uncounted)) throw new Error("expected layouts");
+  expect([three.privateEndpointSubnet.prefix, uncounted.privateEndpointSubnet.prefix]).toEqual([27, 28]);
+  // Vault names: the first region keeps the stack's; another keeps the hash and takes its suffix, within 24 characters.
+  const stackVault = globalNames("voice-platform", "global", "00000000-0000-0000-0000-000000000000").keyVault;
+  const se = regionVaultName(stackVault, "-se");
+  expect(regionVaultName(stackVault, "")).toBe(stackVault);
+  expect(se).toBe(`kvvoiceplatform${stackVault.slice(-6)}-se`);
+  for (const name of [stackVault, se, regionVaultName(stackVault, "-abcdefgh")]) {
+    expect(name).toMatch(new RegExp(KEY_VAULT_REDUNDANCY.namePattern));
+    expect(name).toMatch(/^[a-z].*[a-z0-9]$/);
+  }
 });

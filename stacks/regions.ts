@@ -9,11 +9,25 @@
  * needs its own copy of the zones: see docs/regions.md).
  */
 import type { StackConfig } from "./config";
-import { CONTAINER_APPS_QUOTAS, FRONT_DOOR } from "./azureLiterals";
-import { cidrSize, formatCidr, networkLayout, overlaps, parseCidr, PRIVATE_ENDPOINTS, type NetworkLayout } from "./networkSizing";
+import { ACR_GEO_REPLICATION, CONTAINER_APPS_QUOTAS, FRONT_DOOR } from "./azureLiterals";
+import { ADDRESSES_PER_PRIVATE_ENDPOINT, cidrSize, formatCidr, networkLayout, overlaps, parseCidr, PRIVATE_ENDPOINTS, type NetworkLayout } from "./networkSizing";
 
 /** Private endpoints in each region's VNet: Redis, Key Vault, the registry, and each other region's Redis. */
 export const regionPrivateEndpoints = (regions: number): number => PRIVATE_ENDPOINTS.length + regions - 1;
+
+/**
+ * Addresses each region's endpoint subnet needs beyond ADDRESSES_PER_PRIVATE_ENDPOINT per endpoint: the
+ * geo-replicated registry's endpoint takes one for the login server and one per region's data endpoint
+ * (azureLiterals ACR_GEO_REPLICATION): 3 with two regions, one more than the two counted. A replica
+ * cannot be added while any VNet's endpoint subnet lacks the address.
+ */
+export const regionRegistryExtraAddresses = (regions: number): number =>
+  regions > 1 ? Math.max(0, ACR_GEO_REPLICATION.privateEndpointAddresses(regions) - ADDRESSES_PER_PRIVATE_ENDPOINT) : 0;
+
+/** Each region's VNet layout: its endpoints and the registry's data endpoints counted (several regions only). */
+export function regionNetworkLayout(addressSpace: string, maxReplicas: number, regions: number): NetworkLayout | string[] {
+  return networkLayout(addressSpace, maxReplicas, regionPrivateEndpoints(regions), regionRegistryExtraAddresses(regions));
+}
 
 /** A region's short name: it becomes part of resource names and the REGION variable. */
 export const REGION_NAME = /^[a-z][a-z0-9]{0,7}$/;
@@ -102,7 +116,7 @@ export function regionProblems(c: RegionInputs & Pick<StackConfig, "hosting" | "
     if (c.network.enabled && Number.isInteger(c.replicas.max) && c.replicas.max > 0) {
       const planned = stackRegions(c);
       const layouts: Array<NetworkLayout | undefined> = planned.map((r, i) => {
-        const layout = networkLayout(r.addressSpace, c.replicas.max, regionPrivateEndpoints(planned.length));
+        const layout = regionNetworkLayout(r.addressSpace, c.replicas.max, planned.length);
         if (Array.isArray(layout)) {
           if (i > 0) for (const message of layout) out.push({ path: ["regions", i, "addressSpace"], message });
           return undefined;

@@ -21,9 +21,8 @@ export const REDIS_KEY_SECRET = "redis-key";
  */
 export const REGION_ENV = "REGION";
 export const PEER_REDIS_URLS_ENV = "PEER_REDIS_URLS";
-/** The Container Apps secret the app reads PEER_REDIS_URLS from; the Key Vault secret is per region. */
+/** The Container Apps secret the app reads PEER_REDIS_URLS from, and its Key Vault secret in each region's vault. */
 export const PEER_REDIS_URLS_SECRET = "peer-redis-urls";
-export const peerRedisUrlsVaultSecret = (region: string) => `${PEER_REDIS_URLS_SECRET}-${region}`;
 
 /** The UPSTREAMS variable: the stack's entries as they are (the same schema parses them); keys are only named. */
 export function upstreamsJson(upstreams: Upstream[]): string {

@@ -48,8 +48,14 @@ export interface ServiceImageArgs {
   exchangeToken: RegistryTokenExchange;
   /** Principal that pulls the image (the app's identity). */
   pullerPrincipalId: pulumi.Input<string>;
-  /** Basic, or Premium for private endpoints and IP rules (stacks/networkSizing.ts registrySku). */
+  /** Basic, or Premium for private endpoints, IP rules and geo-replication (stacks/networkSizing.ts registrySku). */
   sku?: "Basic" | "Premium";
+  /**
+   * The stack's other regions' locations: a geo-replica in each (Premium only), so a region's new
+   * replicas pull the image from a copy in their own region, and pulls keep working when the registry's
+   * home region is lost (azureLiterals ACR_GEO_REPLICATION). The app keeps the one login server.
+   */
+  replicaLocations?: string[];
   /**
    * Private network: public network access Disabled, or, when pushCidrs are given, open only to them
    * (default action Deny) so the image push from `pulumi up` reaches it; pulls go over the private endpoint.
@@ -65,6 +71,8 @@ export class ServiceImage extends pulumi.ComponentResource {
   /** `registry/voice-proxy@sha256:...`: the app runs this, so a revision rolls only when the image changed. */
   readonly repoDigest: pulumi.Output<string>;
   readonly pullRole: pulumi.Resource;
+  /** The geo-replicas, by location (none for a single-region stack). */
+  readonly replications = new Map<string, containerregistry.Replication>();
 
   constructor(name: string, args: ServiceImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("voice:platform:ServiceImage", name, {}, opts);
@@ -76,6 +84,19 @@ export class ServiceImage extends pulumi.ComponentResource {
       adminUserEnabled: false,
       ...(args.privateOnly ? registryNetworkRules(args.pushCidrs ?? []) : {}),
     }, { parent: this });
+    const replicas = args.replicaLocations ?? [];
+    if (replicas.length > 0 && args.sku !== "Premium") throw new Error(`ServiceImage: geo-replication to ${replicas.join(", ")} needs the Premium registry, got ${args.sku ?? "Basic"}`);
+    for (const location of replicas) {
+      // The replication's name is its location (alphanumeric, as Azure's own replicas are named). Zone
+      // redundancy is left at the SDK's default: Azure makes replicas zone-redundant anyway where the
+      // region has zones (azureLiterals ACR_GEO_REPLICATION.replicasZoneRedundantByDefault).
+      this.replications.set(location, new containerregistry.Replication(`${name}-replica-${location}`, {
+        resourceGroupName: args.resourceGroupName,
+        registryName: this.registry.name,
+        replicationName: location,
+        location,
+      }, { parent: this }));
+    }
     const password = pulumi.secret(
       pulumi.all([this.registry.loginServer, args.tenantId, args.deployerAccessToken]).apply(([server, tenant, token]) => args.exchangeToken(server, tenant, token)),
     );

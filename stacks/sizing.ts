@@ -10,7 +10,7 @@ import {
   type ParameterRanges, type RangeEstimate, type Sizing,
 } from "../cost";
 import type { StackConfig } from "./config";
-import { networkBudget, networkPlan, type NetworkPlan } from "./networkSizing";
+import { baseInfrastructure, networkBudget, networkPlan, networkPrices, type NetworkPlan } from "./networkSizing";
 import { frontDoorProfileCount, stackRegions } from "./regions";
 import { compareScaleRules, DEFAULT_POLLING_SECONDS, volumeForPeakSessions, type ScaleSimulation } from "./scaleSimulation";
 import { arrivalsPerMinute } from "../cost";
@@ -424,6 +424,15 @@ export function sizeStack(config: StackConfig): StackSizing {
  * What each region beyond the first adds to the infrastructure the cost model prices for one: its own
  * Redis, and its environment's always-on replicas (replicas.min all month; the replicas the traffic needs
  * are already priced, whichever region runs them; the free grant is per subscription, used by the first).
+ *
+ * And what a region needs to start replicas while the first is lost (docs/regions.md):
+ * - the registry's geo-replica in the region: Premium fees for each region (azureLiterals
+ *   ACR_GEO_REPLICATION), at the network sheet's Premium price per day;
+ * - the registry itself on Premium instead of Basic, unless the private network already brings (and
+ *   prices) Premium;
+ * - the region's Key Vault: Standard vaults are billed per operation only (the infrastructure sheet's
+ *   keyVaultPer10kOperations, already priced for the replicas' reads); a region's replicas read their own
+ *   vault instead of the first region's, so no operation is added. Listed at $0 so the plan says why.
  */
 export function regionsCost(config: StackConfig, catalog: Catalog): { monthly: number; amount: number; lines: string[] } | undefined {
   const extra = stackRegions(config).length - 1;
@@ -445,11 +454,21 @@ export function regionsCost(config: StackConfig, catalog: Catalog): { monthly: n
     replicas = config.replicas.min * hours * perReplicaHour;
     figure = `Redis ${config.redis.sku} $${redis}/month; ${config.replicas.min} replicas x ${hours} h x $${perReplicaHour.toFixed(4)}/replica-hour (${config.cpu} vCPU, ${config.memoryGiB} GiB)`;
   }
-  const monthly = extra * (redis + replicas);
+  const premium = networkPrices().containerRegistryPremiumPerDay;
+  const registryBase = baseInfrastructure();
+  const replicaMonthly = premium.value * catalog.daysPerMonth;
+  const uplift = config.network.enabled ? 0 : (premium.value - registryBase.registryPerDay) * catalog.daysPerMonth;
+  const premiumFigure = `$${premium.value}/day x ${catalog.daysPerMonth} days (${premium.unit}, ${premium.confidence} confidence; cost/catalogs/azure-network-2026.json)`;
+  const monthly = extra * (redis + replicas + replicaMonthly) + uplift;
   return {
     monthly,
     amount: Math.ceil(monthly * (1 + config.budget.headroomPercent / 100)),
-    lines: [`regions: ${extra} more region(s), each $${(redis + replicas).toFixed(2)}/month (${figure}; catalog ${catalog.id})`],
+    lines: [
+      `regions: ${extra} more region(s), each $${(redis + replicas).toFixed(2)}/month (${figure}; catalog ${catalog.id})`,
+      `regions: ${extra} registry geo-replica(s), each $${replicaMonthly.toFixed(2)}/month (Premium fees for each replica region: ${premiumFigure})`,
+      ...(uplift > 0 ? [`regions: the registry on Premium instead of Basic (geo-replication needs it) $${uplift.toFixed(2)}/month ($${premium.value} - $${registryBase.registryPerDay} a day x ${catalog.daysPerMonth} days)`] : []),
+      `regions: ${extra} more Key Vault(s) $0.00/month (Standard is billed per operation; each region's replicas read their own vault instead of the first region's: no operation added)`,
+    ],
   };
 }
 

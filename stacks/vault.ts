@@ -7,6 +7,11 @@ export interface VaultArgs {
   resourceGroupName: pulumi.Input<string>;
   location: pulumi.Input<string>;
   identityName: string;
+  /**
+   * An identity made elsewhere (another region's vault of the same stack): this vault then creates none
+   * and only grants it Key Vault Secrets User.
+   */
+  identity?: managedidentity.UserAssignedIdentity;
   /** Globally unique (see globalNames). */
   vaultName: pulumi.Input<string>;
   tenantId: pulumi.Input<string>;
@@ -44,7 +49,7 @@ export class Vault extends pulumi.ComponentResource {
   constructor(name: string, args: VaultArgs, opts?: pulumi.ComponentResourceOptions) {
     super("voice:platform:Vault", name, {}, opts);
     this.args = args;
-    this.identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, {
+    this.identity = args.identity ?? new managedidentity.UserAssignedIdentity(`${name}-identity`, {
       resourceGroupName: args.resourceGroupName,
       location: args.location,
       resourceName: args.identityName,

@@ -59,14 +59,19 @@ test("each app gets REGION, PEER_REDIS_URLS (a Key Vault secret per region) and 
     expect(env.PEER_REDIS_URLS).toEqual({ name: "PEER_REDIS_URLS", secretRef: "peer-redis-urls" });
     expect(env.REDIS_URL).toEqual({ name: "REDIS_URL", secretRef: "redis-url" });
     expect(env.FRONT_DOOR_ID.value.split(",")).toEqual(fdids);
+    // Each region's own vault (tests/infra/regionalDependencies.test.ts), under the app's secret names.
     const secrets = Object.fromEntries(app.configuration.secrets.map((s: Loose) => [s.name, s.keyVaultUrl]));
-    expect(secrets["peer-redis-urls"]).toMatch(new RegExp(`/secrets/peer-redis-urls-${region}$`));
-    expect(secrets["redis-url"]).toMatch(region === "us" ? /\/secrets\/redis-url$/ : /\/secrets\/redis-url-se$/);
-    expect(secrets["redis-key"]).toMatch(region === "us" ? /\/secrets\/redis-key$/ : /\/secrets\/redis-key-se$/);
+    const vault = region === "us" ? /^https:\/\/kvvoiceplatformg[0-9a-f]{6}\.vault/ : /^https:\/\/kvvoiceplatform[0-9a-f]{6}-se\.vault/;
+    for (const name of ["peer-redis-urls", "redis-url", "redis-key"]) {
+      expect(secrets[name]).toMatch(vault);
+      expect(secrets[name]).toMatch(new RegExp(`/secrets/${name}$`));
+    }
   }
   const vaultSecrets = inputs("azure-native:keyvault:Secret");
-  for (const name of ["peer-redis-urls-us", "peer-redis-urls-se", "redis-url-se", "redis-key-se"]) {
-    expect(vaultSecrets.find((s) => s.secretName === name)?.properties.value).toBe(SECRET_PLACEHOLDER);
+  for (const name of ["peer-redis-urls", "redis-url", "redis-key"]) {
+    const copies = vaultSecrets.filter((s) => s.secretName === name);
+    expect(copies.map((s) => s.properties.value)).toEqual([SECRET_PLACEHOLDER, SECRET_PLACEHOLDER]);
+    expect(new Set(copies.map((s) => s.vaultName)).size).toBe(2);
   }
   expect(JSON.stringify(run.resources)).not.toContain("mock-redis-key");
 });
