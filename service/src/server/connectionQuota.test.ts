@@ -55,6 +55,18 @@ describe("shared through Redis", () => {
     await redis.stop();
   });
 
+  test("takes made while the instances still connect wait for Redis: together they never pass the window", async () => {
+    const clock = { now: () => Date.now() };
+    const [one, two] = await Promise.all([0, 1].map(() => createRedisWindow(redis.url, { clock, prefix: "q0:" })));
+    try {
+      // At once, before either client is ready: counted locally, each instance would admit 4 (8 in all).
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? one : two).take("upstream:a", 4)));
+      expect(results.filter((r) => r.ok)).toHaveLength(4);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
   test("two instances share one window; while Redis is frozen each counts on its own, within the command deadline", async () => {
     const clock = { now: () => Date.now() };
     const [one, two] = await Promise.all([0, 1].map(() => createRedisWindow(redis.url, { clock, prefix: "q1:", commandTimeoutMs: 200, coolDownMs: 500 })));
