@@ -2,18 +2,9 @@
  * The survival figures as the docs quote them, from one experiment's report (`npm run chaos` writes the
  * reports as JSON). Pure: the docs test checks every quoted run against its committed JSON with it.
  */
-export interface FigureReport {
-  experiment: string;
-  turns: number;
-  sessionsLost: number;
-  userTurnsLost: number;
-  inputFramesLost: number;
-  answersCut: number;
-  answersRetried: number;
-  resumes: number;
-  resumeP50Ms?: number;
-  resumeP95Ms?: number;
-}
+import type { Report } from "./chaos";
+
+export type FigureReport = Pick<Report, "experiment" | "turns" | "sessionsLost" | "userTurnsLost" | "inputFramesLost" | "answersCut" | "answersRetried" | "resumes" | "resumeP50Ms" | "resumeP95Ms">;
 
 export function survivalFigures(r: FigureReport): string {
   const resume = r.resumes > 0 ? `resume p50 ${r.resumeP50Ms} ms, p95 ${r.resumeP95Ms} ms (${r.resumes} resumes)` : "no resumes";

@@ -6,8 +6,6 @@
  * connection, stopped by the same drain (`proxy.close` with the drain timings main.ts uses). Instances
  * can be stopped and started again on the same port.
  */
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import pino from "pino";
 import { loadConfig } from "../../service/src/config";
 import { createRedisState } from "../../service/src/registry/redis";
@@ -17,10 +15,10 @@ import { LOCAL_KEY_ENV, localUpstreams } from "../../service/src/dev/localStack"
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../service/src/emulator";
 import { startNginx, type Nginx } from "./nginx";
 import { freePort } from "./ports";
+import { spawnProxyProcess } from "./proxyProcess";
 import { startRedisServer, type RedisServer } from "./redisServer";
 import { SECRET, UPSTREAM_KEY } from "./stack";
 
-const root = join(__dirname, "..", "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface Instance {
@@ -100,27 +98,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
   async function spawnInstance(port: number, adminPort: number): Promise<Instance> {
     if (options.inline) return inlineInstance(port, adminPort);
-    const child = spawn(process.execPath, ["--import", "tsx", join(root, "service/src/server/main.ts")], {
-      cwd: root, env: { ...env, PORT: String(port), ADMIN_PORT: String(adminPort) }, stdio: ["ignore", "ignore", "pipe"],
-    });
-    let tail = "";
-    child.stderr?.on("data", (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000)));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    // Generous: several processes compile TypeScript at once on a shared machine.
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline || child.exitCode !== null) {
-        child.kill("SIGKILL");
-        throw new Error(`instance on ${port} did not start: ${tail}`);
-      }
-      await sleep(50);
-    }
-    return { port, adminPort, exited, terminate: () => child.kill("SIGTERM"), kill: () => child.kill("SIGKILL"), log: () => tail };
+    return { port, adminPort, ...(await spawnProxyProcess(env, port, adminPort)) };
   }
 
   const ports = await Promise.all(Array.from({ length: options.instances }, () => freePort()));

@@ -17,8 +17,6 @@
  * Every proxy of the front gets the header Front Door sets (X-Azure-FDID) and the proxies accept a list
  * of profile ids (FRONT_DOOR_ID), as a stack fronted by several profiles does.
  */
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import pino from "pino";
 import { loadConfig } from "../../service/src/config";
 import { LOCAL_KEY_ENV, localUpstreams } from "../../service/src/dev/localStack";
@@ -27,11 +25,10 @@ import { createSharedState } from "../../service/src/server/main";
 import { startProxy } from "../../service/src/server/proxy";
 import { startNginx, type Nginx } from "./nginx";
 import { freePort } from "./ports";
+import { spawnProxyProcess } from "./proxyProcess";
 import { startRedisServer, type RedisServer } from "./redisServer";
 import { SECRET, UPSTREAM_KEY } from "./stack";
 
-const root = join(__dirname, "..", "..");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The profile id the front sends, and another profile's: the proxies accept both. */
 export const FRONT_DOOR_IDS = ["fd-front-primary", "fd-front-second"];
@@ -156,26 +153,8 @@ async function startRegion(name: string, redis: RedisServer, peer: RedisServer |
   }
 
   async function processInstance(port: number, adminPort: number): Promise<RegionInstance> {
-    const child = spawn(process.execPath, ["--import", "tsx", join(root, "service/src/server/main.ts")], {
-      cwd: root, env: { ...env, PORT: String(port), ADMIN_PORT: String(adminPort) }, stdio: ["ignore", "ignore", "pipe"],
-    });
-    let tail = "";
-    child.stderr?.on("data", (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000)));
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline || child.exitCode !== null) {
-        child.kill("SIGKILL");
-        throw new Error(`region ${name}: instance on ${port} did not start: ${tail}`);
-      }
-      await sleep(50);
-    }
-    return { port, adminPort, exited, kill: () => void child.kill("SIGKILL"), log: () => tail };
+    const p = await spawnProxyProcess(env, port, adminPort, `region ${name}: instance on ${port}`);
+    return { port, adminPort, exited: p.exited.then(() => undefined), kill: p.kill, log: p.log };
   }
 
   const ports = await Promise.all(Array.from({ length: options.instancesPerRegion ?? 2 }, () => freePort()));
