@@ -83,5 +83,8 @@ describe("through the proxy", () => {
     for (const r of records) expect(r).toMatchObject({ user: pseudonymousUserId("carol", SALT), tenant: TENANT, responses: 1 });
     expect(records[0].usd + records[1].usd).toBeCloseTo(ended[0].usd + ended[1].usd, 6);
     expect(JSON.stringify(records)).not.toContain("carol");
+    // Nor does any log line around them: the session's lines carry the same pseudonymous user.
+    expect(stack.logs()).not.toContain("carol");
+    expect(ended.map((l) => l.user)).toEqual([pseudonymousUserId("carol", SALT), pseudonymousUserId("carol", SALT)]);
   }, 30_000);
 });

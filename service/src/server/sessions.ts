@@ -14,7 +14,7 @@ import type { Clock } from "../session/clock";
 import { Session, type SessionStore } from "../session/core";
 import { DRAIN_FLUSH_MS } from "../session/drain";
 import { wsLeg } from "../session/legs";
-import { costRecord } from "./costRecord";
+import { costRecord, pseudonymousUserId } from "./costRecord";
 import type { Meter } from "./meter";
 import type { ProxyLimits } from "./proxy";
 import type { Telemetry } from "./telemetry";
@@ -88,7 +88,9 @@ export class SessionTable {
     const { registry, resume } = this.deps.state;
     // The admission already took this session's first connection from that upstream's quota.
     let reserved: string | undefined = s.reserved;
-    const sessionLogger = logger.child({ sessionId: s.sessionId, userId: s.userId });
+    // Logs never carry the token's subject: with COST_RECORD_SALT they carry the same pseudonymous user
+    // as the cost records (an operator finds a user's sessions by computing it), without it only the session.
+    const sessionLogger = logger.child(config.costRecordSalt ? { sessionId: s.sessionId, user: pseudonymousUserId(s.userId, config.costRecordSalt) } : { sessionId: s.sessionId });
     let totals = emptyTotals();
     const entry = {} as Held;
     // Writes in flight per session are bounded: a client flooding conversation items cannot flood Redis.
