@@ -50,3 +50,6 @@ export const Env = {
 } as const;
 
 export type EnvName = (typeof Env)[keyof typeof Env];
+
+/** The shortest salt the service accepts for COST_RECORD_SALT (the program checks the stack secret against it too). */
+export const COST_RECORD_SALT_MIN_LENGTH = 16;

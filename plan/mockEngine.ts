@@ -207,8 +207,11 @@ export function placeholderSecrets(config: StackConfig): Record<string, string> 
 
 const REPO_ROOT = join(__dirname, "..");
 
-/** `stackDir` holds Pulumi.<stack>.yaml (the repository by default); the program is always this repository's. */
-export async function runProgram(stack: string, stackDir = REPO_ROOT): Promise<PlanRun> {
+/**
+ * `stackDir` holds Pulumi.<stack>.yaml (the repository by default); the program is always this repository's.
+ * `secrets`: further secret config values by key (e.g. `costRecordSalt`), as `pulumi config set --secret` sets them.
+ */
+export async function runProgram(stack: string, stackDir = REPO_ROOT, secrets: Record<string, string> = {}): Promise<PlanRun> {
   // Validation first: a bad project or stack file stops here with every problem, as `pulumi up` would.
   const fileProblems = validatePulumiFiles(REPO_ROOT, stackDir, stack);
   if (fileProblems.length > 0) throw new StackConfigError(fileProblems.map((p) => ({ stack, path: `${p.file}: ${p.path}`, reason: p.reason })));
@@ -221,6 +224,7 @@ export async function runProgram(stack: string, stackDir = REPO_ROOT): Promise<P
   const knownSecrets = [
     ...Object.values(JSON.parse(placeholders[`${PROJECT}:upstreamKeys`]) as Record<string, string>),
     placeholders[`${PROJECT}:alertWebhookUrl`], MOCK_REDIS_KEY, MOCK_ACR_TOKEN, MOCK_SHARED_KEY, MOCK_ACCOUNT_KEY,
+    ...Object.values(secrets),
   ];
   await pulumi.runtime.setMocks({
     newResource: (args) => {
@@ -234,7 +238,8 @@ export async function runProgram(stack: string, stackDir = REPO_ROOT): Promise<P
   const values: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw)) values[`${PROJECT}:${key}`] = serializeConfigValue(value);
   Object.assign(values, placeholders);
-  pulumi.runtime.setAllConfig(values, [`${PROJECT}:upstreamKeys`, `${PROJECT}:alertWebhookUrl`]);
+  for (const [key, value] of Object.entries(secrets)) values[`${PROJECT}:${key}`] = value;
+  pulumi.runtime.setAllConfig(values, [`${PROJECT}:upstreamKeys`, `${PROJECT}:alertWebhookUrl`, ...Object.keys(secrets).map((k) => `${PROJECT}:${k}`)]);
 
   // The mock engine does not hand parents to `newResource`; the registration request carries them.
   const monitor = (require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MonitorLike }).getMonitor();

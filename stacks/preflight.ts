@@ -109,6 +109,11 @@ export function requiredSecrets(stack: string, config: Pick<StackConfig, "upstre
       command: `pulumi config set --secret '${PROJECT}:alertWebhookUrl' '<PagerDuty Events API or other webhook URL>' -s ${stack}`,
       why: "optional: the action group's webhook (e-mail only without it)",
     },
+    {
+      key: "costRecordSalt", required: false,
+      command: `pulumi config set --secret '${PROJECT}:costRecordSalt' "$(openssl rand -base64 32)" -s ${stack}`,
+      why: "optional: cost records and session logs carry a pseudonymous user (HMAC of the token's subject) only with it",
+    },
   ];
 }
 

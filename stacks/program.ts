@@ -24,7 +24,8 @@ import { FRONT_DOOR } from "./azureLiterals";
 import { Observability } from "./observability";
 import { RedisStore } from "./redisStore";
 import { ServiceImage, type RegistryTokenExchange } from "./serviceImage";
-import { apiKeySecretName, PEER_REDIS_URLS_SECRET, REDIS_KEY_SECRET, REDIS_URL_SECRET } from "./serviceEnv";
+import { COST_RECORD_SALT_MIN_LENGTH } from "../contracts/env";
+import { apiKeySecretName, COST_RECORD_SALT_SECRET, PEER_REDIS_URLS_SECRET, REDIS_KEY_SECRET, REDIS_URL_SECRET } from "./serviceEnv";
 import { sizeStack, type StackSizing } from "./sizing";
 import { Vault } from "./vault";
 import { VoiceApp } from "./voiceApp";
@@ -35,6 +36,8 @@ export interface PlatformSecrets {
   /** Upstream API key by upstream name (key-auth upstreams only). */
   upstreamKeys: pulumi.Output<Record<string, string>>;
   alertWebhookUrl?: pulumi.Output<string>;
+  /** Salt of the pseudonymous user in cost records and session logs (optional; at least 16 characters). */
+  costRecordSalt?: pulumi.Output<string>;
 }
 
 /** What the program needs from outside Pulumi: the image's build context and the registry login. */
@@ -83,6 +86,7 @@ export function voicePlatform(deps: ProgramDeps): Record<string, unknown> {
     secrets: {
       upstreamKeys: cfg.getSecretObject<Record<string, string>>("upstreamKeys") ?? pulumi.secret<Record<string, string>>({}),
       alertWebhookUrl: cfg.getSecret("alertWebhookUrl"),
+      costRecordSalt: cfg.getSecret("costRecordSalt"),
     },
   });
   return {
@@ -125,6 +129,14 @@ export function ingressAwareWarnings(config: StackConfig, sizing: StackSizing): 
     ? [`front door: the traffic model's peak of ${peak} concurrent sessions exceeds the ${profiles} profiles' ${profiles * FRONT_DOOR.webSocketConnectionsPerProfile} WebSocket connections: raise capacity.peakConcurrentSessions`]
     : [];
   return [...fromSizing, ...ingress, ...regionWarnings(config)];
+}
+
+/** The stack's `costRecordSalt` as the service will accept it (contracts/env.ts), or an error naming the fix. */
+export function checkedCostRecordSalt(stack: string, value: string): string {
+  if (value.length < COST_RECORD_SALT_MIN_LENGTH) {
+    throw new Error(`${stack}: costRecordSalt: at least ${COST_RECORD_SALT_MIN_LENGTH} characters; set it with: pulumi config set --secret '${PROJECT}:costRecordSalt' "$(openssl rand -base64 32)" -s ${stack}`);
+  }
+  return value;
 }
 
 export function createPlatform(options: PlatformOptions): PlatformResult {
@@ -205,6 +217,11 @@ export function createPlatform(options: PlatformOptions): PlatformResult {
       keyVaultSecrets[apiKeySecretName(upstream)] = regionVault.secret(`secret-${upstream.name}${plan.suffix}`, apiKeySecretName(upstream), key);
     }
     keyVaultSecrets[REDIS_URL_SECRET] = regionVault.secret(`secret-redis-url${plan.suffix}`, REDIS_URL_SECRET, redis.url);
+    if (secrets.costRecordSalt) {
+      // The service refuses a shorter salt at start (contracts/env.ts): refuse it here, before a revision fails.
+      const salt = secrets.costRecordSalt.apply((value) => checkedCostRecordSalt(stack, value));
+      keyVaultSecrets[COST_RECORD_SALT_SECRET] = regionVault.secret(`secret-cost-record-salt${plan.suffix}`, COST_RECORD_SALT_SECRET, salt);
+    }
     // The open-sessions scale rule's password (Container Apps only: App Service's autoscaler cannot use it).
     if (config.hosting === "containerApps") keyVaultSecrets[REDIS_KEY_SECRET] = regionVault.secret(`secret-redis-key${plan.suffix}`, REDIS_KEY_SECRET, redis.accessKey);
     return { plan, names: regionNames, resourceGroupName: regionGroup, vault: regionVault, redis, privatePaths: [], keyVaultSecrets };

@@ -23,6 +23,11 @@ export const REGION_ENV = "REGION";
 export const PEER_REDIS_URLS_ENV = "PEER_REDIS_URLS";
 /** The Container Apps secret the app reads PEER_REDIS_URLS from, and its Key Vault secret in each region's vault. */
 export const PEER_REDIS_URLS_SECRET = "peer-redis-urls";
+/**
+ * The salt of the pseudonymous user in cost records and session logs (COST_RECORD_SALT), from the stack's
+ * optional `costRecordSalt` secret: without it the records and logs carry no user at all.
+ */
+export const COST_RECORD_SALT_SECRET = "cost-record-salt";
 
 /** The UPSTREAMS variable: the stack's entries as they are (the same schema parses them); keys are only named. */
 export function upstreamsJson(upstreams: Upstream[]): string {
@@ -39,7 +44,7 @@ export interface EnvVar {
 export function serviceEnvironment(
   config: StackConfig,
   sizing: Pick<StackSizing, "maxSessionsPerInstance" | "terminationGraceSeconds">,
-  wired: { frontDoorId?: string; appInsightsConnectionString: string; region?: { name: string; upstreams: Upstream[] } },
+  wired: { frontDoorId?: string; appInsightsConnectionString: string; region?: { name: string; upstreams: Upstream[] }; costRecordSalt?: boolean },
 ): EnvVar[] {
   const env: EnvVar[] = [
     { name: Env.port, value: String(SERVICE_PORT) },
@@ -60,6 +65,8 @@ export function serviceEnvironment(
   ];
   if (config.allowedOrigins.length > 0) env.push({ name: Env.allowedOrigins, value: config.allowedOrigins.join(",") });
   if (wired.frontDoorId) env.push({ name: Env.frontDoorId, value: wired.frontDoorId });
+  // Only a stack given the salt: the others keep exactly the variables they had.
+  if (wired.costRecordSalt) env.push({ name: Env.costRecordSalt, secretRef: COST_RECORD_SALT_SECRET });
   // Only a stack with several regions: single-region stacks keep exactly the variables they had.
   if (wired.region) {
     env.push({ name: REGION_ENV, value: wired.region.name });

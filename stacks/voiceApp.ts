@@ -5,7 +5,7 @@ import { HealthPath, OPEN_SESSIONS_KEY, SERVICE_PORT } from "../contracts";
 import type { StackConfig } from "./config";
 import { KEDA_REDIS_SCALER } from "./azureLiterals";
 import { regionUpstreams } from "./regions";
-import { apiKeySecretName, PEER_REDIS_URLS_SECRET, REDIS_KEY_SECRET, serviceEnvironment } from "./serviceEnv";
+import { apiKeySecretName, COST_RECORD_SALT_SECRET, PEER_REDIS_URLS_SECRET, REDIS_KEY_SECRET, serviceEnvironment } from "./serviceEnv";
 import { LIVENESS_PERIOD_SECONDS, READINESS_PERIOD_SECONDS, type ScaleSettings, type StackSizing } from "./sizing";
 
 /** Scale rule names (also what the plan and the alerts call them). */
@@ -130,7 +130,7 @@ export class VoiceApp extends pulumi.ComponentResource {
 
     const env = pulumi.all([args.frontDoorId, args.appInsightsConnectionString]).apply(([frontDoorId, cs]) =>
       serviceEnvironment(config, sizing, {
-        frontDoorId, appInsightsConnectionString: cs,
+        frontDoorId, appInsightsConnectionString: cs, costRecordSalt: COST_RECORD_SALT_SECRET in args.keyVaultSecrets,
         region: args.region ? { name: args.region, upstreams: regionUpstreams(config.upstreams, String(args.location)) } : undefined,
       }));
 

@@ -4,7 +4,7 @@ import * as web from "@pulumi/azure-native/web";
 import { HealthPath, Metric, SERVICE_PORT } from "../contracts";
 import { AUTOSCALE_METRICS } from "./azureLiterals";
 import type { StackConfig } from "./config";
-import { serviceEnvironment, type EnvVar } from "./serviceEnv";
+import { COST_RECORD_SALT_SECRET, serviceEnvironment, type EnvVar } from "./serviceEnv";
 import type { AppServiceAutoscale, StackSizing } from "./sizing";
 
 /**
@@ -119,7 +119,7 @@ export class VoiceWebApp extends pulumi.ComponentResource {
 
     const settings = pulumi
       .all([args.frontDoorId, args.appInsightsConnectionString, pulumi.all(args.keyVaultSecrets)])
-      .apply(([frontDoorId, cs, uris]) => appSettings(serviceEnvironment(config, sizing, { frontDoorId, appInsightsConnectionString: cs }), uris as Record<string, string>));
+      .apply(([frontDoorId, cs, uris]) => appSettings(serviceEnvironment(config, sizing, { frontDoorId, appInsightsConnectionString: cs, costRecordSalt: COST_RECORD_SALT_SECRET in args.keyVaultSecrets }), uris as Record<string, string>));
 
     this.app = new web.WebApp(`${name}-site`, {
       resourceGroupName: args.resourceGroupName,

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import {
+  COST_RECORD_SALT_MIN_LENGTH,
   apiKeyEnvOf, DEFAULT_SESSIONS_PER_REPLICA, defaultMaxDetachedPerUser, Env, instanceSessionLimit, RESUME_STATE_DEFAULTS, SERVICE_PORT,
   SESSION_DEFAULTS, UpstreamListSchema, type ResumeStateLimits, type Upstream,
 } from "../../contracts";
@@ -103,7 +104,7 @@ const EnvSchema = z.object({
   [Env.peerRedisUrls]: list,
   [Env.peerCopyIntervalMs]: intFrom(Env.peerCopyIntervalMs, DEFAULTS.peerCopyIntervalMs, 10),
   [Env.appInsightsConnectionString]: z.string().min(1).optional(),
-  [Env.costRecordSalt]: z.string().min(16, "must be at least 16 characters").optional(),
+  [Env.costRecordSalt]: z.string().min(COST_RECORD_SALT_MIN_LENGTH, `must be at least ${COST_RECORD_SALT_MIN_LENGTH} characters`).optional(),
   [Env.userConnectsPerMinute]: intFrom(Env.userConnectsPerMinute, DEFAULTS.userConnectsPerMinute),
   [Env.authMaxTokenLifetimeMinutes]: intFrom(Env.authMaxTokenLifetimeMinutes, DEFAULTS.authMaxTokenLifetimeMinutes),
   [Env.adminPort]: intFrom(Env.adminPort, -1, 0),
