@@ -18,6 +18,11 @@ export const Metric = {
   connectFailures: "voice.connect.failures",
   errors: "voice.errors",
   upstreamFailovers: "voice.upstream.failovers",
+  /**
+   * Connections that presented a resume token, by `outcome` (the ResumeStatus the proxy told the client:
+   * resumed, not_resumable, ambiguous): a region loss or a Redis that lost its state shows here first.
+   */
+  sessionResumes: "voice.session.resumes",
   audioSeconds: "voice.audio.seconds",
   tokens: "voice.tokens",
   costUsd: "voice.cost.usd",
@@ -39,6 +44,8 @@ export const MetricAttribute = {
   model: "model",
   from: "from",
   to: "to",
+  /** voice.session.resumes: a ResumeStatus other than "new". */
+  outcome: "outcome",
   /** Upper bound (ms) of a turn's latency bucket, or "inf" (see LATENCY_BUCKETS_MS). */
   latencyBucket: "le_ms",
 } as const;

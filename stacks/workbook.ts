@@ -201,6 +201,20 @@ function failovers(): WorkbookPanel {
   };
 }
 
+/** Resumes by outcome: a region loss, a Redis that lost its state or a rolling restart shows here. */
+function resumes(binMinutes: number): WorkbookPanel {
+  return {
+    title: "Resumes by outcome (connections with a resume token)",
+    query: [
+      "customMetrics",
+      `| where name == "${Metric.sessionResumes}"`,
+      `| summarize resumes = sum(valueSum) by timestamp = bin(timestamp, ${binMinutes}m), outcome = ${dim(MetricAttribute.outcome)}`,
+    ].join("\n"),
+    visualization: "timechart",
+    evaluate: (rows) => sumBy(named(rows, Metric.sessionResumes), (r) => ({ timestamp: slot(r.timestamp, binMinutes), outcome: r.customDimensions[MetricAttribute.outcome] }), "resumes"),
+  };
+}
+
 /** Replicas: the instances reporting the open-sessions gauge (one row a minute each while it runs). */
 function replicas(binMinutes: number): WorkbookPanel {
   return {
@@ -233,7 +247,7 @@ function costPerDay(): WorkbookPanel {
 
 /** The dashboard's panels, in the order shown. */
 export function workbookPanels(): WorkbookPanel[] {
-  return [openSessions(5), newSessions(5), latencyPercentiles(15), errorsByCode(), refusalsByReason(), failovers(), replicas(5), costPerDay()];
+  return [openSessions(5), newSessions(5), latencyPercentiles(15), errorsByCode(), refusalsByReason(), failovers(), resumes(5), replicas(5), costPerDay()];
 }
 
 /** The serialized workbook (`serializedData`). */

@@ -60,3 +60,18 @@ test("latency p50 / p95: the smallest bucket bound holding 50% / 95% of the turn
   expect(evaluateLogAlert(alert, { customMetrics: slow, systemLogs: [] }, at).fires).toBe(true);
   expect(evaluateLogAlert(alert, { customMetrics: [turn("200", 19), turn("300", 1)], systemLogs: [] }, at).fires).toBe(false);
 });
+
+test("resumes by outcome: summed per bin and outcome, only voice.session.resumes", () => {
+  const panel = workbookPanels().find((p) => p.title.startsWith("Resumes by outcome"))!;
+  const t0 = Date.UTC(2026, 11, 3, 10, 0);
+  const row = (name: string, outcome: string, n: number, minute: number): MetricRow => ({
+    timestamp: t0 + minute * 60_000, name, value: n, valueSum: n, valueCount: 1,
+    customDimensions: { [MetricAttribute.outcome]: outcome }, cloud_RoleInstance: "replica-0",
+  });
+  const rows = [row(Metric.sessionResumes, "resumed", 3, 0), row(Metric.sessionResumes, "resumed", 2, 4), row(Metric.sessionResumes, "not_resumable", 1, 1), row(Metric.upstreamFailovers, "resumed", 9, 0)];
+  expect(panel.evaluate(rows)).toEqual(expect.arrayContaining([
+    { timestamp: t0, outcome: "resumed", resumes: 5 },
+    { timestamp: t0, outcome: "not_resumable", resumes: 1 },
+  ]));
+  expect(panel.evaluate(rows)).toHaveLength(2);
+});

@@ -106,3 +106,22 @@ test("after a priming timeout the client's own acknowledgements and errors reach
   await expect(second.waitFor("error", 2000, from)).resolves.toMatchObject({ error: { code: "unknown_event" } });
   second.ws.close();
 });
+
+test("resumes are counted by outcome (voice.session.resumes): resumed, and a token the store does not know", async () => {
+  const s = await stack();
+  const token = await mintToken({ sub: "counted" });
+  const first = await connect(s.wsUrl(), token);
+  const resume = String((await first.waitFor("proxy.session")).resume_token);
+  await first.waitFor("session.created");
+  first.ws.close();
+  await first.closed;
+  const second = await connect(`${s.wsUrl()}&resume=${resume}`, token);
+  await second.waitFor("proxy.resumed", 3000);
+  expect(await metric(s, /^voice_session_resumes_total\{[^}]*outcome="resumed"/)).toBe(1);
+  second.ws.close();
+  await second.closed;
+  const stranger = await connect(`${s.wsUrl()}&resume=${"f".repeat(resume.length)}`, token);
+  expect((await stranger.waitFor("proxy.session")).resume_status).toBe("not_resumable");
+  expect(await metric(s, /^voice_session_resumes_total\{[^}]*outcome="not_resumable"/)).toBe(1);
+  stranger.ws.close();
+});

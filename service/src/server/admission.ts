@@ -18,6 +18,7 @@ import { AuthError, extractToken, type createVerifier } from "./auth";
 import type { ConnectionQuota } from "./connectionQuota";
 import { tenantOf } from "./costRecord";
 import type { AdmittedSession, SessionTable } from "./sessions";
+import type { Telemetry } from "./telemetry";
 import { apiVersionProblem, parseRoute, type ClientRoute, type UpstreamSelector } from "./upstream";
 import type { UpstreamConnector } from "./upstreamConnector";
 
@@ -61,6 +62,7 @@ export interface AdmissionDeps {
   instanceId: string;
   clock: Clock;
   logger: Logger;
+  telemetry: Pick<Telemetry, "resume">;
   refuse: Refuse;
   draining(): boolean;
   /** Upgrades the socket and starts the session; false when the socket went first. */
@@ -157,6 +159,7 @@ export function createAdmission(deps: AdmissionDeps): Admission {
   /** Resume or create the session's shared state, take the user's slot, upgrade. True when a session runs. */
   async function admitSession(req: IncomingMessage, socket: Duplex, head: Buffer, route: ClientRoute & { model: string }, userId: string, reserved: string, tenant?: string): Promise<boolean> {
     const { resumeStatus, claimed, storeUp } = await claimResume(req, userId, { path: route.path, model: route.model });
+    if (resumeStatus !== "new") deps.telemetry.resume(resumeStatus);
     const sessionId = claimed?.state.sessionId ?? randomUUID();
     const startedAt = claimed?.state.startedAt ?? clock.now();
     const resumeToken = claimed?.lease.token ?? randomBytes(32).toString("base64url");

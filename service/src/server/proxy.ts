@@ -138,7 +138,7 @@ export async function startProxy(config: ServiceConfig, deps: ProxyDeps): Promis
   };
   const listener = createListener({ config, tls: deps.tls, limits, healthView, verify, telemetry, clock, logger });
   const admission = createAdmission({
-    config, state: deps.state, verify, selector, quota, connector, sessions: table, instanceId, clock, logger,
+    config, state: deps.state, verify, selector, quota, connector, sessions: table, instanceId, clock, logger, telemetry,
     refuse: listener.refuse,
     draining: () => draining,
     upgrade: (req, socket, head, admitted) => listener.upgrade(req, socket, head, (client) => table.start(client, admitted)),

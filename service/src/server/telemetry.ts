@@ -14,7 +14,7 @@ import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { COST_EVENT_NAME, type CostRecord } from "./costRecord";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import {
-  ConnectStage, LATENCY_BUCKETS_MS, latencyBucketOf, METER_NAME, Metric, MetricAttribute, OTHER_LABEL, Refusal, TOKEN_KINDS, TRANSCRIPTION_TOKEN_KINDS, voiceLabel,
+  ConnectStage, LATENCY_BUCKETS_MS, latencyBucketOf, METER_NAME, Metric, MetricAttribute, OTHER_LABEL, Refusal, TOKEN_KINDS, TRANSCRIPTION_TOKEN_KINDS, voiceLabel, type ResumeStatus,
 } from "../../../contracts";
 
 export interface Telemetry {
@@ -22,6 +22,8 @@ export interface Telemetry {
   connectFailure(reason: string, attrs?: Attributes): void;
   error(code: string): void;
   failover(from: string, to: string): void;
+  /** A connection that presented a resume token, by what came of it. */
+  resume(outcome: Exclude<ResumeStatus, "new">): void;
   /** One turn's latency; also counted in its fixed bucket (voice.latency.turns) for percentiles. */
   latency(ms: number, voice: string, region: string): void;
   sessionEnded(durationMs: number): void;
@@ -135,6 +137,7 @@ export async function createTelemetry(options: { connectionString?: string; acti
   const failures = meter.createCounter(Metric.connectFailures);
   const errors = meter.createCounter(Metric.errors);
   const failovers = meter.createCounter(Metric.upstreamFailovers);
+  const resumes = meter.createCounter(Metric.sessionResumes, { description: "Connections that presented a resume token, by outcome" });
   const audio = meter.createCounter(Metric.audioSeconds, { unit: "s" });
   const tokens = meter.createCounter(Metric.tokens);
   const cost = meter.createCounter(Metric.costUsd, { unit: "USD", description: "Metered cost of responses and transcription, priced with the upstream's catalog" });
@@ -162,6 +165,7 @@ export async function createTelemetry(options: { connectionString?: string; acti
     connectFailure: (reason, attrs) => failures.add(1, { ...connectAttributes(attrs), [MetricAttribute.reason]: reasonLabel(reason) }),
     error: (code) => errors.add(1, { [MetricAttribute.code]: codes.of(code) }),
     failover: (from, to) => failovers.add(1, { [MetricAttribute.from]: nameLabel(from), [MetricAttribute.to]: nameLabel(to) }),
+    resume: (outcome) => resumes.add(1, { [MetricAttribute.outcome]: outcome }),
     latency: (ms, voice, region) => {
       if (!(Number.isFinite(ms) && ms >= 0)) return;
       const regionValue = regionLabel(region);
