@@ -42,15 +42,15 @@ test("placeholders: example domains and all-zero GUIDs, by key; they fail prod o
   expect(placeholders({ ...real, allowedOrigins: ["https://app.contoso.example"] }).map((p) => p.path)).toEqual(["allowedOrigins.0"]);
 });
 
-test("before `pulumi up`: every upstream key secret and the optional webhook, then every placeholder", () => {
+test("before `pulumi up`: every upstream key secret, the optional webhook and salt, then every placeholder", () => {
   const c = prod();
-  expect(requiredSecrets("prod", c).map((s) => [s.key, s.required])).toEqual([["upstreamKeys.us", true], ["upstreamKeys.se", true], ["alertWebhookUrl", false]]);
+  expect(requiredSecrets("prod", c).map((s) => [s.key, s.required])).toEqual([["upstreamKeys.us", true], ["upstreamKeys.se", true], ["alertWebhookUrl", false], ["costRecordSalt", false]]);
   const lines = beforeUpLines("prod", c);
   expect(lines[0]).toBe("before `pulumi up`, set:");
   expect(lines[1]).toContain("pulumi config set --secret --path 'voice-platform:upstreamKeys.us'");
   expect(lines.filter((l) => l.includes("put the real value in Pulumi.prod.yaml"))).toHaveLength(7);
   // Entra upstreams need no key.
-  expect(requiredSecrets("s", { upstreams: [upstream({ auth: "entra", region: "eastus2", model: "gpt-realtime" })] }).map((s) => s.key)).toEqual(["alertWebhookUrl"]);
+  expect(requiredSecrets("s", { upstreams: [upstream({ auth: "entra", region: "eastus2", model: "gpt-realtime" })] }).map((s) => s.key)).toEqual(["alertWebhookUrl", "costRecordSalt"]);
 });
 
 test("the deployer's roles follow what the program registers", () => {

@@ -71,7 +71,7 @@ test("the key-auth account's key goes to Key Vault; the Entra account gives the 
   expect(JSON.stringify(run.resources)).not.toContain("mock-account-key");
   const role = inputs("azure-native:authorization:RoleAssignment").find((r) => r.roleDefinitionId.endsWith(COGNITIVE_SERVICES_USER));
   expect(role).toMatchObject({ principalId: "principal-vault-identity", principalType: "ServicePrincipal", scope: `${all("azure-native:cognitiveservices:Account")[1].name}-id` });
-  expect(requiredSecrets("staging", run.config).map((s) => s.key)).toEqual(["alertWebhookUrl"]);
+  expect(requiredSecrets("staging", run.config).map((s) => s.key)).toEqual(["alertWebhookUrl", "costRecordSalt"]);
   // The service gets the entries without `create`.
   const [app] = inputs("azure-native:app:ContainerApp");
   const upstreams = JSON.parse(app.template.containers[0].env.find((e: Loose) => e.name === "UPSTREAMS").value);
