@@ -67,6 +67,23 @@ describe("shared through Redis", () => {
     }
   });
 
+  test("a Redis that is not there does not add the deadline to every take: after the first refused connection, the local window at once", async () => {
+    const clock = { now: () => Date.now() };
+    const closed = await startRedisServer();
+    const url = closed.url;
+    await closed.stop(); // a port where nothing listens: connections are refused
+    const window = await createRedisWindow(url, { clock, prefix: "q9:", commandTimeoutMs: 1000 });
+    try {
+      await window.take("upstream:a", 5); // may wait for the first attempt to fail
+      const started = Date.now();
+      for (let i = 0; i < 3; i++) expect(await window.take("upstream:a", 5)).toEqual({ ok: true });
+      expect(Date.now() - started).toBeLessThan(500);
+      expect(window.shared()).toBe(false);
+    } finally {
+      await window.close();
+    }
+  });
+
   test("two instances share one window; while Redis is frozen each counts on its own, within the command deadline", async () => {
     const clock = { now: () => Date.now() };
     const [one, two] = await Promise.all([0, 1].map(() => createRedisWindow(redis.url, { clock, prefix: "q1:", commandTimeoutMs: 200, coolDownMs: 500 })));

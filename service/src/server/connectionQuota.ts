@@ -107,14 +107,19 @@ export async function createRedisWindow(url: string, options: RedisWindowOptions
     disableOfflineQueue: true,
   });
   client.on("error", (error: Error) => options.onError?.(error));
-  // Until the first connection, a take waits for it (within the deadline) instead of counting locally:
-  // a replica admitting its first clients while its client still connects would otherwise count them
-  // where no other instance sees them.
-  let everReady = false;
-  const firstReady = new Promise<void>((resolve) => client.once("ready", () => {
-    everReady = true;
-    resolve();
-  }));
+  // Until the first connection attempt settles, a take waits for it (within the deadline) instead of
+  // counting locally: a replica admitting its first clients while its client still connects would otherwise
+  // count them where no other instance sees them. A first attempt that fails ends the wait too: a Redis
+  // that is not there must not add the deadline to every admission.
+  let connecting = true;
+  const firstAttempt = new Promise<void>((resolve) => {
+    const settle = () => {
+      connecting = false;
+      resolve();
+    };
+    client.once("ready", settle);
+    client.once("error", settle);
+  });
   client.connect().catch((error: Error) => options.onError?.(error));
   const sha = createHash("sha1").update(TAKE).digest("hex");
   let awayUntil = 0;
@@ -133,9 +138,9 @@ export async function createRedisWindow(url: string, options: RedisWindowOptions
   return {
     shared: () => client.isReady && options.clock.now() >= awayUntil,
     async take(key, perWindow) {
-      if (!everReady && !closing) {
+      if (connecting && !closing) {
         let wait: NodeJS.Timeout | undefined;
-        await Promise.race([firstReady, new Promise<void>((resolve) => (wait = setTimeout(resolve, commandTimeoutMs)))]);
+        await Promise.race([firstAttempt, new Promise<void>((resolve) => (wait = setTimeout(resolve, commandTimeoutMs)))]);
         clearTimeout(wait);
       }
       if (closing || !client.isReady || options.clock.now() < awayUntil) return local.takeNow(key, perWindow);
