@@ -539,15 +539,20 @@ export function planGlobalCapacity(input: GlobalCapacityInput): GlobalCapacityPl
     const have = regionUpstreams.length;
     if (have === 0) warnings.push({ name: "upstreams.region", message: `${region.name}: no upstream entry in ${region.location}` });
     const limitName = q.kind === "azure-openai" ? "azureOpenAI" : "voiceLive";
+    // Raises the entries declare, one request per raise and the entries that share it.
+    const raises = new Map<string, QuotaRequest>();
+    const declare = (what: string, from: number, to: number, entry: string) => {
+      const key = `${what}:${to}`;
+      const known = raises.get(key);
+      if (known) known.where += `, ${entry}`;
+      else raises.set(key, { what, where: `${region.location}: ${entry}`, from, to, why: "the plan assumes support grants it" });
+    };
     for (const u of regionUpstreams) {
       const defaultConnections = connectionsPerMinuteOf({ kind: u.kind });
-      if ((u.connectionsPerMinute ?? defaultConnections) > defaultConnections) {
-        quotaRequests.push({ what: `${u.kind} new connections a minute (declared raised in the stack entry)`, where: `${region.location}: ${u.name}`, from: defaultConnections, to: u.connectionsPerMinute!, why: "the plan assumes support grants it" });
-      }
-      if (u.kind === "voice-live" && (u.tokensPerMinute ?? 0) > VOICE_LIVE_QUOTAS.tokensPerMinute.value) {
-        quotaRequests.push({ what: "voice-live tokens a minute (declared raised in the stack entry)", where: `${region.location}: ${u.name}`, from: VOICE_LIVE_QUOTAS.tokensPerMinute.value, to: u.tokensPerMinute!, why: "the plan assumes support grants it" });
-      }
+      if ((u.connectionsPerMinute ?? defaultConnections) > defaultConnections) declare(`${u.kind} new connections a minute (declared raised in the stack entry)`, defaultConnections, u.connectionsPerMinute!, u.name);
+      if (u.kind === "voice-live" && (u.tokensPerMinute ?? 0) > VOICE_LIVE_QUOTAS.tokensPerMinute.value) declare("voice-live tokens a minute (declared raised in the stack entry)", VOICE_LIVE_QUOTAS.tokensPerMinute.value, u.tokensPerMinute!, u.name);
     }
+    quotaRequests.push(...raises.values());
     if (upLoss.byConnections > have) {
       warnings.push({ name: `${limitName}.newConnectionsPerMinute`, message: `${region.name}: ${int(upLoss.newConnectionsPerMinute.value)} new upstream connections a minute with the other region lost need ${upLoss.byConnections} resources at ${quota.connectionsPerMinute} a minute each; the region has ${have}` });
       quotaRequests.push({ what: `${q.kind} new connections a minute per resource (adjustable by support request)`, where: `${region.location}: ${regionUpstreams.map((u) => u.name).join(", ") || "(no entry)"}`, from: quota.connectionsPerMinute, to: Math.ceil(upLoss.newConnectionsPerMinute.value / Math.max(1, have)), why: `${int(upLoss.newConnectionsPerMinute.value)} a minute (${upLoss.newConnectionsPerMinute.derivation}) over ${Math.max(1, have)} resource(s); or ${upLoss.byConnections} resources at the default` });
@@ -572,7 +577,7 @@ export function planGlobalCapacity(input: GlobalCapacityInput): GlobalCapacityPl
     });
 
     // Redis.
-    const peerReplicasNormal = input.regions.reduce((sum, _, j) => (j === i ? sum : sum + Math.max(input.minReplicasPerRegion, Math.ceil(Math.ceil(design * shares[j]) / input.sessionsPerReplica))), 0);
+    const peerReplicasNormal = input.regions.reduce((sum, _, j) => (j === i ? sum : sum + regionLoad(Math.ceil(design * shares[j]), input, "").replicas.value), 0);
     const redis = redisPlan(region, normal, loss, design, own, input, e.input.session.turnsPerMinute, upLoss.newConnectionsPerMinute.value, peerReplicasNormal);
     if (!redis.recommendedSku) warnings.push({ name: "redis.memory", message: `${region.name}: ${redis.derivation}` });
     else {
@@ -708,19 +713,7 @@ export function formatGlobalCapacity(plan: GlobalCapacityPlan): string {
   line(`  ${plan.availability.formula}; assuming ${plan.availability.assumption}`);
   line("Quota increases to request");
   if (plan.quotaRequests.length === 0) line("  none");
-  // Requests that differ only by resource (the same raise on every entry of a region) print as one line.
-  const grouped = new Map<string, { q: QuotaRequest; where: string[] }>();
-  for (const q of plan.quotaRequests) {
-    const [place, resource] = q.where.split(": ");
-    const key = resource === undefined ? q.where + q.what + q.from + q.to + q.why : place + q.what + q.from + q.to + q.why;
-    const entry = grouped.get(key);
-    if (entry && resource !== undefined) entry.where.push(resource);
-    else grouped.set(key, { q, where: resource === undefined ? [] : [resource] });
-  }
-  for (const { q, where } of grouped.values()) {
-    const at = where.length > 0 ? `${q.where.split(": ")[0]}: ${where.join(", ")}` : q.where;
-    line(`  ${q.what}, ${at}: ${typeof q.from === "number" ? int(q.from) : q.from} -> ${typeof q.to === "number" ? int(q.to) : q.to} (${q.why})`);
-  }
+  for (const q of plan.quotaRequests) line(`  ${q.what}, ${q.where}: ${typeof q.from === "number" ? int(q.from) : q.from} -> ${typeof q.to === "number" ? int(q.to) : q.to} (${q.why})`);
   line("Cost");
   for (const l of plan.cost.lines) line(`  ${l}`);
   for (const u of plan.cost.unpriced) line(`  not priced: ${u}`);
