@@ -75,6 +75,8 @@ export interface CapacityPlan {
   /** = upstream.neededAtLeast */
   upstreamResourcesNeeded: number;
   warnings: string[];
+  /** The upstream-quota warnings among `warnings` (one region's view: a stack that declares `capacity` gets a per-region check instead). */
+  upstreamWarnings: string[];
 }
 
 export function planCapacity(input: CapacityInput): CapacityPlan {
@@ -114,12 +116,14 @@ export function planCapacity(input: CapacityInput): CapacityPlan {
   }
   const have = input.upstreamResources;
   const quotaText = `${q?.newConnectionsPerMinute?.value ?? "?"} new connections and ${q?.tokensPerMinute?.value?.toLocaleString("en-US") ?? "?"} tokens a minute each`;
+  const upstreamWarnings: string[] = [];
   if (neededAtLeast > have) {
-    warnings.push(`upstream quota: at the ${at} peak, ${newConnectionsPerMinute} new connections a minute and ${round(spokenTokensPerMinute)} spoken tokens a minute need ${neededAtLeast} upstream resources per region (${quotaText}); the stack has ${have} at the top priority: raise the quota by support request or add entries of equal priority`);
+    upstreamWarnings.push(`upstream quota: at the ${at} peak, ${newConnectionsPerMinute} new connections a minute and ${round(spokenTokensPerMinute)} spoken tokens a minute need ${neededAtLeast} upstream resources per region (${quotaText}); the stack has ${have} at the top priority: raise the quota by support request or add entries of equal priority`);
   }
   if (neededAtMost > Math.max(have, neededAtLeast)) {
-    warnings.push(`upstream quota: if re-sent (cached) input counts against the token quota (not documented), the ${at} peak's ${round(billedTokensPerMinute)} tokens a minute need ${neededAtMost} upstream resources per region; the stack has ${have} at the top priority`);
+    upstreamWarnings.push(`upstream quota: if re-sent (cached) input counts against the token quota (not documented), the ${at} peak's ${round(billedTokensPerMinute)} tokens a minute need ${neededAtMost} upstream resources per region; the stack has ${have} at the top priority`);
   }
+  warnings.push(...upstreamWarnings);
   const longest = Math.max(...input.durations.map((d) => d.minutes));
   const limit = q?.maxSessionMinutes?.value;
   if (limit !== undefined && longest > limit && !(input.rotateMinutes && input.rotateMinutes < limit)) {
@@ -128,7 +132,7 @@ export function planCapacity(input: CapacityInput): CapacityPlan {
   return {
     percentile, peakMeanSessions: peak.mean, peakConcurrentSessions, peakMinuteOfDay: peak.minuteOfDay, replicasNeeded,
     startsPerMinuteMean, startsPerMinuteAtPercentile, rotationsPerMinute, newConnectionsPerMinute,
-    spokenTokensPerMinute, billedTokensPerMinute, upstream, upstreamResourcesNeeded: neededAtLeast, warnings,
+    spokenTokensPerMinute, billedTokensPerMinute, upstream, upstreamResourcesNeeded: neededAtLeast, warnings, upstreamWarnings,
   };
 }
 

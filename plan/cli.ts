@@ -49,9 +49,7 @@ async function main(): Promise<void> {
   const capacityInput = globalCapacityInputFrom(run.config);
   const capacityPlan = capacityInput ? planGlobalCapacity(capacityInput) : undefined;
   const warnings = [
-    // With a capacity plan, its per-region upstream check (each entry's declared quotas, a region lost)
-    // replaces the one-region check of the cost model's capacity warnings.
-    ...((run.outputs.capacityWarnings as string[] | undefined) ?? []).filter((w) => !(capacityPlan && w.startsWith("upstream quota:"))),
+    ...((run.outputs.capacityWarnings as string[] | undefined) ?? []),
     ...regions.warnings, ...choiceWarnings(run.config),
     // The program already creates the profiles the peak needs: that warning only repeats it.
     ...(capacityPlan?.warnings ?? [])

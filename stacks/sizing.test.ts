@@ -1,6 +1,8 @@
 /** Probe timeouts and the log cap: hand-computed values. */
 import { catalogById, DEFAULT_CATALOG_ID } from "../cost";
-import { logDailyCap, probeTimeoutSeconds } from "./sizing";
+import { join } from "node:path";
+import { loadStackConfigFile } from "./config";
+import { logDailyCap, probeTimeoutSeconds, sizeStack } from "./sizing";
 
 test("probe timeouts: 100 x the longest measured stall (52 ms), below the period; never Azure's 1 s default", () => {
   expect(probeTimeoutSeconds(10)).toBe(6); // ceil(5.2): liveness, period 10 s
@@ -22,4 +24,13 @@ test("log cap: configured, else twice the expected ingestion (at least 1 GB), pr
   expect(logDailyCap({ budget: budget(20), logAnalytics: {} }, catalog).capGb).toBe(1); // 0.04 GB a day: the 1 GB floor
   expect(logDailyCap({ budget: budget(), logAnalytics: {} }, catalog).capGb).toBe(1);
   expect(logDailyCap({ budget: budget(1000), logAnalytics: { dailyCapGb: 0.5 } }, catalog)).toMatchObject({ capGb: 0.5, derivation: expect.stringContaining("logAnalytics.dailyCapGb") });
+});
+
+test("a stack that declares its peak leaves the upstream-quota check to the per-region capacity plan", () => {
+  const root = join(__dirname, "..");
+  const global = loadStackConfigFile("global", root);
+  const oneRegionView = (c: typeof global) => sizeStack(c).warnings.filter((w) => w.startsWith("upstream quota:"));
+  expect(oneRegionView(global)).toEqual([]);
+  // The same stack without `capacity`: the cost model's one-region view warns (it knows no declared raises).
+  expect(oneRegionView({ ...global, capacity: undefined }).length).toBeGreaterThan(0);
 });

@@ -414,7 +414,9 @@ export function sizeStack(config: StackConfig): StackSizing {
       ...(config.sessionsPerReplica > basis.measured
         ? [`sessionsPerReplica: ${config.sessionsPerReplica} is above the ${basis.measured} the measured capacity supports for ${config.cpu} vCPU / ${config.memoryGiB} GiB (${basis.explanation}); measure again (${MEASURED_CAPACITY.command}) before relying on it`]
         : []),
-      ...(e && base ? [...lengthWarning(base, e), ...e.capacity.warnings] : []),
+      // A stack that declares its peak gets the per-region capacity plan (stacks/globalCapacity.ts: each
+      // entry's declared quotas, a region lost), which replaces the cost model's one-region upstream check.
+      ...(e && base ? [...lengthWarning(base, e), ...e.capacity.warnings.filter((w) => !(config.capacity && e.capacity.upstreamWarnings.includes(w)))] : []),
       ...(networkShare && !derivation ? [`budget: the fixed budget.amount ($${budgetAmount}) does not include the private network and edge, $${networkShare.monthly.toFixed(2)} a month (npm run plan lists them)`] : []),
     ],
   };

@@ -29,6 +29,7 @@ test("the shipped global stack fails on its placeholders only; customised, it pa
   expect(shipped.stdout).not.toContain("capacity plan (frontDoor.webSocketsPerProfile)");
   // The shipped stack holds its peak: the only capacity warning left is the undocumented re-sent-input case.
   expect(shipped.stdout.split("\n").filter((l: string) => l.includes("! capacity plan (")).map((l: string) => l.match(/\(([^)]+)\)/)![1])).toEqual(["voiceLive.tokensPerMinute.resent", "voiceLive.tokensPerMinute.resent"]);
+  expect(shipped.stdout).not.toMatch(/! upstream quota:/);
   expect(shipped.stdout).toMatch(/Simulated day: 50,000 interviews, peak [\d,]+ open, \d+ replicas \(max 52\), 0 refused; other region lost: 100,000 interviews, peak [\d,]+ open, \d+ replicas, 0 refused/);
   // docs/capacity.md quotes the shipped stack's plan: its dollar figures and declared raises are what the plan prints now.
   const doc = readFileSync(join(root, "docs", "capacity.md"), "utf8");
