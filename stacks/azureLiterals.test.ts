@@ -8,6 +8,7 @@ import {
   ACR_GEO_REPLICATION, KEY_VAULT_REDUNDANCY, REGION_PAIRS, REGION_PAIRS_SOURCE, ACR_REFRESH_TOKEN_USER, APP_SERVICE_VCPUS, COGNITIVE_SERVICES, FRONT_DOOR, FRONT_DOOR_DOMAIN_CHAIN, TRAFFIC_MANAGER, AZURE_CACHE_FOR_REDIS, KEDA_REDIS_SCALER, AZURE_OPENAI_MODEL_REGIONS, BUILT_IN_ROLES, CONTAINER_APPS_PROBE, LOG_ANALYTICS, MANAGED_REDIS, VOICE_LIVE_MODEL_REGIONS,
 } from "./azureLiterals";
 import { BuiltInRole } from "./roles";
+import { REDIS_SKUS } from "./config";
 
 test("built-in role ids, as the role definitions Azure returns give them", () => {
   const ids = Object.fromEntries(Object.values(BUILT_IN_ROLES).map((r) => [r.name, r.id]));
@@ -65,6 +66,8 @@ test("capacity planning: Front Door, Container Apps, Managed Redis, Voice Live a
     ["Balanced_B5", 6, 230_000, true], ["Balanced_B10", 12, 480_000, true], ["Balanced_B20", 24, 810_000, true],
   ]);
   expect(MANAGED_REDIS_BALANCED.usableFraction).toBe(0.75);
+  // Every Balanced SKU a stack may choose is one of those sourced names.
+  expect(REDIS_SKUS.filter((k) => k.startsWith("Balanced_")).every((k) => MANAGED_REDIS_BALANCED.skus.some((s) => s.sku === k))).toBe(true);
   // Voice Live S0 per resource: 30 new connections and 100,000 tokens a minute, 60-minute connections; Azure OpenAI realtime 30 minutes.
   expect([VOICE_LIVE_QUOTAS.newConnectionsPerMinute.value, VOICE_LIVE_QUOTAS.tokensPerMinute.value, VOICE_LIVE_QUOTAS.maxConnectionMinutes.value, AZURE_OPENAI_REALTIME.maxConnectionMinutes.value]).toEqual([30, 100_000, 60, 30]);
   // SLAs (monthly uptime %).

@@ -41,6 +41,11 @@ export const RESOURCE_GROUP_NAME = /^[A-Za-z0-9_().-]{0,89}[A-Za-z0-9_()-]$/;
 
 /** Container Apps consumption: each vCPU comes with 2 GiB. */
 export const CPU_CHOICES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 4] as const;
+/**
+ * The Redis SKUs a stack may choose. The Balanced (Azure Managed Redis) names are the ARM sku.name values
+ * of stacks/azureLiterals.ts MANAGED_REDIS_BALANCED (sourced there); B3/B5 for a multi-region stack's
+ * resume state (stacks/globalCapacity.ts sizes it).
+ */
 export const REDIS_SKUS = ["Basic_C1", "Standard_C1", "Premium_P1", "Balanced_B0", "Balanced_B1", "Balanced_B3", "Balanced_B5"] as const;
 /** Where the proxy runs: Container Apps (the default), or an App Service plan (the seed's Option C). */
 export const HOSTING_CHOICES = ["containerApps", "appService"] as const;
