@@ -42,6 +42,7 @@ test("the shipped global stack fails on its placeholders only; customised, it pa
 
   const dir = mkdtempSync(join(tmpdir(), "plan-global-"));
   copyFileSync(join(root, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+  // The customer's own values: a domain and made-up tenant and audience GUIDs in place of the placeholders.
   writeFileSync(join(dir, "Pulumi.global.yaml"), readFileSync(join(root, "Pulumi.global.yaml"), "utf8")
     .replace(/example\.com/g, "acme-interviews.com.au")
     .replace(/00000000-0000-0000-0000-000000000000/g, "3f2a9c1e-7b4d-4e8a-9f10-2c5d6e7f8a9b")
